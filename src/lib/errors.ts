@@ -1,0 +1,66 @@
+/**
+ * Errors are values with a stable code and a kind (STYLE.md rule 7). The kind tells callers
+ * what to do (retry, give up, report as config); the code names exactly what happened.
+ */
+export type ErrorKind =
+  | 'auth'
+  | 'not_found'
+  | 'permission'
+  | 'transient'
+  | 'config'
+  | 'unsupported'
+  | 'platform'
+  | 'data'
+  | 'internal';
+
+export interface ErrorOptions {
+  context?: Record<string, unknown>;
+  cause?: unknown;
+  /** For transient errors: how long the other side asked us to wait. */
+  retryAfterMs?: number;
+}
+
+export class DataflowError extends Error {
+  readonly code: string;
+  readonly kind: ErrorKind;
+  readonly context: Record<string, unknown>;
+  readonly retryAfterMs?: number;
+
+  constructor(code: string, kind: ErrorKind, message: string, opts: ErrorOptions = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'DataflowError';
+    this.code = code;
+    this.kind = kind;
+    this.context = opts.context ?? {};
+    this.retryAfterMs = opts.retryAfterMs;
+  }
+}
+
+export function dataflowError(code: string, kind: ErrorKind, message: string, opts?: ErrorOptions): DataflowError {
+  return new DataflowError(code, kind, message, opts);
+}
+
+export function isDataflowError(err: unknown): err is DataflowError {
+  return err instanceof DataflowError;
+}
+
+/** Adds short context in front of an error's message at a boundary, keeping code and kind. */
+export function wrapError(err: unknown, prefix: string): DataflowError {
+  if (err instanceof DataflowError) {
+    return new DataflowError(err.code, err.kind, `${prefix}: ${err.message}`, {
+      context: err.context,
+      cause: err,
+      retryAfterMs: err.retryAfterMs,
+    });
+  }
+  return new DataflowError('ERR_INTERNAL', 'internal', `${prefix}: ${errorMessage(err)}`, { cause: err });
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+export function isAbortError(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'AbortError' || (err as { code?: string }).code === 'ABORT_ERR');
+}

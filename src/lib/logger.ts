@@ -1,0 +1,52 @@
+import pino, { Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+export interface LoggerOptions {
+  level?: string;
+  /** Pretty, human-readable lines; default: when stderr is a terminal. */
+  pretty?: boolean;
+  /** Extra pino redact paths, e.g. from a schema's secret fields. */
+  redact?: string[];
+  destination?: pino.DestinationStream;
+}
+
+/** Field names that always hold secrets, wherever they appear in a logged object. */
+export const SECRET_KEYS = [
+  'password',
+  'passphrase',
+  'privateKey',
+  'secret',
+  'clientSecret',
+  'secretAccessKey',
+  'sessionToken',
+  'accountKey',
+  'sasToken',
+  'connectionString',
+  'token',
+  'access_token',
+  'authorization',
+  'Authorization',
+];
+
+export function secretRedactPaths(): string[] {
+  return SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
+}
+
+/** Logs go to stderr so that commands can print their results on stdout. */
+export function createLogger(opts: LoggerOptions = {}): Logger {
+  const level = opts.level ?? process.env.DATAFLOWD_LOG_LEVEL ?? 'info';
+  const redact = { paths: [...secretRedactPaths(), ...(opts.redact ?? [])], censor: '[redacted]' };
+  if (opts.destination) return pino({ level, redact }, opts.destination);
+  const pretty = opts.pretty ?? Boolean(process.stderr.isTTY);
+  if (pretty) {
+    return pino({
+      level,
+      redact,
+      transport: { target: 'pino-pretty', options: { destination: 2, colorize: true, translateTime: 'SYS:HH:MM:ss' } },
+    });
+  }
+  return pino({ level, redact }, pino.destination(2));
+}
+
+export const silentLogger: Logger = pino({ level: 'silent' });

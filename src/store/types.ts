@@ -1,0 +1,123 @@
+/**
+ * The ledger and run history (DESIGN.md §1, §6). One interface, two implementations: SQLite
+ * (default) and PostgreSQL (several replicas). Every method is one durable transaction.
+ */
+
+/**
+ * What became of one file version.
+ * - pending: taken by a run, not yet in a batch
+ * - uploading: being uploaded into `batchId`
+ * - completing: its batch was sent COMPLETE; Platform decides
+ * - ingested: Platform accepted it (final)
+ * - failed: Platform rejected it (final for this version; a changed file is a new version)
+ * - error: the run could not deliver it (source or network trouble): taken again by a later run
+ * - vanished: gone between listing and reading: taken again if it reappears
+ */
+export type FileState = 'pending' | 'uploading' | 'completing' | 'ingested' | 'failed' | 'error' | 'vanished';
+
+export interface FileVersion {
+  path: string;
+  /** etag when the connector tracks content by etag, else `size:mtimeMs` truncated to its precision. */
+  fingerprint: string;
+  size: number;
+  modifiedAt: Date;
+}
+
+export interface LedgerEntry extends FileVersion {
+  id: number;
+  dataflow: string;
+  state: FileState;
+  runId: string;
+  batchId: string | null;
+  records: number | null;
+  error: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type RunStatus = 'running' | 'succeeded' | 'partially_succeeded' | 'failed' | 'skipped';
+export type RunTrigger = 'schedule' | 'manual' | 'once' | 'api';
+
+export interface RunCounts {
+  filesTaken: number;
+  filesIngested: number;
+  filesFailed: number;
+  recordsIn: number;
+  recordsOut: number;
+  recordsFailed: number;
+  bytes: number;
+}
+
+export interface RunRecord extends RunCounts {
+  id: string;
+  dataflow: string;
+  trigger: RunTrigger;
+  status: RunStatus;
+  startedAt: Date;
+  finishedAt: Date | null;
+  batchIds: string[];
+  /** The first error, or why the run was skipped. */
+  error: string | null;
+}
+
+export type BatchState = 'uploading' | 'completing' | 'succeeded' | 'failed' | 'aborted';
+
+export interface BatchRecord {
+  id: string;
+  runId: string;
+  dataflow: string;
+  dataset: string;
+  externalId: string;
+  state: BatchState;
+  /** Platform's own status word (success, failed, …) once known. */
+  platformStatus: string | null;
+  recordsIn: number | null;
+  recordsOut: number | null;
+  recordsFailed: number | null;
+  error: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface FilePatch {
+  batchId?: string | null;
+  records?: number | null;
+  error?: string | null;
+}
+
+export interface Store {
+  /** Applies pending versioned migrations. Idempotent. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+  /** Cheap reachability check for /readyz. */
+  ping(): Promise<void>;
+
+  /** The newest ledger entry for each of these paths of a dataflow (indexed lookups; callers chunk). */
+  latestVersions(dataflow: string, paths: readonly string[]): Promise<Map<string, LedgerEntry>>;
+  /** Records taken file versions as `pending` for the run. */
+  addPending(dataflow: string, runId: string, files: readonly FileVersion[]): Promise<LedgerEntry[]>;
+  setFileState(ids: readonly number[], state: FileState, patch?: FilePatch): Promise<void>;
+  filesOfRun(runId: string): Promise<LedgerEntry[]>;
+  filesOfBatch(batchId: string): Promise<LedgerEntry[]>;
+  /** Entries left pending or uploading or completing: what crash recovery must settle. */
+  unsettledFiles(): Promise<LedgerEntry[]>;
+
+  createRun(run: { id: string; dataflow: string; trigger: RunTrigger; startedAt: Date }): Promise<RunRecord>;
+  finishRun(id: string, result: Partial<RunCounts> & { status: RunStatus; finishedAt: Date; batchIds?: string[]; error?: string | null }): Promise<RunRecord>;
+  getRun(id: string): Promise<RunRecord | undefined>;
+  /** Newest first. */
+  listRuns(opts: { dataflow?: string; limit?: number }): Promise<RunRecord[]>;
+  /** Runs left `running` by a process that died. */
+  runningRuns(): Promise<RunRecord[]>;
+
+  createBatch(batch: { id: string; runId: string; dataflow: string; dataset: string; externalId: string }): Promise<BatchRecord>;
+  updateBatch(id: string, patch: Partial<Pick<BatchRecord, 'state' | 'platformStatus' | 'recordsIn' | 'recordsOut' | 'recordsFailed' | 'error'>>): Promise<void>;
+  getBatch(id: string): Promise<BatchRecord | undefined>;
+  batchesOfRun(runId: string): Promise<BatchRecord[]>;
+  /** Batches in `uploading` or `completing`. */
+  unsettledBatches(): Promise<BatchRecord[]>;
+
+  /** Key/value of small daemon facts, e.g. which `once` definitions already ran. */
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
+}
