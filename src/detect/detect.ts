@@ -1,0 +1,77 @@
+import type { RemoteFile } from '../connector/types';
+import type { FileVersion, LedgerEntry } from '../store/types';
+
+/**
+ * What a run does with one listed file, and why. `--dry-run` prints these; a run takes the
+ * files whose action is `take`. Pure: a function of the listing, the ledger and the clock.
+ */
+export type Decision =
+  | { action: 'take'; file: RemoteFile; version: FileVersion; reason: 'new' | 'changed' | 'retry'; previous?: LedgerEntry }
+  | { action: 'skip'; file: RemoteFile; reason: SkipReason; detail: string; previous?: LedgerEntry };
+
+export type SkipReason = 'excluded' | 'too_young' | 'already_ingested' | 'rejected_before' | 'in_progress' | 'changed_ignored';
+
+export interface DetectRules {
+  /** Why a path is excluded by the globs, or undefined when it is selected. */
+  excludedBy(path: string): string | undefined;
+  minFileAgeMs: number;
+  changedFiles: 'reingest' | 'ignore';
+  fingerprint(file: RemoteFile): string;
+}
+
+/**
+ * The decisions that need no ledger: the globs and the age rule. Undefined means the file goes
+ * on to `decideAgainstLedger`, so only those files cost a ledger lookup.
+ */
+export function preselect(file: RemoteFile, now: Date, rules: DetectRules): Decision | undefined {
+  const excluded = rules.excludedBy(file.path);
+  if (excluded !== undefined) return { action: 'skip', file, reason: 'excluded', detail: excluded };
+  const ageMs = now.getTime() - file.modifiedAt.getTime();
+  if (ageMs < rules.minFileAgeMs) {
+    return {
+      action: 'skip',
+      file,
+      reason: 'too_young',
+      detail: `modified ${Math.round(ageMs / 1000)}s ago; minFileAge is ${Math.round(rules.minFileAgeMs / 1000)}s`,
+    };
+  }
+  return undefined;
+}
+
+/** Decides for a file that passed `preselect`, given the newest ledger entry of its path. */
+export function decideAgainstLedger(file: RemoteFile, previous: LedgerEntry | undefined, rules: DetectRules): Decision {
+  const version: FileVersion = {
+    path: file.path,
+    fingerprint: rules.fingerprint(file),
+    size: file.size,
+    modifiedAt: file.modifiedAt,
+  };
+  if (!previous) return { action: 'take', file, version, reason: 'new' };
+  const retryable = previous.state === 'error' || previous.state === 'vanished';
+  if (previous.fingerprint !== version.fingerprint) {
+    if (retryable) return { action: 'take', file, version, reason: 'retry', previous };
+    if (rules.changedFiles === 'ignore') {
+      return { action: 'skip', file, reason: 'changed_ignored', detail: 'changed since it was taken; changedFiles is ignore', previous };
+    }
+    return { action: 'take', file, version, reason: 'changed', previous };
+  }
+  switch (previous.state) {
+    case 'ingested':
+      return { action: 'skip', file, reason: 'already_ingested', detail: `ingested by run ${previous.runId}, batch ${previous.batchId}`, previous };
+    case 'failed':
+      return {
+        action: 'skip',
+        file,
+        reason: 'rejected_before',
+        detail: `rejected by Platform in run ${previous.runId}: ${previous.error ?? 'no reason given'}; change the file to send it again`,
+        previous,
+      };
+    case 'pending':
+    case 'uploading':
+    case 'completing':
+      return { action: 'skip', file, reason: 'in_progress', detail: `${previous.state} in run ${previous.runId}`, previous };
+    case 'error':
+    case 'vanished':
+      return { action: 'take', file, version, reason: 'retry', previous };
+  }
+}

@@ -1,0 +1,48 @@
+import type { SourceConnector } from '../connector/types';
+import { errorMessage } from '../lib/errors';
+import type { Logger } from '../lib/logger';
+import type { LedgerEntry } from '../store/types';
+import type { RunPlan } from './plan';
+
+/**
+ * DESIGN.md §6 step 6: delete or move files of an accepted batch, but only when a fresh stat
+ * shows the same version we ingested — a file rewritten meanwhile is left for the next run.
+ * Failures here are logged, never fatal: the data is already in Platform.
+ */
+export async function applyAfterIngest(
+  plan: RunPlan,
+  connector: SourceConnector,
+  entries: readonly LedgerEntry[],
+  fingerprint: (f: { size: number; modifiedAt: Date; etag?: string; path: string }) => string,
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<void> {
+  if (plan.afterIngest === 'keep' || entries.length === 0) return;
+  const action = plan.afterIngest === 'delete' ? connector.remove?.bind(connector) : undefined;
+  const move = plan.afterIngest === 'move' ? connector.move?.bind(connector) : undefined;
+  if (!action && !move) {
+    logger.warn({ afterIngest: plan.afterIngest }, 'this connection cannot do that; files are kept');
+    return;
+  }
+  for (const entry of entries) {
+    try {
+      const now = await connector.stat(entry.path, { signal });
+      if (!now || fingerprint(now) !== entry.fingerprint) {
+        logger.warn({ path: entry.path }, 'file changed after it was ingested; leaving it in place');
+        continue;
+      }
+      if (action) await action(entry.path, { signal });
+      else if (move) await move(entry.path, movedPath(plan, entry.path), { signal });
+    } catch (err) {
+      logger.warn({ path: entry.path, err: errorMessage(err) }, `afterIngest ${plan.afterIngest} failed`);
+    }
+  }
+}
+
+/** Keeps the file's path below the dataflow folder, under moveTo. */
+export function movedPath(plan: RunPlan, path: string): string {
+  const folder = plan.folder.replace(/\/+$/, '');
+  const rel = folder && path.startsWith(`${folder}/`) ? path.slice(folder.length + 1) : path;
+  const target = (plan.moveTo ?? '').replace(/^\/+|\/+$/g, '');
+  return target ? `${target}/${rel}` : rel;
+}

@@ -1,0 +1,28 @@
+/**
+ * Everything one run of a dataflow needs to know, in the units the run works in. Built from the
+ * validated config by the composition root, so the run never reads raw config.
+ */
+export interface RunPlan {
+  dataflow: string;
+  /** Folder of the dataflow, relative to the connection's root ('' for the root). */
+  folder: string;
+  recursive: boolean;
+  minFileAgeMs: number;
+  changedFiles: 'reingest' | 'ignore';
+  afterIngest: 'keep' | 'delete' | 'move';
+  moveTo?: string;
+  /** Platform dataset id (already resolved from a name when needed). */
+  datasetId: string;
+  format: 'json' | 'csv' | 'parquet';
+  errorDiagnostics: boolean;
+  /** Rows that may fail before a batch fails whole; undefined: any bad row fails the batch. */
+  maxErrorPercent?: number;
+  maxFilesPerBatch: number;
+  maxBatchBytes: number;
+  /** Files uploading at once. */
+  fileConcurrency: number;
+}
+
+/** Platform's own limits per batch (reference/aep-api.md §4). */
+export const PLATFORM_MAX_FILES_PER_BATCH = 1500;
+export const PLATFORM_MAX_BATCH_BYTES = 100 * 1024 ** 3;

@@ -1,0 +1,123 @@
+import type { ConnectorTraits, SourceConnector } from '../connector/types';
+import type { Decision, DetectRules } from '../detect/detect';
+import { fingerprint } from '../detect/fingerprint';
+import type { Clock } from '../lib/clock';
+import { errorMessage } from '../lib/errors';
+import type { Logger } from '../lib/logger';
+import type { PlatformClient } from '../platform';
+import type { RunCounts, RunRecord, RunStatus, RunTrigger, Store } from '../store/types';
+import { applyAfterIngest } from './after-ingest';
+import { BatchOutcome, deliverBatch } from './deliver-batch';
+import { groupBatches } from './group-batches';
+import type { RunPlan } from './plan';
+import { newRunId } from './run-id';
+import { scan } from './scan';
+
+export interface RunDeps {
+  plan: RunPlan;
+  store: Store;
+  platform: PlatformClient;
+  connector: SourceConnector;
+  traits: ConnectorTraits;
+  /** Why a path (relative to the connection root) is excluded by the globs; undefined if selected. */
+  excludedBy: (path: string) => string | undefined;
+  logger: Logger;
+  clock: Clock;
+  signal: AbortSignal;
+  onBytes?: (n: number) => void;
+  onTaken?: (files: number, bytes: number) => void;
+}
+
+/**
+ * One run (DESIGN.md §6): list → detect → record pending → batches → complete → settle →
+ * afterIngest → close the run. Never throws for the dataflow's own failures: they end the run
+ * `failed` with the reason recorded, so the daemon goes on with the others.
+ */
+export async function runDataflow(deps: RunDeps, trigger: RunTrigger): Promise<RunRecord> {
+  const { plan, store, clock } = deps;
+  const runId = newRunId(clock.now());
+  const logger = deps.logger.child({ dataflow: plan.dataflow, runId });
+  await store.createRun({ id: runId, dataflow: plan.dataflow, trigger, startedAt: clock.now() });
+  logger.info({ trigger }, 'run started');
+  const counts: RunCounts = { filesTaken: 0, filesIngested: 0, filesFailed: 0, recordsIn: 0, recordsOut: 0, recordsFailed: 0, bytes: 0 };
+  const batchIds: string[] = [];
+  let error: string | null = null;
+  let status: RunStatus;
+  try {
+    const rules = detectRules(deps);
+    const scanned = await scan({ ...deps, dataflow: plan.dataflow, folder: plan.folder, recursive: plan.recursive, rules, now: clock.now() });
+    if (scanned.taken.length === 0) {
+      error = `nothing new: ${scanned.listed} listed${describeSkipped(scanned.skipped)}`;
+      logger.info({ listed: scanned.listed, skipped: scanned.skipped }, 'nothing new');
+      return await store.finishRun(runId, { ...counts, status: 'skipped', finishedAt: clock.now(), batchIds, error });
+    }
+    const pending = await store.addPending(plan.dataflow, runId, scanned.taken.map((d) => d.version));
+    counts.filesTaken = pending.length;
+    deps.onTaken?.(pending.length, pending.reduce((a, f) => a + f.size, 0));
+    logger.info({ files: pending.length, listed: scanned.listed }, 'files taken');
+    const outcomes: BatchOutcome[] = [];
+    const batches = groupBatches(pending, plan.maxFilesPerBatch, plan.maxBatchBytes);
+    for (const [seq, files] of batches.entries()) {
+      deps.signal.throwIfAborted();
+      const outcome = await deliverBatch({ ...deps, runId, logger }, files, seq);
+      outcomes.push(outcome);
+      batchIds.push(outcome.batchId);
+      addOutcome(counts, outcome);
+      error ??= outcome.error ?? null;
+      if (outcome.status === 'succeeded') {
+        const ingested = (await store.filesOfBatch(outcome.batchId)).filter((f) => f.state === 'ingested');
+        await applyAfterIngest(plan, deps.connector, ingested, (f) => fingerprint(f, deps.traits), logger, deps.signal);
+      }
+    }
+    status = runStatus(outcomes);
+  } catch (err) {
+    error = errorMessage(err);
+    status = 'failed';
+    logger.error({ err }, 'run failed');
+    await settleLeftovers(store, runId, error);
+  }
+  const run = await store.finishRun(runId, { ...counts, status, finishedAt: clock.now(), batchIds, error });
+  logger.info({ status, ...counts, batchIds }, 'run finished');
+  return run;
+}
+
+function detectRules(deps: RunDeps): DetectRules {
+  return {
+    excludedBy: deps.excludedBy,
+    minFileAgeMs: deps.plan.minFileAgeMs,
+    changedFiles: deps.plan.changedFiles,
+    fingerprint: (f) => fingerprint(f, deps.traits),
+  };
+}
+
+/** A run that died half-way leaves no file `pending` or `uploading` behind it. */
+async function settleLeftovers(store: Store, runId: string, error: string): Promise<void> {
+  const open = (await store.filesOfRun(runId)).filter((f) => f.state === 'pending' || f.state === 'uploading');
+  if (open.length > 0) await store.setFileState(open.map((f) => f.id), 'error', { error });
+}
+
+function addOutcome(counts: RunCounts, o: BatchOutcome): void {
+  counts.filesIngested += o.filesIngested;
+  counts.filesFailed += o.filesFailed;
+  counts.recordsIn += o.recordsIn;
+  counts.recordsOut += o.recordsOut;
+  counts.recordsFailed += o.recordsFailed;
+  counts.bytes += o.bytes;
+}
+
+/** Batches whose files all vanished before reading count for nothing: a vanished file is no failure. */
+export function runStatus(outcomes: readonly BatchOutcome[]): RunStatus {
+  const counted = outcomes.filter((o) => !(o.status === 'aborted' && o.error === undefined));
+  if (counted.length === 0) return 'skipped';
+  const good = counted.filter((o) => o.status === 'succeeded');
+  if (good.length === 0) return 'failed';
+  const clean = good.length === counted.length && good.every((o) => o.recordsFailed === 0);
+  return clean ? 'succeeded' : 'partially_succeeded';
+}
+
+function describeSkipped(skipped: Record<string, number>): string {
+  const parts = Object.entries(skipped).map(([reason, n]) => `${n} ${reason.replace(/_/g, ' ')}`);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
+export type { Decision };

@@ -1,0 +1,59 @@
+import type { RemoteFile, SourceConnector } from '../connector/types';
+import { Decision, DetectRules, decideAgainstLedger, preselect } from '../detect/detect';
+import type { Store } from '../store/types';
+
+/** Ledger lookups per query: bounded memory for folders of any size (DESIGN.md §6 step 3). */
+const CHUNK = 500;
+
+export interface ScanResult {
+  listed: number;
+  taken: Extract<Decision, { action: 'take' }>[];
+  /** Counts of skipped files by reason. */
+  skipped: Record<string, number>;
+}
+
+export interface ScanOptions {
+  connector: SourceConnector;
+  store: Store;
+  dataflow: string;
+  folder: string;
+  recursive: boolean;
+  rules: DetectRules;
+  now: Date;
+  signal: AbortSignal;
+  /** Called for every decision, taken or not (for `--dry-run`). */
+  onDecision?: (d: Decision) => void;
+}
+
+/**
+ * Lists the folder and decides for every file, comparing with the ledger in chunks so that
+ * neither the whole listing nor the whole ledger is held at once. Only the taken files are kept.
+ * A listing that fails part-way throws: it must never look like "nothing new".
+ */
+export async function scan(opts: ScanOptions): Promise<ScanResult> {
+  const result: ScanResult = { listed: 0, taken: [], skipped: {} };
+  const record = (d: Decision) => {
+    opts.onDecision?.(d);
+    if (d.action === 'take') result.taken.push(d);
+    else result.skipped[d.reason] = (result.skipped[d.reason] ?? 0) + 1;
+  };
+  let chunk: RemoteFile[] = [];
+  const flush = async () => {
+    if (chunk.length === 0) return;
+    const ledger = await opts.store.latestVersions(opts.dataflow, chunk.map((f) => f.path));
+    for (const file of chunk) record(decideAgainstLedger(file, ledger.get(file.path), opts.rules));
+    chunk = [];
+  };
+  for await (const file of opts.connector.list(opts.folder, { recursive: opts.recursive, signal: opts.signal })) {
+    result.listed++;
+    const early = preselect(file, opts.now, opts.rules);
+    if (early) {
+      record(early);
+      continue;
+    }
+    chunk.push(file);
+    if (chunk.length >= CHUNK) await flush();
+  }
+  await flush();
+  return result;
+}
