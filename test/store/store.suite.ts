@@ -1,0 +1,245 @@
+import type { Store } from '../../src/store/types';
+import { ledgerSuite } from './store-ledger.suite';
+import { suiteContext } from './store-suite-context';
+
+/**
+ * The one store suite (STYLE.md rule 12): every Store implementation runs it unchanged.
+ *
+ * `makeStore` opens a new Store on the suite's one database: every call reaches the same data, so
+ * the suite can close and reopen, or hold two stores at once (as replicas do). The database may
+ * hold rows from earlier tests or runs, so each test uses its own dataflow names and ids and
+ * filters global answers (unsettled, running) down to its own rows.
+ */
+export function storeSuite(name: string, makeStore: () => Promise<Store>): void {
+  describe(`Store conformance: ${name}`, () => {
+    const ctx = suiteContext(makeStore);
+    const { open, uid, newRun, version } = ctx;
+
+    describe('lifecycle', () => {
+      it('migrates idempotently and answers ping', async () => {
+        await ctx.store.migrate();
+        await ctx.store.migrate();
+        await expect(ctx.store.ping()).resolves.toBeUndefined();
+      });
+
+      it('keeps everything across close and reopen', async () => {
+        const first = await open();
+        const run = await first.createRun({ id: uid('run'), dataflow: uid('df'), trigger: 'manual', startedAt: new Date() });
+        const batch = await first.createBatch({ id: uid('batch'), runId: run.id, dataflow: run.dataflow, dataset: 'ds', externalId: 'x' });
+        const files = await first.addPending(run.dataflow, run.id, [version('a.csv'), version('b.csv')]);
+        const key = uid('key');
+        await first.setMeta(key, 'kept');
+        await first.close();
+
+        const again = await open();
+        await again.migrate();
+        expect(await again.getRun(run.id)).toEqual(run);
+        expect(await again.getBatch(batch.id)).toEqual(batch);
+        expect(await again.filesOfRun(run.id)).toEqual(files);
+        expect(await again.getMeta(key)).toBe('kept');
+      });
+
+      it('lets two open stores see each other’s commits', async () => {
+        const other = await open();
+        const run = await newRun();
+        expect(await other.getRun(run.id)).toEqual(run);
+        await other.setMeta(`seen-${run.id}`, 'yes');
+        expect(await ctx.store.getMeta(`seen-${run.id}`)).toBe('yes');
+      });
+
+      it('closes idempotently and refuses work afterwards', async () => {
+        const s = await open();
+        await s.close();
+        await s.close();
+        await expect(s.ping()).rejects.toMatchObject({ code: 'ERR_STORE_CLOSED' });
+        await expect(s.getMeta('x')).rejects.toMatchObject({ code: 'ERR_STORE_CLOSED' });
+      });
+    });
+
+    describe('runs', () => {
+      it('creates a running run with zero counts', async () => {
+        const startedAt = new Date('2024-03-04T05:06:07.089Z');
+        const run = await ctx.store.createRun({ id: uid('run'), dataflow: 'luma', trigger: 'once', startedAt });
+        expect(run).toEqual({
+          id: run.id,
+          dataflow: 'luma',
+          trigger: 'once',
+          status: 'running',
+          startedAt,
+          finishedAt: null,
+          filesTaken: 0,
+          filesIngested: 0,
+          filesFailed: 0,
+          recordsIn: 0,
+          recordsOut: 0,
+          recordsFailed: 0,
+          bytes: 0,
+          batchIds: [],
+          error: null,
+        });
+        expect(await ctx.store.getRun(run.id)).toEqual(run);
+        expect(await ctx.store.getRun(uid('missing'))).toBeUndefined();
+      });
+
+      it('refuses a run id that is already taken', async () => {
+        const run = await newRun();
+        const again = ctx.store.createRun({ id: run.id, dataflow: 'other', trigger: 'api', startedAt: new Date() });
+        await expect(again).rejects.toMatchObject({ code: 'ERR_STORE_CONFLICT' });
+        expect(await ctx.store.getRun(run.id)).toEqual(run);
+      });
+
+      it('finishes a run, returning the updated record; omitted fields keep their values', async () => {
+        const run = await newRun();
+        const finishedAt = new Date(run.startedAt.getTime() + 61_000);
+        const counts = { filesTaken: 3, filesIngested: 2, filesFailed: 1, recordsIn: 10, recordsOut: 9, recordsFailed: 1, bytes: 6_000_000_000 };
+        const finished = await ctx.store.finishRun(run.id, {
+          ...counts,
+          status: 'partially_succeeded',
+          finishedAt,
+          batchIds: ['b1', 'b2'],
+          error: 'row errors in b2',
+        });
+        expect(finished).toEqual({ ...run, ...counts, status: 'partially_succeeded', finishedAt, batchIds: ['b1', 'b2'], error: 'row errors in b2' });
+        expect(await ctx.store.getRun(run.id)).toEqual(finished);
+
+        const later = new Date(finishedAt.getTime() + 1000);
+        const again = await ctx.store.finishRun(run.id, { status: 'failed', finishedAt: later, filesFailed: 3, error: null });
+        expect(again).toEqual({ ...finished, status: 'failed', finishedAt: later, filesFailed: 3, error: null });
+      });
+
+      it('refuses to finish an unknown run', async () => {
+        await expect(ctx.store.finishRun(uid('missing'), { status: 'failed', finishedAt: new Date() })).rejects.toMatchObject({
+          code: 'ERR_STORE_NOT_FOUND',
+        });
+      });
+
+      it('lists a dataflow’s runs newest first, 20 by default, or up to limit', async () => {
+        const dataflow = uid('df');
+        const base = Date.UTC(2024, 0, 1);
+        const created = [];
+        for (let i = 0; i < 25; i++) created.push(await newRun(dataflow, new Date(base + ((i * 7) % 25) * 60_000)));
+        await newRun(uid('df'), new Date(base + 10 * 60_000));
+        const newestFirst = [...created].sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime());
+
+        expect(await ctx.store.listRuns({ dataflow })).toEqual(newestFirst.slice(0, 20));
+        expect(await ctx.store.listRuns({ dataflow, limit: 5 })).toEqual(newestFirst.slice(0, 5));
+        expect(await ctx.store.listRuns({ dataflow, limit: 100 })).toEqual(newestFirst);
+        expect(await ctx.store.listRuns({ dataflow: uid('none') })).toEqual([]);
+      });
+
+      it('lists runs of every dataflow newest first', async () => {
+        // Later than any run an earlier execution of this suite could have left behind.
+        const base = Date.now() + 500 * 365 * 86_400_000;
+        const a = await newRun(uid('df'), new Date(base + 1));
+        const b = await newRun(uid('df'), new Date(base + 3));
+        const c = await newRun(a.dataflow, new Date(base + 2));
+        expect(await ctx.store.listRuns({ limit: 3 })).toEqual([b, c, a]);
+        expect((await ctx.store.listRuns({})).length).toBeLessThanOrEqual(20);
+      });
+
+      it('refuses a limit that is not a positive integer', async () => {
+        await expect(ctx.store.listRuns({ limit: 0 })).rejects.toMatchObject({ code: 'ERR_STORE_INVALID_ARGUMENT' });
+        await expect(ctx.store.listRuns({ limit: 1.5 })).rejects.toMatchObject({ code: 'ERR_STORE_INVALID_ARGUMENT' });
+      });
+
+      it('finds runs left running', async () => {
+        const dataflow = uid('df');
+        const left = await newRun(dataflow);
+        const done = await newRun(dataflow);
+        await ctx.store.finishRun(done.id, { status: 'succeeded', finishedAt: new Date() });
+        const running = (await ctx.store.runningRuns()).filter((r) => r.dataflow === dataflow);
+        expect(running).toEqual([left]);
+      });
+    });
+
+    describe('batches', () => {
+      it('creates a batch as uploading, updates it field by field, and lists it', async () => {
+        const run = await newRun();
+        const batch = await ctx.store.createBatch({ id: uid('batch'), runId: run.id, dataflow: run.dataflow, dataset: 'ds-1', externalId: 'ext-1' });
+        expect(batch).toMatchObject({
+          runId: run.id,
+          dataflow: run.dataflow,
+          dataset: 'ds-1',
+          externalId: 'ext-1',
+          state: 'uploading',
+          platformStatus: null,
+          recordsIn: null,
+          recordsOut: null,
+          recordsFailed: null,
+          error: null,
+        });
+        expect(batch.createdAt).toBeInstanceOf(Date);
+        expect(await ctx.store.getBatch(batch.id)).toEqual(batch);
+
+        await ctx.store.updateBatch(batch.id, { state: 'completing' });
+        await ctx.store.updateBatch(batch.id, { state: 'succeeded', platformStatus: 'success', recordsIn: 10, recordsOut: 8, recordsFailed: 2 });
+        const updated = await ctx.store.getBatch(batch.id);
+        expect(updated).toEqual({
+          ...batch,
+          state: 'succeeded',
+          platformStatus: 'success',
+          recordsIn: 10,
+          recordsOut: 8,
+          recordsFailed: 2,
+          updatedAt: updated?.updatedAt,
+        });
+        expect(updated!.updatedAt.getTime()).toBeGreaterThanOrEqual(batch.updatedAt.getTime());
+
+        await ctx.store.updateBatch(batch.id, { error: 'late note' });
+        expect(await ctx.store.getBatch(batch.id)).toMatchObject({ state: 'succeeded', recordsOut: 8, error: 'late note' });
+        await ctx.store.updateBatch(batch.id, { error: null });
+        expect(await ctx.store.getBatch(batch.id)).toMatchObject({ error: null });
+      });
+
+      it('refuses unknown runs and unknown batches', async () => {
+        await expect(
+          ctx.store.createBatch({ id: uid('batch'), runId: uid('missing'), dataflow: 'df', dataset: 'ds', externalId: 'x' }),
+        ).rejects.toMatchObject({ code: 'ERR_STORE_NOT_FOUND' });
+        await expect(ctx.store.updateBatch(uid('missing'), { state: 'failed' })).rejects.toMatchObject({ code: 'ERR_STORE_NOT_FOUND' });
+        expect(await ctx.store.getBatch(uid('missing'))).toBeUndefined();
+        const run = await newRun();
+        const batch = await ctx.store.createBatch({ id: uid('batch'), runId: run.id, dataflow: 'df', dataset: 'ds', externalId: 'x' });
+        await expect(ctx.store.createBatch({ id: batch.id, runId: run.id, dataflow: 'df', dataset: 'ds', externalId: 'y' })).rejects.toMatchObject({
+          code: 'ERR_STORE_CONFLICT',
+        });
+      });
+
+      it('lists a run’s batches and the unsettled ones', async () => {
+        const run = await newRun();
+        const other = await newRun();
+        const make = (runId: string) => ctx.store.createBatch({ id: uid('batch'), runId, dataflow: run.dataflow, dataset: 'ds', externalId: uid('ext') });
+        const [uploading, completing, succeeded, failed, aborted] = [await make(run.id), await make(run.id), await make(run.id), await make(run.id), await make(run.id)];
+        const elsewhere = await make(other.id);
+        await ctx.store.updateBatch(completing.id, { state: 'completing' });
+        await ctx.store.updateBatch(succeeded.id, { state: 'succeeded' });
+        await ctx.store.updateBatch(failed.id, { state: 'failed' });
+        await ctx.store.updateBatch(aborted.id, { state: 'aborted' });
+
+        const byId = (xs: { id: string }[]) => xs.map((x) => x.id).sort();
+        expect(byId(await ctx.store.batchesOfRun(run.id))).toEqual(byId([uploading, completing, succeeded, failed, aborted]));
+        expect(byId(await ctx.store.batchesOfRun(other.id))).toEqual([elsewhere.id]);
+        expect(await ctx.store.batchesOfRun(uid('missing'))).toEqual([]);
+
+        const mine = new Set([run.id, other.id]);
+        const unsettled = (await ctx.store.unsettledBatches()).filter((b) => mine.has(b.runId));
+        expect(byId(unsettled)).toEqual(byId([uploading, completing, elsewhere]));
+        expect(unsettled.find((b) => b.id === completing.id)?.state).toBe('completing');
+      });
+    });
+
+    ledgerSuite(ctx);
+
+    describe('meta', () => {
+      it('gets, sets and overwrites small facts', async () => {
+        const key = uid('once:luma');
+        expect(await ctx.store.getMeta(key)).toBeUndefined();
+        await ctx.store.setMeta(key, '2024-01-01T00:00:00.000Z');
+        expect(await ctx.store.getMeta(key)).toBe('2024-01-01T00:00:00.000Z');
+        await ctx.store.setMeta(key, '');
+        expect(await ctx.store.getMeta(key)).toBe('');
+        await ctx.store.setMeta(key, JSON.stringify({ ok: true, note: "it's ü" }));
+        expect(JSON.parse((await ctx.store.getMeta(key))!)).toEqual({ ok: true, note: "it's ü" });
+      });
+    });
+  });
+}
