@@ -1,0 +1,19 @@
+export { PlatformClient } from './platform-client';
+export { isFinalStatus, isSuccessStatus, isFailureStatus, IN_FLIGHT_STATUSES, SUCCESS_STATUSES, FAILURE_STATUSES } from './batch-status';
+export { parseRetryAfter, TRANSIENT_STATUSES } from './platform-errors';
+export type {
+  Batch,
+  BatchError,
+  BatchFile,
+  BatchFormat,
+  BatchMetrics,
+  CreateBatchRequest,
+  DataSetFileEntry,
+  Dataset,
+  ListBatchesQuery,
+  PlatformClientOptions,
+  PlatformRetryOptions,
+  RowErrorsOptions,
+  UploadFileOptions,
+  WaitForBatchOptions,
+} from './types';

@@ -1,0 +1,129 @@
+import type { Clock } from '../lib/clock';
+import type { Logger } from '../lib/logger';
+
+/** How to reach Platform (or a `dataflowd emulator`, which answers the same API). */
+export interface PlatformClientOptions {
+  /** e.g. https://platform.adobe.io, or the emulator's http://127.0.0.1:PORT */
+  endpoint: string;
+  /** The token is requested at POST {imsEndpoint}/ims/token/v3 */
+  imsEndpoint: string;
+  clientId: string;
+  clientSecret: string;
+  orgId: string;
+  sandbox: string;
+  scopes: string[];
+  logger?: Logger;
+  clock?: Clock;
+  retry?: PlatformRetryOptions;
+}
+
+export interface PlatformRetryOptions {
+  /** Attempts in total per call, including the first. */
+  attempts?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+export type BatchFormat = 'json' | 'csv' | 'parquet';
+
+export interface CreateBatchRequest {
+  datasetId: string;
+  format: BatchFormat;
+  /** JSON only: the files hold one array (or pretty-printed objects), not JSON Lines. */
+  isMultiLineJson?: boolean;
+  /** A client-chosen id, unique in the org; lets a retry find the batch a lost answer created. */
+  externalId?: string;
+  enableErrorDiagnostics?: boolean;
+  /** Percentage of rows that may fail before the whole batch fails. */
+  partialIngestionPercent?: number;
+}
+
+export interface BatchMetrics {
+  inputRecordCount?: number;
+  outputRecordCount?: number;
+  failedRecordCount?: number;
+  inputFileCount?: number;
+  inputByteSize?: number;
+}
+
+export interface BatchError {
+  code?: string;
+  description?: string;
+  [k: string]: unknown;
+}
+
+/** A Catalog batch, normalised. `raw` keeps Platform's object for anything not lifted out. */
+export interface Batch {
+  id: string;
+  /** Lower-cased Catalog status, e.g. `loading`, `processing`, `success`. */
+  status: string;
+  /** No further change is expected (see batch-status.ts). */
+  final: boolean;
+  /** Final and the data is in the dataset (which may still come with failed rows). */
+  succeeded: boolean;
+  datasetId?: string;
+  externalId?: string;
+  metrics: BatchMetrics;
+  errors: BatchError[];
+  /** Unix milliseconds. */
+  created?: number;
+  completed?: number;
+  raw: unknown;
+}
+
+export interface Dataset {
+  id: string;
+  name: string;
+  schemaRef?: unknown;
+}
+
+export interface ListBatchesQuery {
+  dataSet?: string;
+  externalId?: string;
+  status?: string;
+  /** Catalog allows 1–100; default 20. */
+  limit?: number;
+  start?: number;
+}
+
+export interface WaitForBatchOptions {
+  signal?: AbortSignal;
+  /** First pause between polls; default 2 s. */
+  pollMs?: number;
+  /** Pauses grow by half each poll up to this; default 30 s. */
+  maxPollMs?: number;
+  /** Give up (ERR_PLATFORM_BATCH_WAIT_TIMEOUT) after this long; default 4 h. */
+  timeoutMs?: number;
+  /** Called with the first status seen and on every change of status. */
+  onStatus?: (batch: Batch) => void;
+}
+
+export interface UploadFileOptions {
+  /** Bytes in the body; sent as Content-Length when known, else the body goes chunked. */
+  size?: number;
+  signal?: AbortSignal;
+}
+
+/** One dataset file of a batch, as Data Access lists it. */
+export interface BatchFile {
+  dataSetFileId: string;
+  dataSetViewId?: string;
+  version?: string;
+  created?: number;
+  updated?: number;
+  isValid?: boolean;
+  href?: string;
+}
+
+/** One physical file inside a dataset file (GET /export/files/{dataSetFileId}). */
+export interface DataSetFileEntry {
+  name: string;
+  length?: number;
+  href?: string;
+}
+
+export interface RowErrorsOptions {
+  /** Stop after this many error records in all; default 1000. */
+  limit?: number;
+  signal?: AbortSignal;
+}

@@ -1,0 +1,257 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import type { Clock } from '../../src/lib/clock';
+import { systemClock } from '../../src/lib/clock';
+import { Emulator, startEmulator } from '../../src/emulator';
+import { Batch, PlatformClient } from '../../src/platform';
+
+/*
+ * The client against the project's own Platform emulator, over HTTP: the whole life of a batch,
+ * Catalog look-ups, and reading back what landed through Data Access.
+ */
+
+const DATASET = 'luma-loyalty';
+const DATASET_NAME = 'Luma Loyalty Dataset';
+const schema = {
+  type: 'object',
+  required: ['id', 'points'],
+  properties: { id: { type: 'string' }, points: { type: 'integer' }, tier: { type: 'string' } },
+};
+
+let dataDir: string;
+let emulator: Emulator;
+let client: PlatformClient;
+/** The emulator's notion of time, moved on to make its tokens expire. */
+let emulatorOffsetMs = 0;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'platform-client-'));
+  emulator = await startEmulator({
+    dataDir,
+    datasets: [
+      { id: DATASET, name: DATASET_NAME, schema },
+      { id: 'other', name: 'Other Dataset' },
+    ],
+    port: 0,
+    tenantId: 'acmecorp',
+    clock: { now: () => new Date(Date.now() + emulatorOffsetMs), sleep: systemClock.sleep },
+  });
+  client = new PlatformClient({
+    endpoint: emulator.url,
+    imsEndpoint: emulator.url,
+    clientId: 'dataflowd-test',
+    clientSecret: 'emulator-secret',
+    orgId: 'TEST@AdobeOrg',
+    sandbox: 'prod',
+    scopes: ['openid', 'AdobeID', 'read_organizations'],
+    retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 },
+  });
+});
+
+afterAll(async () => {
+  await client?.close();
+  await emulator?.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+const lines = (records: unknown[]) => records.map((r) => `${JSON.stringify(r)}\n`).join('');
+
+async function ingest(records: unknown[][], batchOpts: { partialIngestionPercent?: number; externalId?: string } = {}): Promise<Batch> {
+  const batch = await client.createBatch({ datasetId: DATASET, format: 'json', enableErrorDiagnostics: true, ...batchOpts });
+  for (const [i, file] of records.entries()) {
+    const text = lines(file);
+    await client.uploadFile(batch.id, DATASET, `in/file ${i}.json`, Readable.from([Buffer.from(text)]), { size: Buffer.byteLength(text) });
+  }
+  await client.completeBatch(batch.id);
+  return client.waitForBatch(batch.id, { pollMs: 20, maxPollMs: 100, timeoutMs: 30_000 });
+}
+
+async function readAll(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+test('tenant id from the schema registry', async () => {
+  await expect(client.tenantId()).resolves.toBe('acmecorp');
+});
+
+test('datasets by id and by name', async () => {
+  await expect(client.getDataset(DATASET)).resolves.toMatchObject({ id: DATASET, name: DATASET_NAME });
+  await expect(client.getDataset('no-such-dataset')).resolves.toBeUndefined();
+  await expect(client.findDatasetByName(DATASET_NAME)).resolves.toMatchObject({ id: DATASET, name: DATASET_NAME });
+  await expect(client.findDatasetByName('Luma')).resolves.toBeUndefined();
+});
+
+test('a batch from create to success, then read back through Data Access', async () => {
+  const records = [
+    [{ id: 'a', points: 1 }, { id: 'b', points: 2 }],
+    [{ id: 'c', points: 3, tier: 'gold' }],
+  ];
+  const seen: string[] = [];
+  const created = await client.createBatch({ datasetId: DATASET, format: 'json', externalId: 'run-1-batch-0' });
+  expect(created).toMatchObject({ status: 'loading', final: false, datasetId: DATASET });
+  for (const [i, file] of records.entries()) {
+    const text = lines(file);
+    await client.uploadFile(created.id, DATASET, `in/file ${i}.json`, Readable.from([Buffer.from(text)]), { size: Buffer.byteLength(text) });
+  }
+  await client.completeBatch(created.id);
+  await client.completeBatch(created.id); // idempotent, as on Platform
+  const done = await client.waitForBatch(created.id, { pollMs: 20, maxPollMs: 100, onStatus: (b) => seen.push(b.status) });
+
+  expect(done).toMatchObject({ id: created.id, status: 'success', final: true, succeeded: true, datasetId: DATASET, externalId: 'run-1-batch-0' });
+  expect(done.metrics).toMatchObject({ inputRecordCount: 3, outputRecordCount: 3, failedRecordCount: 0 });
+  expect(seen[seen.length - 1]).toBe('success');
+
+  const byDataset = await client.listBatches({ dataSet: DATASET, limit: 100 });
+  expect(byDataset.map((b) => b.id)).toContain(created.id);
+  const byExternal = await client.listBatches({ externalId: 'run-1-batch-0' });
+  expect(byExternal.map((b) => b.id)).toEqual([created.id]);
+
+  const files = await client.batchFiles(created.id);
+  expect(files.length).toBeGreaterThan(0);
+  let landed = '';
+  for (const f of files) {
+    for (const entry of await client.dataSetFileEntries(f.dataSetFileId)) {
+      landed += await readAll(await client.downloadFile(f.dataSetFileId, entry.name));
+    }
+  }
+  for (const id of ['"a"', '"b"', '"c"']) expect(landed).toContain(id);
+});
+
+test('rows that fail validation: within the threshold the batch succeeds, and row errors can be read', async () => {
+  const b = await ingest([[{ id: 'a', points: 1 }, { id: 'b', points: 'many' }, { id: 'c', points: 3 }, { id: 'd', points: 4 }]], { partialIngestionPercent: 50 });
+  expect(b).toMatchObject({ status: 'success', succeeded: true });
+  expect(b.metrics).toMatchObject({ inputRecordCount: 4, outputRecordCount: 3, failedRecordCount: 1 });
+  const errors = await client.rowErrors(b.id);
+  expect(errors).toHaveLength(1);
+  expect(errors[0]).toMatchObject({ _errors: [expect.objectContaining({ code: expect.any(String) })] });
+  await expect(client.rowErrors(b.id, { limit: 0 })).resolves.toEqual([]);
+});
+
+test('rows that fail validation beyond the threshold fail the batch, with errors', async () => {
+  const b = await ingest([[{ id: 'a', points: 'x' }, { points: 2 }]]);
+  expect(b).toMatchObject({ status: 'failed', final: true, succeeded: false });
+  expect(b.errors.length).toBeGreaterThan(0);
+  expect(b.errors[0].code).toEqual(expect.any(String));
+});
+
+test('an aborted batch is final and not successful', async () => {
+  const b = await client.createBatch({ datasetId: DATASET, format: 'json' });
+  await client.abortBatch(b.id);
+  await expect(client.getBatch(b.id)).resolves.toMatchObject({ id: b.id, status: 'aborted', final: true, succeeded: false });
+});
+
+test('unknown batch: not found, not retried into a transient error', async () => {
+  await expect(client.getBatch('0000000000000000000000000000dead')).rejects.toMatchObject({ code: 'ERR_PLATFORM_NOT_FOUND', kind: 'platform' });
+  const upload = client.uploadFile('0000000000000000000000000000dead', DATASET, 'x.json', Readable.from([Buffer.from('{}\n')]), { size: 3 });
+  await expect(upload).rejects.toMatchObject({ kind: 'platform', context: { status: 404 } });
+});
+
+test('a batch for an unknown dataset is refused with Platform’s words', async () => {
+  const err = await client.createBatch({ datasetId: 'no-such-dataset', format: 'json' }).catch((e: unknown) => e);
+  expect(err).toMatchObject({ kind: 'platform', context: { status: 400 } });
+  expect((err as Error).message).toContain('no-such-dataset');
+});
+
+test('a token the emulator no longer accepts is replaced and the call goes through', async () => {
+  await client.tenantId();
+  emulatorOffsetMs = 25 * 3600_000; // the emulator's clock is a day on: the client's cached token has expired there
+  try {
+    await expect(client.getDataset(DATASET)).resolves.toMatchObject({ id: DATASET });
+  } finally {
+    emulatorOffsetMs = 0;
+  }
+});
+
+describe('faults injected by the emulator', () => {
+  let faulty: PlatformClient;
+  const sleeps: number[] = [];
+  /** Time stands still; a retry's pause clears the faults, so the next attempt goes through. */
+  const healingClock: Clock = {
+    now: () => new Date(),
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      emulator.faults.set({ rules: [] });
+    },
+  };
+
+  beforeEach(() => {
+    sleeps.length = 0;
+    faulty = new PlatformClient({
+      endpoint: emulator.url,
+      imsEndpoint: emulator.url,
+      clientId: 'dataflowd-faults',
+      clientSecret: 'emulator-secret',
+      orgId: 'TEST@AdobeOrg',
+      sandbox: 'prod',
+      scopes: ['openid'],
+      clock: healingClock,
+      retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 },
+    });
+  });
+
+  afterEach(async () => {
+    emulator.faults.set({ rules: [] });
+    await faulty.close();
+  });
+
+  test('429 with Retry-After: waits as asked, then goes through', async () => {
+    await faulty.tenantId();
+    emulator.faults.set({ rules: [{ path: '/data/foundation/catalog', errorRate: 1, status: 429, retryAfterSeconds: 2 }] });
+    await expect(faulty.getDataset(DATASET)).resolves.toMatchObject({ id: DATASET });
+    expect(sleeps).toHaveLength(1);
+    expect(sleeps[0]).toBeGreaterThanOrEqual(2000);
+  });
+
+  test('a reset connection on create is retried without making two batches', async () => {
+    await faulty.tenantId();
+    emulator.faults.set({ rules: [{ path: '/data/foundation/import/batches', method: 'POST', resetRate: 1 }] });
+    const b = await faulty.createBatch({ datasetId: DATASET, format: 'json', externalId: 'reset-run-0' });
+    expect(sleeps).toHaveLength(1);
+    const same = await faulty.listBatches({ externalId: 'reset-run-0' });
+    expect(same.map((x) => x.id)).toEqual([b.id]);
+  });
+
+  test('an upload answered 503 is handed back to the caller, who reopens the source and succeeds', async () => {
+    const b = await faulty.createBatch({ datasetId: DATASET, format: 'json' });
+    const text = lines([{ id: 'r', points: 1 }]);
+    const open = () => Readable.from([Buffer.from(text)]);
+    emulator.faults.set({ rules: [{ path: '/data/foundation/import/batches', method: 'PUT', errorRate: 1, status: 503, retryAfterSeconds: 1 }] });
+    const err = await faulty.uploadFile(b.id, DATASET, 'r.json', open(), { size: text.length }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ERR_PLATFORM_UPLOAD_INTERRUPTED', kind: 'transient', retryAfterMs: 1000 });
+    expect(sleeps).toHaveLength(0);
+    emulator.faults.set({ rules: [] });
+    await faulty.uploadFile(b.id, DATASET, 'r.json', open(), { size: text.length });
+    await faulty.completeBatch(b.id);
+    await expect(faulty.waitForBatch(b.id, { pollMs: 20 })).resolves.toMatchObject({ status: 'success', metrics: { inputRecordCount: 1 } });
+  });
+
+  test('COMPLETE failing for longer than the attempts: a transient error, and completing later works', async () => {
+    const b = await faulty.createBatch({ datasetId: DATASET, format: 'json' });
+    const text = lines([{ id: 'q', points: 2 }]);
+    await faulty.uploadFile(b.id, DATASET, 'q.json', Readable.from([Buffer.from(text)]), { size: text.length });
+    const stubborn = new PlatformClient({
+      endpoint: emulator.url,
+      imsEndpoint: emulator.url,
+      clientId: 'dataflowd-faults',
+      clientSecret: 'emulator-secret',
+      orgId: 'TEST@AdobeOrg',
+      sandbox: 'prod',
+      scopes: ['openid'],
+      clock: { now: () => new Date(), sleep: async () => undefined },
+      retry: { attempts: 2 },
+    });
+    try {
+      emulator.faults.set({ rules: [{ path: '/data/foundation/import/batches', method: 'POST', errorRate: 1, status: 500 }] });
+      await expect(stubborn.completeBatch(b.id)).rejects.toMatchObject({ code: 'ERR_PLATFORM_UNAVAILABLE', kind: 'transient', context: { status: 500 } });
+      emulator.faults.set({ rules: [] });
+      await stubborn.completeBatch(b.id);
+      await expect(stubborn.waitForBatch(b.id, { pollMs: 20 })).resolves.toMatchObject({ status: 'success' });
+    } finally {
+      await stubborn.close();
+    }
+  });
+});
