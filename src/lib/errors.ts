@@ -61,6 +61,9 @@ export function errorMessage(err: unknown): string {
   return String(err);
 }
 
+/** By name, not instanceof: an abort reason is a DOMException, which may come from another realm. */
 export function isAbortError(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'AbortError' || (err as { code?: string }).code === 'ABORT_ERR');
+  if (typeof err !== 'object' || err === null) return false;
+  const { name, code } = err as { name?: unknown; code?: unknown };
+  return name === 'AbortError' || name === 'TimeoutError' || code === 'ABORT_ERR';
 }

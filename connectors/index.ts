@@ -1,0 +1,6 @@
+import type { ConnectorDefinition } from '../src/connector/types';
+import { localConnector } from './local';
+
+/** Every connector dataflowd knows, by explicit list: adding one is one import and one entry
+ *  here (no registration by import side effects). */
+export const connectorDefinitions: readonly ConnectorDefinition[] = [localConnector];
