@@ -4,6 +4,6 @@ module.exports = {
   roots: ['<rootDir>/test', '<rootDir>/src', '<rootDir>/connectors'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] },
-  globalSetup: '<rootDir>/test/setup/global-setup.js',
+  globalSetup: '<rootDir>/test/setup/global-setup.ts',
   testTimeout: 60000,
 };

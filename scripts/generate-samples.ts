@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as nodePath from 'node:path';
 
@@ -308,10 +309,13 @@ export async function generateSamples(outDir: string, opts: SampleOptions = {}):
 
 async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write('usage: generate-samples [OUT_DIR]   (default: config/samples)\n');
+    process.stdout.write('usage: generate-samples [--if-missing] [OUT_DIR]   (default: config/samples)\n');
     return;
   }
-  for (const file of await generateSamples(nodePath.resolve(argv[0] ?? 'config/samples'))) process.stdout.write(`${file}\n`);
+  const outDir = nodePath.resolve(argv.find((a) => !a.startsWith('--')) ?? 'config/samples');
+  // The demo seeds its inbox on first start only: an inbox that exists is the user's.
+  if (argv.includes('--if-missing') && existsSync(outDir)) return;
+  for (const file of await generateSamples(outDir)) process.stdout.write(`${file}\n`);
 }
 
 if (require.main === module) {

@@ -9,6 +9,8 @@ export interface LoggerOptions {
   /** Extra pino redact paths, e.g. from a schema's secret fields. */
   redact?: string[];
   destination?: pino.DestinationStream;
+  /** Exact secret values to blank out wherever they appear in a line (resolved ${env:}/${file:}). */
+  scrub?: readonly string[];
 }
 
 /** Field names that always hold secrets, wherever they appear in a logged object. */
@@ -37,16 +39,25 @@ export function secretRedactPaths(): string[] {
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const level = opts.level ?? process.env.DATAFLOWD_LOG_LEVEL ?? 'info';
   const redact = { paths: [...secretRedactPaths(), ...(opts.redact ?? [])], censor: '[redacted]' };
-  if (opts.destination) return pino({ level, redact }, opts.destination);
+  const hooks = opts.scrub?.length ? { streamWrite: scrubber(opts.scrub) } : {};
+  if (opts.destination) return pino({ level, redact, hooks }, opts.destination);
   const pretty = opts.pretty ?? Boolean(process.stderr.isTTY);
   if (pretty) {
     return pino({
       level,
       redact,
+      hooks,
       transport: { target: 'pino-pretty', options: { destination: 2, colorize: true, translateTime: 'SYS:HH:MM:ss' } },
     });
   }
-  return pino({ level, redact }, pino.destination(2));
+  return pino({ level, redact, hooks }, pino.destination(2));
+}
+
+/** Secrets can hide in error messages that no redact path names; blank them in the final line. */
+function scrubber(secrets: readonly string[]): (line: string) => string {
+  const escaped = [...secrets].sort((a, b) => b.length - a.length).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const pattern = new RegExp(escaped.join('|'), 'g');
+  return (line) => line.replace(pattern, '[redacted]');
 }
 
 export const silentLogger: Logger = pino({ level: 'silent' });

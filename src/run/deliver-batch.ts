@@ -96,7 +96,7 @@ export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEn
   await store.updateBatch(batchId, { state: 'completing' });
   await store.setFileState(uploaded.map((u) => u.entry.id), 'completing');
   await platform.completeBatch(batchId, signal);
-  const final = await platform.waitForBatch(batchId, { signal });
+  const final = await platform.waitForBatch(batchId, { signal, pollMs: 250 });
   return settle(ctx, final, uploaded, base);
 }
 

@@ -1,0 +1,17 @@
+import type { Command } from 'commander';
+import { connectorDefinitions } from '../../connectors';
+import { configJsonSchema } from '../config';
+
+/** `dataflowd schema`: JSON Schemas of dataflowd.yaml and dataflows/*.yaml for editors. */
+export function registerSchema(program: Command): void {
+  program
+    .command('schema')
+    .description('print the JSON Schema of the YAML files (editor autocompletion)')
+    .option('--dataflow', 'only the schema of dataflows/*.yaml')
+    .option('--daemon', 'only the schema of dataflowd.yaml')
+    .action((opts: { dataflow?: boolean; daemon?: boolean }) => {
+      const schemas = configJsonSchema(connectorDefinitions);
+      const out = opts.dataflow ? schemas.dataflow : opts.daemon ? schemas.daemon : schemas;
+      process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    });
+}

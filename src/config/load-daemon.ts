@@ -1,0 +1,90 @@
+import path from 'node:path';
+import type { ConnectorDefinition } from '../connector/types';
+import { ConfigFile, isRecord, parseContext } from './config-file';
+import { ConnectionConfig, DaemonConfig, daemonSchema, StateConfig } from './daemon-schema';
+import { Problem } from './problem';
+import { SchemaRef } from './schema-files';
+import { stringsAt } from './secret-fields';
+import { parseNode } from './zod-issues';
+
+export const DAEMON_FILE = 'dataflowd.yaml';
+
+export interface LoadedDaemon {
+  /** Present when the file has no problems of its own. */
+  daemon?: DaemonConfig;
+  problems: Problem[];
+  /** The JSON Schema files platform.datasets names, to be read and checked. */
+  schemaRefs: SchemaRef[];
+  /** Values at the connectors' secret fields. */
+  connectionSecrets: string[];
+}
+
+/**
+ * `sqlite:PATH` relative to the folder of dataflowd.yaml becomes absolute, so that the store
+ * opens the same file whatever the working directory.
+ */
+function resolveState(state: StateConfig, dir: string): StateConfig {
+  if (!state.url.startsWith('sqlite:')) return state;
+  const p = state.url.slice('sqlite:'.length);
+  if (p === ':memory:' || path.isAbsolute(p)) return state;
+  return { ...state, url: `sqlite:${path.resolve(dir, p)}` };
+}
+
+function rawDatasets(data: unknown): unknown[] {
+  if (!isRecord(data) || !isRecord(data.platform) || !Array.isArray(data.platform.datasets)) return [];
+  return data.platform.datasets;
+}
+
+/**
+ * Each connection is checked by the schema of the connector its `type` names. Its relative paths
+ * (local's `root`) stay as written: connectors resolve them from ConnectorContext.baseDir, which
+ * is the config folder (where dataflowd.yaml, the only file naming connections, lives).
+ */
+function loadConnections(
+  f: ConfigFile,
+  connectors: readonly ConnectorDefinition[],
+): { connections: Record<string, ConnectionConfig>; problems: Problem[]; secrets: string[] } {
+  const out = { connections: {} as Record<string, ConnectionConfig>, problems: [] as Problem[], secrets: [] as string[] };
+  const data = f.data;
+  const raw = isRecord(data) && isRecord(data.connections) ? data.connections : {};
+  for (const [name, conn] of Object.entries(raw)) {
+    if (!isRecord(conn) || typeof conn.type !== 'string') continue;
+    const def = connectors.find((c) => c.type === conn.type);
+    if (!def) {
+      const known = connectors.map((c) => c.type).join(', ') || 'none';
+      const msg = `unknown connection type "${conn.type}" (known types: ${known})`;
+      out.problems.push(f.yaml.problem(['connections', name, 'type'], msg));
+      continue;
+    }
+    out.secrets.push(...def.secretFields.flatMap((field) => stringsAt(conn, [field])));
+    const r = parseNode(def.configSchema, conn, parseContext(f, ['connections', name]));
+    out.problems.push(...r.problems);
+    if (r.data !== undefined) out.connections[name] = r.data as ConnectionConfig;
+  }
+  return out;
+}
+
+export function loadDaemon(f: ConfigFile, connectors: readonly ConnectorDefinition[]): LoadedDaemon {
+  if (f.data === undefined) return { problems: [], schemaRefs: [], connectionSecrets: [] };
+  // An empty dataflowd.yaml is valid: every default.
+  const data = f.data ?? {};
+  const base = parseNode(daemonSchema, data, parseContext(f));
+  const conns = loadConnections({ ...f, data }, connectors);
+  const schemaRefs = rawDatasets(data).flatMap((d, i): SchemaRef[] =>
+    isRecord(d) && typeof d.schema === 'string' && d.schema !== ''
+      ? [{ file: path.resolve(f.yaml.dir, d.schema), yaml: f.yaml, path: ['platform', 'datasets', i, 'schema'] }]
+      : [],
+  );
+  const problems = [...base.problems, ...conns.problems];
+  const result: LoadedDaemon = { problems, schemaRefs, connectionSecrets: conns.secrets };
+  if (problems.length > 0 || f.problems.length > 0 || base.data === undefined) return result;
+  const platform = base.data.platform;
+  const datasets = platform.datasets.map((d) => ({ ...d, schema: path.resolve(f.yaml.dir, d.schema) }));
+  result.daemon = {
+    ...base.data,
+    platform: { ...platform, datasets },
+    state: resolveState(base.data.state, f.yaml.dir),
+    connections: conns.connections,
+  };
+  return result;
+}

@@ -1,0 +1,86 @@
+import { timingSafeEqual } from 'node:crypto';
+import Fastify, { FastifyReply, FastifyRequest } from 'fastify';
+import { runJson } from '../cli/history';
+import type { Logger } from '../lib/logger';
+import type { Services } from '../services';
+import { DASHBOARD_HTML } from './dashboard';
+
+export interface HttpServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface HttpDeps {
+  services: Services;
+  logger: Logger;
+  /** Starts a run now; false when no such dataflow. */
+  trigger(name: string): boolean;
+  nextRun(name: string): Date | undefined;
+}
+
+/** DESIGN.md §8: health, readiness, the status API and the dashboard. */
+export async function startHttp(deps: HttpDeps): Promise<HttpServer> {
+  const { config, store } = deps.services;
+  const { host, port, token } = config.daemon.http;
+  const app = Fastify({ logger: false });
+
+  // Beyond loopback the config requires a token (validated); with one set, everything but the
+  // health probes needs it.
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    if (!token || req.url === '/healthz' || req.url === '/readyz') return;
+    const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    const a = Buffer.from(given);
+    const b = Buffer.from(token);
+    if (a.length !== b.length || !timingSafeEqual(a, b)) {
+      await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'a valid bearer token is required' });
+    }
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await store.ping();
+      return { status: 'ready' };
+    } catch {
+      return reply.code(503).send({ status: 'store unreachable' });
+    }
+  });
+  app.get('/api/dataflows', async () => {
+    const out = [];
+    for (const df of config.dataflows) {
+      const [last] = await store.listRuns({ dataflow: df.name, limit: 1 });
+      out.push({
+        name: df.name,
+        description: df.description ?? null,
+        enabled: df.enabled,
+        connection: df.source.connection,
+        dataset: df.target.dataset,
+        schedule: df.schedule,
+        nextRun: deps.nextRun(df.name)?.toISOString() ?? null,
+        lastRun: last ? runJson(last) : null,
+      });
+    }
+    return out;
+  });
+  app.get<{ Params: { name: string }; Querystring: { limit?: string } }>('/api/dataflows/:name/runs', async (req, reply) => {
+    if (!config.dataflows.some((d) => d.name === req.params.name)) return reply.code(404).send({ error: 'no such dataflow' });
+    const limit = Math.min(500, Math.max(1, Number(req.query.limit ?? 20) || 20));
+    return (await store.listRuns({ dataflow: req.params.name, limit })).map(runJson);
+  });
+  app.post<{ Params: { name: string } }>('/api/dataflows/:name/runs', async (req, reply) => {
+    if (!deps.trigger(req.params.name)) return reply.code(404).send({ error: 'no such dataflow' });
+    return reply.code(202).send({ accepted: true });
+  });
+  app.get<{ Params: { id: string } }>('/api/runs/:id', async (req, reply) => {
+    const run = await store.getRun(req.params.id);
+    if (!run) return reply.code(404).send({ error: 'no such run' });
+    const [files, batches] = await Promise.all([store.filesOfRun(run.id), store.batchesOfRun(run.id)]);
+    return { ...runJson(run), files, batches };
+  });
+  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(DASHBOARD_HTML));
+
+  await app.listen({ host, port });
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  deps.logger.info({ url }, 'http listening');
+  return { url, close: () => app.close() };
+}

@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { LoadedConfig } from './config';
+import type { ConnectorDefinition } from './connector/types';
+import { Emulator, startEmulator } from './emulator';
+import type { Clock } from './lib/clock';
+import type { Logger } from './lib/logger';
+import { PlatformClient } from './platform';
+import { DataflowRunner } from './run/dataflow-runner';
+import { openStore } from './store/open-store';
+import type { Store } from './store/types';
+
+export interface Services {
+  config: LoadedConfig;
+  store: Store;
+  platform: PlatformClient;
+  /** The in-process Platform emulator, in embedded mode. */
+  emulator?: Emulator;
+  runner: DataflowRunner;
+  close(): Promise<void>;
+}
+
+/** Where the embedded Platform keeps its batches: beside the SQLite state, else under data/. */
+export function embeddedDataDir(config: LoadedConfig): string {
+  const url = config.daemon.state.url;
+  if (url.startsWith('sqlite:') && !url.startsWith('sqlite::memory:')) {
+    return path.join(path.dirname(path.resolve(config.dir, url.slice('sqlite:'.length))), 'platform');
+  }
+  return path.resolve(config.dir, '..', 'data', 'platform');
+}
+
+/** The emulator's view of the config's datasets, with their JSON Schemas loaded. */
+export function emulatorDatasets(config: LoadedConfig) {
+  return config.daemon.platform.datasets.map((d) => ({ id: d.id, name: d.name, schema: config.schemas[d.schema] }));
+}
+
+/**
+ * Opens what every command that touches data needs: the store, and Platform — in embedded mode
+ * the emulator in-process on a free loopback port, reached through the same client over HTTP
+ * as a real Platform (DESIGN.md §7: one code path to Platform).
+ */
+export async function openServices(
+  config: LoadedConfig,
+  connectors: readonly ConnectorDefinition[],
+  logger: Logger,
+  clock: Clock,
+): Promise<Services> {
+  const store = await openStore(config.daemon.state.url, { baseDir: config.dir, logger, clock });
+  let emulator: Emulator | undefined;
+  let platform: PlatformClient;
+  try {
+    const p = config.daemon.platform;
+    if (p.mode === 'embedded') {
+      emulator = await startEmulator({ dataDir: embeddedDataDir(config), datasets: emulatorDatasets(config), logger });
+      platform = new PlatformClient({
+        endpoint: emulator.url,
+        imsEndpoint: emulator.url,
+        clientId: 'dataflowd-embedded',
+        clientSecret: randomBytes(16).toString('hex'),
+        orgId: 'DATAFLOWD@AdobeOrg',
+        sandbox: 'prod',
+        scopes: ['openid', 'AdobeID'],
+        logger,
+        clock,
+      });
+    } else {
+      platform = new PlatformClient({ ...p, logger, clock });
+    }
+  } catch (err) {
+    await store.close();
+    await emulator?.close();
+    throw err;
+  }
+  const runner = new DataflowRunner({ config, connectors, store, platform, logger, clock });
+  return {
+    config,
+    store,
+    platform,
+    emulator,
+    runner,
+    async close() {
+      await platform.close();
+      await emulator?.close();
+      await store.close();
+    },
+  };
+}
