@@ -1,0 +1,97 @@
+/*
+ * A batch as the emulator keeps it (persisted as batches/{id}/batch.json) and its projection into
+ * Catalog's batch object (aep-api.md §2.1, §3.1). Timestamps are Unix milliseconds, like Catalog's.
+ */
+
+/** The subset of Catalog's status enum the emulator moves through (aep-api.md §3.2). */
+export type BatchStatus = 'loading' | 'processing' | 'success' | 'failed' | 'aborted' | 'inactive';
+
+export const FINAL_STATUSES: ReadonlySet<BatchStatus> = new Set(['success', 'failed', 'aborted', 'inactive']);
+
+export type InputFormatName = 'json' | 'csv' | 'parquet';
+
+export interface InputFormat {
+  format: InputFormatName;
+  isMultiLineJson?: boolean;
+}
+
+export interface StoredFile {
+  /** filePath as the client named it, relative to the batch's files folder. */
+  path: string;
+  sizeInBytes: number;
+  created: number;
+  updated: number;
+  /** 'uploading' between a large file's INITIALIZE and its COMPLETE. */
+  state: 'complete' | 'uploading';
+  /** Large file: the inclusive byte ranges received, in arrival order (overlaps are kept to be refused). */
+  chunks?: Array<[number, number]>;
+  /** Large file: the total size announced by Content-Range (`bytes a-b/total`), when given. */
+  declaredSize?: number;
+  /** Set by processing: records that landed, and whether a copy without the bad rows is served. */
+  landed?: { records: number; filtered: boolean };
+}
+
+export interface BatchMetrics {
+  inputRecordCount: number;
+  outputRecordCount: number;
+  failedRecordCount: number;
+  inputFileCount: number;
+  inputByteSize: number;
+}
+
+/** Catalog's errors item (aep-api.md §3.4). */
+export interface BatchErrorEntry {
+  code: string;
+  description: string;
+  rows?: string[];
+  recordCount?: number;
+}
+
+export interface BatchRecord {
+  id: string;
+  imsOrg: string;
+  createdClient: string;
+  status: BatchStatus;
+  created: number;
+  updated: number;
+  started?: number;
+  completed?: number;
+  datasetId: string;
+  inputFormat: InputFormat;
+  externalId: string;
+  enableErrorDiagnostics: boolean;
+  partialIngestionPercent?: number;
+  tags: Record<string, unknown>;
+  files: StoredFile[];
+  metrics?: BatchMetrics;
+  errors: BatchErrorEntry[];
+}
+
+export function isFinal(status: BatchStatus): boolean {
+  return FINAL_STATUSES.has(status);
+}
+
+/** The batch as Catalog answers it, inside the object keyed by id. */
+export function toCatalogBatch(batch: BatchRecord): Record<string, unknown> {
+  const tags: Record<string, unknown> = { ...batch.tags };
+  if (batch.enableErrorDiagnostics) tags.acp_enableErrorDiagnostics = true;
+  if (batch.partialIngestionPercent !== undefined) tags.acp_partialIngestionPercent = batch.partialIngestionPercent;
+  const out: Record<string, unknown> = {
+    id: batch.id,
+    status: batch.status,
+    imsOrg: batch.imsOrg,
+    createdClient: batch.createdClient,
+    created: batch.created,
+    updated: batch.updated,
+    relatedObjects: [{ type: 'dataSet', id: batch.datasetId }],
+    inputFormat: batch.inputFormat,
+    externalId: batch.externalId,
+    tags,
+    version: '1.0.0',
+    errors: batch.errors,
+  };
+  if (batch.started !== undefined) out.started = batch.started;
+  if (batch.completed !== undefined) out.completed = batch.completed;
+  if (batch.metrics) out.metrics = batch.metrics;
+  return out;
+}

@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../lib/logger';
+import type { BatchRecord } from './batch-model';
+import { resolveInside } from './safe-path';
+
+/*
+ * Batches live in memory and on disk:
+ *   {dataDir}/batches/{id}/batch.json        the record, rewritten whole after each change
+ *   {dataDir}/batches/{id}/files/{filePath}  the uploaded bytes
+ *   {dataDir}/batches/{id}/landed/{filePath} what landed when bad rows were dropped
+ *   {dataDir}/batches/{id}/meta/row_errors/  error diagnostics
+ *   {dataDir}/batches/{id}/tmp/              uploads in flight, renamed into files/ when whole
+ * so that an emulator restarted on the same folder answers as before.
+ */
+export class BatchStore {
+  private readonly batches = new Map<string, BatchRecord>();
+  /** Per batch, the last write of batch.json: writes are chained so that the newest state wins. */
+  private readonly writes = new Map<string, Promise<void>>();
+
+  private constructor(
+    readonly dataDir: string,
+    private readonly logger: Logger,
+  ) {}
+
+  static async open(dataDir: string, logger: Logger): Promise<BatchStore> {
+    const store = new BatchStore(dataDir, logger);
+    await mkdir(store.batchesDir(), { recursive: true });
+    await store.load();
+    return store;
+  }
+
+  get(id: string): BatchRecord | undefined {
+    return this.batches.get(id);
+  }
+
+  /** Every batch, oldest first (ties broken by id, so paging is stable). */
+  all(): BatchRecord[] {
+    return [...this.batches.values()].sort((a, b) => a.created - b.created || a.id.localeCompare(b.id));
+  }
+
+  async add(batch: BatchRecord): Promise<void> {
+    await mkdir(this.filesDir(batch.id), { recursive: true });
+    await mkdir(this.tmpDir(batch.id), { recursive: true });
+    this.batches.set(batch.id, batch);
+    await this.save(batch);
+  }
+
+  /** Writes the batch's current state; callers mutate the record, then save it. */
+  save(batch: BatchRecord): Promise<void> {
+    const previous = this.writes.get(batch.id) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.write(batch));
+    this.writes.set(batch.id, next);
+    return next;
+  }
+
+  /** Resolves when every write begun so far is on disk. */
+  async flush(): Promise<void> {
+    await Promise.allSettled([...this.writes.values()]);
+  }
+
+  batchDir(id: string): string {
+    return resolveInside(this.batchesDir(), id);
+  }
+  filesDir(id: string): string {
+    return path.join(this.batchDir(id), 'files');
+  }
+  landedDir(id: string): string {
+    return path.join(this.batchDir(id), 'landed');
+  }
+  metaDir(id: string): string {
+    return path.join(this.batchDir(id), 'meta');
+  }
+  tmpDir(id: string): string {
+    return path.join(this.batchDir(id), 'tmp');
+  }
+  /** A fresh name for an upload in flight. */
+  tmpFile(id: string): string {
+    return path.join(this.tmpDir(id), `${randomBytes(8).toString('hex')}.part`);
+  }
+  /** Where an uploaded file lives; filePath must have passed checkFilePath. */
+  uploadedFile(id: string, filePath: string): string {
+    return resolveInside(this.filesDir(id), filePath);
+  }
+  landedFile(id: string, filePath: string): string {
+    return resolveInside(this.landedDir(id), filePath);
+  }
+
+  private batchesDir(): string {
+    return path.join(this.dataDir, 'batches');
+  }
+
+  private async write(batch: BatchRecord): Promise<void> {
+    const target = path.join(this.batchDir(batch.id), 'batch.json');
+    const tmp = `${target}.${randomBytes(4).toString('hex')}.tmp`;
+    await writeFile(tmp, JSON.stringify(batch, null, 2));
+    await rename(tmp, target);
+  }
+
+  private async load(): Promise<void> {
+    for (const entry of await readdir(this.batchesDir(), { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const file = path.join(this.batchesDir(), entry.name, 'batch.json');
+      try {
+        const batch = JSON.parse(await readFile(file, 'utf8')) as BatchRecord;
+        this.batches.set(batch.id, batch);
+        // Uploads cut short by the previous run's end can never finish: their bytes are garbage.
+        await rm(this.tmpDir(batch.id), { recursive: true, force: true });
+        await mkdir(this.tmpDir(batch.id), { recursive: true });
+      } catch (err) {
+        this.logger.warn({ err, file }, 'skipping unreadable batch record');
+      }
+    }
+  }
+}
