@@ -1,4 +1,3 @@
-import { pipeline } from 'node:stream';
 import type { SourceConnector } from '../connector/types';
 import { isNotFound } from '../connector/errors';
 import { dataflowError, errorMessage } from '../lib/errors';
@@ -6,7 +5,7 @@ import type { Logger } from '../lib/logger';
 import { mapLimit } from '../lib/pool';
 import { retry } from '../lib/retry';
 import type { Batch, PlatformClient } from '../platform';
-import { JsonLinesCounter } from '../prep/record-counter';
+import { batchFormat, prepareFile } from '../prep/prepare';
 import type { LedgerEntry, Store } from '../store/types';
 import type { RunPlan } from './plan';
 import { batchExternalId } from './run-id';
@@ -52,7 +51,7 @@ export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEn
   const created = await platform.createBatch(
     {
       datasetId: plan.datasetId,
-      format: plan.format,
+      format: batchFormat(plan),
       externalId,
       enableErrorDiagnostics: plan.errorDiagnostics,
       partialIngestionPercent: plan.maxErrorPercent,
@@ -107,15 +106,15 @@ async function uploadFile(ctx: DeliverContext, batchId: string, entry: LedgerEnt
     return await retry(
       async () => {
         const source = await connector.open(entry.path, { signal });
-        const counter = new JsonLinesCounter();
-        if (ctx.onBytes) counter.on('data', (chunk: Buffer) => ctx.onBytes?.(chunk.length));
-        const body = pipeline(source, counter, () => undefined);
-        await platform.uploadFile(batchId, plan.datasetId, name, body, { size: entry.size, signal });
-        if (counter.bytes !== entry.size) {
-          throw dataflowError('ERR_FILE_CHANGED', 'transient', `${entry.path} changed while it was read: listed ${entry.size} bytes, read ${counter.bytes}`);
+        if (ctx.onBytes) source.on('data', (chunk: Buffer) => ctx.onBytes?.(chunk.length));
+        const prepared = prepareFile(source, entry, plan);
+        await platform.uploadFile(batchId, plan.datasetId, name, prepared.body, { size: prepared.size, signal });
+        const stats = prepared.stats();
+        if (stats.bytesRead !== entry.size) {
+          throw dataflowError('ERR_FILE_CHANGED', 'transient', `${entry.path} changed while it was read: listed ${entry.size} bytes, read ${stats.bytesRead}`);
         }
-        ctx.logger.debug({ path: entry.path, records: counter.records, bytes: counter.bytes }, 'file uploaded');
-        return { entry, records: counter.records, bytes: counter.bytes };
+        ctx.logger.debug({ path: entry.path, records: stats.records, bytes: stats.bytesRead }, 'file uploaded');
+        return { entry, records: stats.records, bytes: stats.bytesRead };
       },
       { signal, attempts: 3, onRetry: (err, attempt) => ctx.logger.warn({ path: entry.path, attempt, err: errorMessage(err) }, 'upload failed, retrying') },
     );
