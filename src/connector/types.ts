@@ -36,6 +36,11 @@ export interface SourceConnector {
   check?(opts: SignalOpts): Promise<void>;
   /** Idempotent. */
   close(): Promise<void>;
+  /**
+   * Traits that depend on the server reached (an FTP server with MLSD reports seconds, one with
+   * only LIST reports minutes). Valid after the first `list`; overrides the definition's traits.
+   */
+  traits?(): ConnectorTraits;
 }
 
 /** What a connector declares about itself, so the core can fingerprint files correctly. */

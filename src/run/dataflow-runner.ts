@@ -114,7 +114,16 @@ export class DataflowRunner {
       const verdict = globs.explain(relativeToFolder(folder, path));
       return verdict.selected ? undefined : describeVerdict(verdict);
     };
-    return { plan, connector, traits, excludedBy };
+    // Server-dependent traits (FTP's LIST vs MLSD) are known once the connector has listed.
+    const liveTraits: ConnectorTraits = {
+      get etagTracksContent() {
+        return (connector.traits?.() ?? traits).etagTracksContent;
+      },
+      get mtimePrecisionMs() {
+        return (connector.traits?.() ?? traits).mtimePrecisionMs;
+      },
+    };
+    return { plan, connector, traits: liveTraits, excludedBy };
   }
 
   /** target.dataset is an id, or a name looked up through Catalog. */
