@@ -95,7 +95,8 @@ export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEn
   await store.updateBatch(batchId, { state: 'completing' });
   await store.setFileState(uploaded.map((u) => u.entry.id), 'completing');
   await platform.completeBatch(batchId, signal);
-  const final = await platform.waitForBatch(batchId, { signal, pollMs: 250 });
+  // Polls grow from 250 ms to 5 s: quick for small batches, about 12 calls a minute for long ones.
+  const final = await platform.waitForBatch(batchId, { signal, pollMs: 250, maxPollMs: 5_000 });
   return settle(ctx, final, uploaded, base);
 }
 

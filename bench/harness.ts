@@ -1,0 +1,193 @@
+import { PlatformClient } from '../src/platform';
+import { spawn, SpawnOptions } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
+
+/** Benchmarks drive the built CLI as a separate process, as a user would. */
+export const MAIN = path.resolve(__dirname, '..', 'src', 'main.js');
+
+export interface Measured {
+  seconds: number;
+  /** Peak resident set size of the process (VmHWM), in MB. */
+  peakRssMb: number;
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function vmHwmKb(pid: number): Promise<number | undefined> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const m = /VmHWM:\s+(\d+) kB/.exec(status);
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs a command to completion, timing it and sampling its peak RSS from /proc every 50 ms
+ * (VmHWM is the kernel's own high-water mark, so sampling only has to catch it before exit).
+ */
+export async function measure(cmd: string, args: string[], opts: SpawnOptions = {}): Promise<Measured> {
+  const started = process.hrtime.bigint();
+  const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+  let peakKb = 0;
+  const sample = async () => {
+    if (child.pid === undefined) return;
+    const kb = await vmHwmKb(child.pid);
+    if (kb !== undefined) peakKb = Math.max(peakKb, kb);
+  };
+  const timer = setInterval(() => void sample(), 50);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearInterval(timer);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { seconds, peakRssMb: peakKb / 1024, code: code ?? -1, stdout, stderr };
+}
+
+/**
+ * `dataflowd emulator` as its own process, so its memory is not counted as dataflowd's. It
+ * serves the dataset `bench` with an open schema (records are parsed and counted, not checked).
+ */
+export async function startEmulatorProcess(dataDir: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const configDir = path.join(dataDir, 'emulator-config');
+  await mkdir(configDir, { recursive: true });
+  await writeFile(path.join(configDir, 'open.schema.json'), JSON.stringify({ type: 'object' }));
+  await writeFile(path.join(configDir, 'dataflowd.yaml'), 'platform:\n  datasets: [{ id: bench, schema: open.schema.json }]\n');
+  const args = [MAIN, 'emulator', '--port', '0', '--data', dataDir, '--config', configDir];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, DATAFLOWD_LOG_LEVEL: 'warn' } });
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /^(http:\/\/\S+)$/m.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
+  });
+  return {
+    url,
+    async stop() {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await once(child, 'exit');
+    },
+  };
+}
+
+export interface BenchConfig {
+  dir: string;
+  configDir: string;
+}
+
+/**
+ * A config folder whose dataflow `bench` reads `connectionYaml` (the `bench` connection) into the
+ * dataset `bench` of a remote emulator, with no schema so the emulator only counts records.
+ */
+export async function writeBenchConfig(opts: { emulatorUrl: string; connectionYaml: string; dataflowYaml?: string; filesAtOnce?: number }): Promise<BenchConfig> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'dataflowd-bench-'));
+  const configDir = path.join(dir, 'config');
+  await mkdir(path.join(configDir, 'dataflows'), { recursive: true });
+  await writeFile(path.join(configDir, 'open.schema.json'), JSON.stringify({ type: 'object' }));
+  await writeFile(
+    path.join(configDir, 'dataflowd.yaml'),
+    [
+      'platform:',
+      '  mode: aep',
+      `  endpoint: ${opts.emulatorUrl}`,
+      `  imsEndpoint: ${opts.emulatorUrl}`,
+      '  clientId: bench',
+      '  clientSecret: bench-secret',
+      '  orgId: BENCH@AdobeOrg',
+      '  datasets: [{ id: bench, schema: open.schema.json }]',
+      'state:',
+      `  url: sqlite:${path.join(dir, 'state.db')}`,
+      'limits:',
+      `  files: ${opts.filesAtOnce ?? 4}`,
+      'connections:',
+      `  bench: ${opts.connectionYaml}`,
+    ].join('\n'),
+  );
+  await writeFile(
+    path.join(configDir, 'dataflows', 'bench.yaml'),
+    opts.dataflowYaml ?? ['name: bench', 'source: { connection: bench, path: /, include: ["*"] }', 'target: { dataset: bench }'].join('\n'),
+  );
+  return { dir, configDir };
+}
+
+/** Writes `bytes` of JSON Lines records, streamed, without holding the file in memory. */
+export async function writeJsonLinesFile(file: string, bytes: number): Promise<number> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const out = createWriteStream(file);
+  let written = 0;
+  let i = 0;
+  while (written < bytes) {
+    const lines: string[] = [];
+    for (let k = 0; k < 1000 && written < bytes; k++, i++) {
+      const line = `{"id":"r${i}","email":"user${i}@example.com","points":${(i * 7919) % 100000},"note":"${'x'.repeat(i % 64)}"}\n`;
+      lines.push(line);
+      written += line.length;
+    }
+    if (!out.write(lines.join(''))) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+  return written;
+}
+
+export interface Row {
+  name: string;
+  bytes: number;
+  seconds: number;
+  peakRssMb?: number;
+  note?: string;
+}
+
+export function printTable(title: string, rows: Row[]): void {
+  process.stdout.write(`\n${title}\n`);
+  const lines = rows.map((r) => [
+    r.name,
+    `${(r.bytes / 1e6).toFixed(0)} MB`,
+    `${r.seconds.toFixed(2)} s`,
+    `${(r.bytes / 1e6 / r.seconds).toFixed(1)} MB/s`,
+    r.peakRssMb === undefined ? '-' : `${r.peakRssMb.toFixed(0)} MB RSS`,
+    r.note ?? '',
+  ]);
+  const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
+  for (const l of lines) process.stdout.write(`  ${l.map((c, i) => c.padEnd(widths[i])).join('  ')}\n`);
+}
+
+/** dataflowd's run of the bench dataflow, measured; throws when the run did not succeed. */
+export async function measureRun(config: BenchConfig, env: NodeJS.ProcessEnv = {}): Promise<Measured> {
+  const m = await measure(process.execPath, [MAIN, 'run', 'bench', '--json', '--config', config.configDir], { env: { ...process.env, DATAFLOWD_LOG_LEVEL: 'warn', ...env } });
+  if (m.code !== 0) throw new Error(`dataflowd run failed (${m.code}): ${m.stderr.slice(-2000)}\n${m.stdout}`);
+  return m;
+}
+
+/**
+ * How a run's time splits between dataflowd's upload (batch created → COMPLETE received) and
+ * the emulator's own processing (COMPLETE → final), read from the emulator's batch objects.
+ */
+export async function batchPhases(emulatorUrl: string, batchIds: string[]): Promise<{ uploadSeconds: number; processingSeconds: number }> {
+
+  const client = new PlatformClient({ endpoint: emulatorUrl, imsEndpoint: emulatorUrl, clientId: 'bench', clientSecret: 'bench-secret', orgId: 'BENCH@AdobeOrg', sandbox: 'prod', scopes: ['openid'] });
+  let uploadMs = 0;
+  let processingMs = 0;
+  try {
+    for (const id of batchIds) {
+      const raw = (await client.getBatch(id)).raw as { created: number; started?: number; completed?: number };
+      const started = raw.started ?? raw.created;
+      uploadMs += started - raw.created;
+      processingMs += (raw.completed ?? started) - started;
+    }
+  } finally {
+    await client.close();
+  }
+  return { uploadSeconds: uploadMs / 1000, processingSeconds: processingMs / 1000 };
+}
