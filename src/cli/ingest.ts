@@ -41,7 +41,7 @@ export function registerIngest(program: Command): void {
         const batch = await platform.createBatch({ datasetId: dataset.id, format: opts.format ?? formatOf(file), isMultiLineJson: opts.multiline });
         await platform.uploadFile(batch.id, dataset.id, path.basename(file), createReadStream(file), { size });
         await platform.completeBatch(batch.id);
-        const final = await platform.waitForBatch(batch.id, {});
+        const final = await platform.waitForBatch(batch.id, { pollMs: 250, maxPollMs: 5_000 });
         const m = final.metrics;
         process.stdout.write(`batch ${final.id}: ${final.status}; records ${m.inputRecordCount ?? '?'} in, ${m.outputRecordCount ?? '?'} out, ${m.failedRecordCount ?? 0} failed\n`);
         if (!final.succeeded) process.stdout.write(`  ${describeBatchErrors(final)}\n`);

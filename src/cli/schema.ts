@@ -9,6 +9,7 @@ export function registerSchema(program: Command): void {
     .description('print the JSON Schema of the YAML files (editor autocompletion)')
     .option('--dataflow', 'only the schema of dataflows/*.yaml')
     .option('--daemon', 'only the schema of dataflowd.yaml')
+    .option('-c, --config <dir>', 'accepted for symmetry with the other commands; the schema does not depend on it')
     .action((opts: { dataflow?: boolean; daemon?: boolean }) => {
       const schemas = configJsonSchema(connectorDefinitions);
       const out = opts.dataflow ? schemas.dataflow : opts.daemon ? schemas.daemon : schemas;

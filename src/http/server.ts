@@ -80,7 +80,9 @@ export async function startHttp(deps: HttpDeps): Promise<HttpServer> {
   app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(DASHBOARD_HTML));
 
   await app.listen({ host, port });
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const address = app.server.address();
+  const bound = typeof address === 'object' && address !== null ? address.port : port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
   deps.logger.info({ url }, 'http listening');
   return { url, close: () => app.close() };
 }
