@@ -6,8 +6,10 @@ import type { Clock } from './lib/clock';
 import { errorMessage } from './lib/errors';
 import type { Logger } from './lib/logger';
 import { Semaphore } from './lib/pool';
+import { DataflowRunner } from './run/dataflow-runner';
 import { recover } from './run/recover';
 import { newRunId } from './run/run-id';
+import { changedDataflows } from './schedule/config-diff';
 import { Scheduler, TickTrigger } from './schedule/scheduler';
 import { openServices, Services } from './services';
 
@@ -18,11 +20,19 @@ export interface DaemonOptions {
   shutdownTimeoutMs?: number;
 }
 
-const onceKey = (df: DataflowConfig) => `once:${df.name}`;
+export const onceKey = (name: string) => `once:${name}`;
+
+/** What `once` remembers: which definition ran, and in which run. */
+export interface OnceRecord {
+  hash: string;
+  runId: string;
+  at: string;
+}
 
 /**
  * The composition root of `dataflowd start` (DESIGN.md §2): config → connectors → store →
- * platform → recovery → scheduler → http. Each dataflow's failures stay its own.
+ * platform → recovery → scheduler → http. Each dataflow's failures stay its own; a new config is
+ * applied without a restart when it is valid, and refused whole when it is not.
  */
 export class Daemon {
   private readonly abort = new AbortController();
@@ -30,38 +40,45 @@ export class Daemon {
   private readonly scheduler: Scheduler;
   private http?: HttpServer;
   private stopping?: Promise<void>;
+  private runner: DataflowRunner;
 
   private constructor(
-    readonly services: Services,
+    private readonly services: Services,
+    private current: LoadedConfig,
     private readonly opts: DaemonOptions,
   ) {
-    const { config, store } = services;
-    this.runs = new Semaphore(config.daemon.limits.runs);
+    const { store } = services;
+    this.runs = new Semaphore(current.daemon.limits.runs);
+    this.runner = this.makeRunner(current);
     this.scheduler = new Scheduler({
       clock: opts.clock,
       logger: opts.logger,
       run: (name, trigger) => this.runNow(name, trigger),
       overlapped: (name) => this.recordOverlap(name),
       onceDone: async (name) => {
-        const df = config.dataflows.find((d) => d.name === name);
-        return df !== undefined && (await store.getMeta(onceKey(df))) === definitionHash(df);
+        const df = this.dataflow(name);
+        const raw = await store.getMeta(onceKey(name));
+        return df !== undefined && raw !== undefined && (JSON.parse(raw) as OnceRecord).hash === definitionHash(df);
       },
+      hasRun: async (name) => (await store.listRuns({ dataflow: name, limit: 1 })).length > 0,
     });
   }
 
   static async start(config: LoadedConfig, opts: DaemonOptions): Promise<Daemon> {
     const { logger, clock } = opts;
     const services = await openServices(config, connectorDefinitions, logger, clock);
-    const daemon = new Daemon(services, opts);
+    const daemon = new Daemon(services, config, opts);
     try {
       await recover(services.store, services.platform, logger, clock, daemon.abort.signal);
-      daemon.http = await startHttp({ services, logger, trigger: (name) => daemon.trigger(name), nextRun: (name) => daemon.scheduler.nextRun(name) });
-      const enabled = config.dataflows.filter((d) => d.enabled);
-      for (const df of enabled) {
-        const { startTime, ...schedule } = df.schedule;
-        await daemon.scheduler.add({ name: df.name, schedule: { ...schedule, startTime: startTime === undefined ? undefined : new Date(startTime) } });
-      }
-      logger.info({ dataflows: enabled.map((d) => d.name), http: daemon.http.url }, 'dataflowd started');
+      daemon.http = await startHttp({
+        store: services.store,
+        config: () => daemon.current,
+        logger,
+        trigger: (name) => daemon.trigger(name),
+        nextRun: (name) => daemon.scheduler.nextRun(name),
+      });
+      for (const df of config.dataflows) await daemon.schedule(df);
+      logger.info({ dataflows: config.dataflows.filter((d) => d.enabled).map((d) => d.name), http: daemon.http.url }, 'dataflowd started');
       return daemon;
     } catch (err) {
       await daemon.scheduler.stop();
@@ -70,30 +87,49 @@ export class Daemon {
       throw err;
     }
   }
+
+  get config(): LoadedConfig {
+    return this.current;
+  }
+
+  /**
+   * Applies a new, valid config: added dataflows start, removed ones stop, edited ones restart
+   * their schedule (a run in flight finishes with the definition it started with). Platform,
+   * state and HTTP settings need a restart; a change to them is logged and otherwise ignored.
+   */
+  async apply(next: LoadedConfig): Promise<void> {
+    const log = this.opts.logger;
+    for (const key of ['platform', 'state', 'http', 'limits'] as const) {
+      if (JSON.stringify(next.daemon[key]) !== JSON.stringify(this.current.daemon[key])) log.warn({ key }, `${key} changed: restart dataflowd to apply it`);
+    }
+    const diff = changedDataflows(this.current, next);
+    this.current = next;
+    this.runner = this.makeRunner(next);
+    for (const name of [...diff.removed, ...diff.changed]) await this.scheduler.remove(name);
+    for (const name of [...diff.added, ...diff.changed]) await this.schedule(next.dataflows.find((d) => d.name === name)!);
+    log.info(diff, 'config reloaded');
+  }
+
   /** Runs a dataflow now, within limits.runs; resolves when the run is over. */
-  async runNow(name: string, trigger: TickTrigger | 'api'): Promise<void> {
-    const df = this.services.config.dataflows.find((d) => d.name === name);
-    if (!df) return;
-    await this.runs.use(async () => {
-      if (this.abort.signal.aborted) return;
-      await this.services.runner.run(df, trigger, this.abort.signal);
-      if (trigger === 'once') await this.services.store.setMeta(onceKey(df), definitionHash(df));
+  async runNow(name: string, trigger: TickTrigger | 'api'): Promise<{ failed: boolean }> {
+    const df = this.dataflow(name);
+    if (!df) return { failed: false };
+    return this.runs.use(async () => {
+      if (this.abort.signal.aborted) return { failed: false };
+      const run = await this.runner.run(df, trigger, this.abort.signal);
+      if (trigger === 'once') {
+        const record: OnceRecord = { hash: definitionHash(df), runId: run.id, at: run.startedAt.toISOString() };
+        await this.services.store.setMeta(onceKey(df.name), JSON.stringify(record));
+      }
+      return { failed: run.status === 'failed' };
     });
   }
 
   /** `POST /api/dataflows/NAME/runs`: starts a run, does not wait for it. */
   trigger(name: string): boolean {
-    if (!this.services.config.dataflows.some((d) => d.name === name)) return false;
+    if (!this.dataflow(name)) return false;
     this.runNow(name, 'api').catch((err) => this.opts.logger.error({ dataflow: name, err: errorMessage(err) }, 'triggered run crashed'));
     return true;
-  }
-
-  private async recordOverlap(name: string): Promise<void> {
-    const { store } = this.services;
-    const now = this.opts.clock.now();
-    const id = newRunId(now);
-    await store.createRun({ id, dataflow: name, trigger: 'schedule', startedAt: now });
-    await store.finishRun(id, { status: 'skipped', finishedAt: now, error: 'previous run still going' });
   }
 
   /**
@@ -117,5 +153,28 @@ export class Daemon {
       this.opts.logger.info('dataflowd stopped');
     })();
     return this.stopping;
+  }
+
+  private dataflow(name: string): DataflowConfig | undefined {
+    return this.current.dataflows.find((d) => d.name === name);
+  }
+
+  private async schedule(df: DataflowConfig): Promise<void> {
+    if (!df.enabled) return;
+    const { startTime, ...schedule } = df.schedule;
+    await this.scheduler.add({ name: df.name, schedule: { ...schedule, startTime: startTime === undefined ? undefined : new Date(startTime) } });
+  }
+
+  private makeRunner(config: LoadedConfig): DataflowRunner {
+    const { store, platform } = this.services;
+    return new DataflowRunner({ config, connectors: connectorDefinitions, store, platform, logger: this.opts.logger, clock: this.opts.clock });
+  }
+
+  private async recordOverlap(name: string): Promise<void> {
+    const { store } = this.services;
+    const now = this.opts.clock.now();
+    const id = newRunId(now);
+    await store.createRun({ id, dataflow: name, trigger: 'schedule', startedAt: now });
+    await store.finishRun(id, { status: 'skipped', finishedAt: now, error: 'previous run still going' });
   }
 }

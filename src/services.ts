@@ -16,6 +16,7 @@ export interface Services {
   platform: PlatformClient;
   /** The in-process Platform emulator, in embedded mode. */
   emulator?: Emulator;
+  /** Runs dataflows of `config`. */
   runner: DataflowRunner;
   close(): Promise<void>;
 }

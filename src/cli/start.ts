@@ -1,15 +1,38 @@
 import type { Command } from 'commander';
+import { connectorDefinitions } from '../../connectors';
+import { formatProblem, loadConfig, parseDuration } from '../config';
+import { watchConfig } from '../config/watch-config';
 import { Daemon } from '../daemon';
 import { systemClock } from '../lib/clock';
 import { errorMessage } from '../lib/errors';
-import { parseDuration } from '../config';
+import type { Logger } from '../lib/logger';
 import { commandLogger, EXIT, loadConfigOrExit, withConfigOption } from './common';
+
+/**
+ * Reloads on SIGHUP and on any change to the config files: a valid config is applied, an invalid
+ * one is refused with every problem logged, and the running config stays.
+ */
+function reloader(daemon: Daemon, dir: string, logger: Logger): () => void {
+  let busy = Promise.resolve();
+  return () => {
+    busy = busy.then(async () => {
+      const { config, problems } = await loadConfig(dir, { connectors: connectorDefinitions });
+      if (!config) {
+        for (const p of problems) logger.error({ problem: formatProblem(p) }, 'invalid config');
+        logger.error({ problems: problems.length }, 'config reload refused: keeping the running config');
+        return;
+      }
+      await daemon.apply(config);
+    }).catch((err) => logger.error({ err: errorMessage(err) }, 'config reload failed'));
+  };
+}
 
 /** `dataflowd start`: the daemon. First SIGTERM/SIGINT drains, a second aborts. */
 export function registerStart(program: Command): void {
   withConfigOption(program.command('start').description('run every enabled dataflow on its schedule and serve HTTP'))
     .option('--shutdown-timeout <duration>', 'how long a stop lets uploads finish', '30s')
-    .action(async (opts: { config: string; shutdownTimeout: string }) => {
+    .option('--no-watch', 'do not reload when the config files change (SIGHUP still reloads)')
+    .action(async (opts: { config: string; shutdownTimeout: string; watch: boolean }) => {
       const config = await loadConfigOrExit(opts.config);
       const logger = commandLogger(config);
       let daemon: Daemon;
@@ -20,9 +43,13 @@ export function registerStart(program: Command): void {
         process.exitCode = EXIT.failed;
         return;
       }
+      const reload = reloader(daemon, opts.config, logger);
+      const unwatch = opts.watch ? watchConfig(config.dir, reload) : () => undefined;
+      process.on('SIGHUP', reload);
       await new Promise<void>((resolve) => {
         const onSignal = (signal: NodeJS.Signals) => {
           logger.info({ signal }, 'stop requested');
+          unwatch();
           daemon.stop().then(resolve, (err) => {
             logger.error({ err: errorMessage(err) }, 'unclean stop');
             process.exitCode = EXIT.failed;
@@ -31,5 +58,6 @@ export function registerStart(program: Command): void {
         };
         process.on('SIGTERM', onSignal).on('SIGINT', onSignal);
       });
+      process.off('SIGHUP', reload);
     });
 }

