@@ -10,6 +10,7 @@ import { DataflowRunner } from './run/dataflow-runner';
 import { recover } from './run/recover';
 import { newRunId } from './run/run-id';
 import { changedDataflows } from './schedule/config-diff';
+import { onceKey, OnceRecord } from './schedule/once';
 import { Scheduler, TickTrigger } from './schedule/scheduler';
 import { openServices, Services } from './services';
 
@@ -18,15 +19,6 @@ export interface DaemonOptions {
   clock: Clock;
   /** How long the first stop signal lets uploads finish before aborting them. */
   shutdownTimeoutMs?: number;
-}
-
-export const onceKey = (name: string) => `once:${name}`;
-
-/** What `once` remembers: which definition ran, and in which run. */
-export interface OnceRecord {
-  hash: string;
-  runId: string;
-  at: string;
 }
 
 /**

@@ -1,12 +1,74 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { connectorDefinitions } from '../../connectors';
-import { formatProblem, loadConfig } from '../config';
+import { definitionHash, formatProblem, loadConfig, LoadedConfig, Problem } from '../config';
+import { YamlFile } from '../config/yaml-file';
+import { onceKey, OnceRecord } from '../schedule/once';
+import { errorMessage } from '../lib/errors';
+import { silentLogger } from '../lib/logger';
+import { openStore } from '../store/open-store';
 import { EXIT, withConfigOption } from './common';
+
+const CHECK_TIMEOUT_MS = 20_000;
+
+/** Reaches, authenticates and lists every connection; a failure is a problem at its YAML key. */
+async function checkConnections(config: LoadedConfig): Promise<{ problems: Problem[]; lines: string[] }> {
+  const file = path.join(config.dir, 'dataflowd.yaml');
+  const { yaml } = await YamlFile.read(file);
+  const problems: Problem[] = [];
+  const lines: string[] = [];
+  await Promise.all(
+    Object.entries(config.daemon.connections).map(async ([name, raw]) => {
+      const def = connectorDefinitions.find((d) => d.type === raw.type)!;
+      const connector = def.create(def.configSchema.parse(raw), { logger: silentLogger, baseDir: config.dir });
+      try {
+        if (!connector.check) {
+          lines.push(`connection ${name} (${raw.type}): no live check for this type`);
+          return;
+        }
+        await connector.check({ signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) });
+        lines.push(`connection ${name} (${raw.type}): ok`);
+      } catch (err) {
+        problems.push(yaml.problem(['connections', name], `check failed: ${errorMessage(err)}`));
+      } finally {
+        await connector.close().catch(() => undefined);
+      }
+    }),
+  );
+  return { problems, lines: lines.sort() };
+}
+
+/** For `once` dataflows: whether the state says they already had their run. */
+async function onceNotes(config: LoadedConfig): Promise<string[]> {
+  const once = config.dataflows.filter((d) => d.enabled && !d.schedule.cron && d.schedule.frequency === 'once');
+  const url = config.daemon.state.url;
+  if (once.length === 0 || (url.startsWith('sqlite:') && !existsSync(url.slice('sqlite:'.length)))) return [];
+  const store = await openStore(url, { baseDir: config.dir, migrate: false }).catch(() => undefined);
+  if (!store) return [];
+  try {
+    const notes: string[] = [];
+    for (const df of once) {
+      const raw = await store.getMeta(onceKey(df.name));
+      if (!raw) continue;
+      const record = JSON.parse(raw) as OnceRecord;
+      notes.push(
+        record.hash === definitionHash(df)
+          ? `note: ${df.name} (once) already ran in run ${record.runId} on ${record.at}; it will not run again unless its source or target changes`
+          : `note: ${df.name} (once) changed since its run ${record.runId}: it will run once more at the next start`,
+      );
+    }
+    return notes;
+  } finally {
+    await store.close();
+  }
+}
 
 /** `dataflowd validate`: every problem in every file, then exit 2; or exit 0 when all is valid. */
 export function registerValidate(program: Command): void {
   withConfigOption(program.command('validate').description('check every config file and report every problem'))
-    .action(async (opts: { config: string }) => {
+    .option('--check', 'also reach, authenticate and list every connection, live')
+    .action(async (opts: { config: string; check?: boolean }) => {
       const { config, problems } = await loadConfig(opts.config, { connectors: connectorDefinitions });
       for (const p of problems) process.stdout.write(`${formatProblem(p)}\n`);
       if (!config) {
@@ -15,6 +77,18 @@ export function registerValidate(program: Command): void {
         return;
       }
       const enabled = config.dataflows.filter((d) => d.enabled).length;
-      process.stdout.write(`valid: ${config.files.length} files, ${config.dataflows.length} dataflows (${enabled} enabled), ${Object.keys(config.daemon.connections).length} connections\n`);
+      const summary = `valid: ${config.files.length} files, ${config.dataflows.length} dataflows (${enabled} enabled), ${Object.keys(config.daemon.connections).length} connections`;
+      if (opts.check) {
+        const checked = await checkConnections(config);
+        for (const p of checked.problems) process.stdout.write(`${formatProblem(p)}\n`);
+        for (const line of checked.lines) process.stdout.write(`${line}\n`);
+        if (checked.problems.length > 0) {
+          process.stderr.write(`${checked.problems.length} connection${checked.problems.length === 1 ? '' : 's'} failed the live check\n`);
+          process.exitCode = EXIT.invalid;
+          return;
+        }
+      }
+      for (const note of await onceNotes(config)) process.stdout.write(`${note}\n`);
+      process.stdout.write(`${summary}\n`);
     });
 }

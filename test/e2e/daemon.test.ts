@@ -97,4 +97,17 @@ describe('dataflowd start', () => {
       await once(daemon.child, 'exit');
     }
   });
+
+  it('validate says whether a once dataflow will run again, and --check reaches every connection', async () => {
+    const notes = await ws.cli(['validate']);
+    expect(notes.code).toBe(0);
+    expect(notes.stdout).toMatch(/^note: good \(once\) already ran in run \S+ on \S+; it will not run again/m);
+    await ws.writeDataflow('good', 'source: { connection: inbox, path: good, include: ["*.json"] }\ntarget: { dataset: people }\nschedule: { frequency: once }\n');
+    expect((await ws.cli(['validate'])).stdout).toMatch(/^note: good \(once\) changed since its run \S+: it will run once more at the next start/m);
+
+    const check = await ws.cli(['validate', '--check']);
+    expect(check.code).toBe(2);
+    expect(check.stdout).toMatch(/dataflowd\.yaml:\d+:\d+: connections\.missing: check failed: .*nonexistent/);
+    expect(check.stdout).toMatch(/^connection inbox \(local\): ok$/m);
+  });
 });
