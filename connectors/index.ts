@@ -1,6 +1,7 @@
 import type { ConnectorDefinition } from '../src/connector/types';
 import { localConnector } from './local';
+import { s3Connector } from './s3';
 
 /** Every connector dataflowd knows, by explicit list: adding one is one import and one entry
  *  here (no registration by import side effects). */
-export const connectorDefinitions: readonly ConnectorDefinition[] = [localConnector];
+export const connectorDefinitions: readonly ConnectorDefinition[] = [localConnector, s3Connector];

@@ -109,7 +109,8 @@ export class Daemon {
     return this.runs.use(async () => {
       if (this.abort.signal.aborted) return { failed: false };
       const run = await this.runner.run(df, trigger, this.abort.signal);
-      if (trigger === 'once') {
+      // A once run cut short by a stop has not had its chance: it runs again at the next start.
+      if (trigger === 'once' && !this.abort.signal.aborted) {
         const record: OnceRecord = { hash: definitionHash(df), runId: run.id, at: run.startedAt.toISOString() };
         await this.services.store.setMeta(onceKey(df.name), JSON.stringify(record));
       }
