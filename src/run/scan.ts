@@ -1,5 +1,6 @@
 import type { RemoteFile, SourceConnector } from '../connector/types';
 import { Decision, DetectRules, decideAgainstLedger, preselect } from '../detect/detect';
+import { retry } from '../lib/retry';
 import type { Store } from '../store/types';
 
 /** Ledger lookups per query: bounded memory for folders of any size (DESIGN.md §6 step 3). */
@@ -28,12 +29,20 @@ export interface ScanOptions {
 /**
  * Lists the folder and decides for every file, comparing with the ledger in chunks so that
  * neither the whole listing nor the whole ledger is held at once. Only the taken files are kept.
- * A listing that fails part-way throws: it must never look like "nothing new".
+ * A listing that fails part-way throws: it must never look like "nothing new". A transient
+ * failure (a throttled page, a dropped connection) lists again from the start.
  */
 export async function scan(opts: ScanOptions): Promise<ScanResult> {
-  const result: ScanResult = { listed: 0, taken: [], skipped: {} };
+  const result = await retry(() => scanOnce(opts), { signal: opts.signal, attempts: 3 });
+  if (opts.onDecision) result.decisions.forEach(opts.onDecision);
+  return { listed: result.listed, taken: result.taken, skipped: result.skipped };
+}
+
+async function scanOnce(opts: ScanOptions): Promise<ScanResult & { decisions: Decision[] }> {
+  const result = { listed: 0, taken: [] as ScanResult['taken'], skipped: {} as ScanResult['skipped'], decisions: [] as Decision[] };
   const record = (d: Decision) => {
-    opts.onDecision?.(d);
+    // Decisions are only kept for a caller that asked for them (a dry run), never for a run.
+    if (opts.onDecision) result.decisions.push(d);
     if (d.action === 'take') result.taken.push(d);
     else result.skipped[d.reason] = (result.skipped[d.reason] ?? 0) + 1;
   };
