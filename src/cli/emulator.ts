@@ -1,9 +1,12 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { startEmulator } from '../emulator';
+import { parse as parseYaml } from 'yaml';
+import { faultConfigSchema, startEmulator, type FaultConfigInput } from '../emulator';
+import { errorMessage } from '../lib/errors';
 import { createLogger } from '../lib/logger';
 import { emulatorDatasets } from '../services';
-import { loadConfigOrExit } from './common';
+import { EXIT, loadConfigOrExit } from './common';
 
 /** `dataflowd emulator`: the local Platform alone, for tests and other tools. */
 export function registerEmulator(program: Command): void {
@@ -15,7 +18,13 @@ export function registerEmulator(program: Command): void {
     .option('-d, --data <dir>', 'folder for its batches', 'data/emulator')
     .option('-c, --config <dir>', 'config whose platform.datasets it serves (default: $DATAFLOWD_CONFIG)', process.env.DATAFLOWD_CONFIG)
     .option('--tenant <id>', 'tenant id it reports', 'techmarketingdemos')
-    .action(async (opts: { port: string; host: string; data: string; config?: string; tenant: string }) => {
+    .option('--faults <file>', 'YAML or JSON fault rules to inject from the start (see src/emulator/faults.ts); also PUT /_emulator/faults')
+    .action(async (opts: { port: string; host: string; data: string; config?: string; tenant: string; faults?: string }) => {
+      const faults = opts.faults === undefined ? undefined : await loadFaults(opts.faults);
+      if (faults === null) {
+        process.exitCode = EXIT.invalid;
+        return;
+      }
       const config = opts.config ? await loadConfigOrExit(opts.config) : undefined;
       const logger = createLogger();
       if (!config) logger.warn('no --config: serving no datasets');
@@ -26,6 +35,7 @@ export function registerEmulator(program: Command): void {
         port: Number(opts.port),
         tenantId: opts.tenant,
         logger,
+        faults,
       });
       process.stdout.write(`${emulator.url}\n`);
       await new Promise<void>((resolve) => {
@@ -33,4 +43,16 @@ export function registerEmulator(program: Command): void {
       });
       await emulator.close();
     });
+}
+
+/** The fault rules of --faults, or null (after saying why) when the file is unreadable or wrong. */
+async function loadFaults(file: string): Promise<FaultConfigInput | null> {
+  try {
+    const parsed = faultConfigSchema.safeParse(parseYaml(await readFile(file, 'utf8')));
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) process.stderr.write(`${file}: ${issue.path.join('.') || '(top)'}: ${issue.message}\n`);
+  } catch (err) {
+    process.stderr.write(`${file}: ${errorMessage(err)}\n`);
+  }
+  return null;
 }

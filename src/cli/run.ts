@@ -3,6 +3,8 @@ import { connectorDefinitions } from '../../connectors';
 import type { Decision } from '../detect/detect';
 import { systemClock } from '../lib/clock';
 import type { RunRecord } from '../store/types';
+import type { FileSample } from '../prep/sample';
+import { describeRowError, rowErrorRecord } from '../prep/row-errors';
 import { openServices } from '../services';
 import { commandLogger, EXIT, loadConfigOrExit, withConfigOption } from './common';
 import { startProgress } from './progress';
@@ -39,8 +41,11 @@ export function registerRun(program: Command): void {
       process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
       try {
         if (opts.dryRun) {
-          const decisions = await services.runner.dryRun(df, abort.signal);
-          process.stdout.write(opts.json ? `${JSON.stringify(decisions.map(decisionJson), null, 2)}\n` : formatDecisions(decisions));
+          const dry = await services.runner.dryRun(df, abort.signal);
+          const samples = new Map(dry.samples.map((x) => [x.path, x]));
+          const json = dry.decisions.map((d) => ({ ...decisionJson(d), sample: samples.get(d.file.path) && sampleJson(samples.get(d.file.path) as FileSample) }));
+          process.stdout.write(opts.json ? `${JSON.stringify(json, null, 2)}\n` : formatDecisions(dry.decisions, samples));
+          for (const note of dry.notes) process.stderr.write(`note: ${note}\n`);
           return;
         }
         const progress = opts.json ? undefined : startProgress();
@@ -76,12 +81,44 @@ function decisionJson(d: Decision) {
   };
 }
 
-function formatDecisions(decisions: Decision[]): string {
+function formatDecisions(decisions: Decision[], samples: ReadonlyMap<string, FileSample>): string {
   if (decisions.length === 0) return 'no files listed\n';
-  const rows = decisions.map((d) => {
+  const rows = decisions.flatMap((d) => {
     const why = d.action === 'take' ? d.reason : `${d.reason.replace(/_/g, ' ')}: ${d.detail}`;
-    return `${d.action === 'take' ? 'TAKE' : 'skip'}  ${d.file.path}  (${d.file.size} B, ${d.file.modifiedAt.toISOString()})  ${why}`;
+    const line = `${d.action === 'take' ? 'TAKE' : 'skip'}  ${d.file.path}  (${d.file.size} B, ${d.file.modifiedAt.toISOString()})  ${why}`;
+    const sample = samples.get(d.file.path);
+    return sample ? [line, ...formatSample(sample)] : [line];
   });
   const taken = decisions.filter((d) => d.action === 'take').length;
   return `${rows.join('\n')}\n${taken} of ${decisions.length} files would be taken\n`;
+}
+
+function sampleJson(s: FileSample) {
+  return {
+    records: s.records,
+    rowErrors: s.rowErrors.map(rowErrorRecord),
+    rowsRead: s.rowsRead,
+    rejected: s.rejected,
+    complete: s.complete,
+    mapping: s.mapping,
+    error: s.error,
+  };
+}
+
+/** The columns' fate, the first records and the first row errors, indented under the file. */
+function formatSample(s: FileSample): string[] {
+  const out: string[] = [];
+  const m = s.mapping;
+  if (m) {
+    if (m.auto.length > 0) out.push(`auto-mapped: ${m.auto.map((a) => `${a.column} → ${a.target}`).join(', ')}`);
+    if (m.unmapped.length > 0) out.push(`UNMAPPED columns (not sent): ${m.unmapped.join(', ')}`);
+    for (const a of m.ambiguous) out.push(`AMBIGUOUS column ${a.column}, not mapped: could be ${a.candidates.join(' or ')}`);
+    for (const x of m.missing) out.push(`MISSING column ${x.column} (mapped to ${x.target}) is not in the header`);
+    if (m.duplicates.length > 0) out.push(`DUPLICATE column names: ${m.duplicates.join(', ')}`);
+  }
+  s.records.forEach((r, i) => out.push(`record ${i + 1}: ${typeof r === 'string' ? r : JSON.stringify(r)}`));
+  for (const e of s.rowErrors) out.push(`row error: ${describeRowError(e)}`);
+  if (s.error) out.push(`ERROR: ${s.error}`);
+  else out.push(`${s.rowsRead} records read${s.complete ? ' (whole file)' : ' (first part of the file)'}, ${s.rejected} rejected`);
+  return out.map((l) => `    ${l}`);
 }

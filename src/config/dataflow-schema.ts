@@ -43,6 +43,7 @@ const singleChar = z.string().length(1, { error: 'must be a single character' })
 export const csvSchema = z.strictObject({
   delimiter: singleChar.default(','),
   quote: singleChar.default('"'),
+  escape: singleChar.optional().meta({ description: 'Escapes a quote inside a quoted field (default: the quote itself, doubled)' }),
   header: z.boolean().default(true),
   encoding: encodingSchema.default('utf-8'),
 });

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { ConnectorDefinition } from '../connector/types';
 import { readConfigFile } from './config-file';
 import { crossCheck } from './cross-checks';
+import { mappingChecks } from './mapping-checks';
 import { DaemonConfig } from './daemon-schema';
 import { DAEMON_FILE, loadDaemon } from './load-daemon';
 import { DataflowConfig, listDataflowFiles, loadDataflow } from './load-dataflows';
@@ -75,6 +76,7 @@ export async function loadConfig(
     ...dataflows.flatMap((d) => d.problems),
     ...crossCheck(daemonFile, dataflowFiles),
     ...schemaFiles.problems,
+    ...mappingChecks(dataflowFiles, schemaFiles.schemas),
   ];
   if (problems.length > 0 || daemon.daemon === undefined) {
     return { problems: sortProblems(scrubProblems(problems, secrets), files) };

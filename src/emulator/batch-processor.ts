@@ -18,6 +18,8 @@ export interface BatchProcessorDeps {
   logger: Logger;
   /** Time a batch stays 'processing' before its files are read. */
   delayMs: number;
+  /** Fault injection: asked once per batch whether to fail it whatever its records. */
+  faults?: { failBatch(): boolean };
 }
 
 /**
@@ -100,7 +102,10 @@ export class BatchProcessor {
     } finally {
       await rowErrors?.close();
     }
-    const outcome = decideOutcome(tally, policy);
+    let outcome = decideOutcome(tally, policy);
+    if (outcome.status === 'success' && this.deps.faults?.failBatch()) {
+      outcome = { status: 'failed', metrics: { ...outcome.metrics, outputRecordCount: 0 }, errors: [{ ...FILE_ERROR_CODES.injected }] };
+    }
     // Nothing of a failed batch lands, so its filtered copies are of no use.
     if (outcome.status === 'failed') await rm(store.landedDir(batch.id), { recursive: true, force: true });
     return outcome;

@@ -1,50 +1,89 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Clock } from '../lib/clock';
 import { readJsonBody } from './http-body';
 import { badRequest, EmulatorHttpError } from './platform-errors';
 
 /*
- * Fault injection, for tests of clients' retries (DESIGN.md §7): per route, a rate of error
- * answers (429 with Retry-After, or 5xx), a rate of connection resets, and added latency.
- * No faults by default. The decision is a pure function of the rules and a random source, so
- * tests can make it deterministic.
+ * Fault injection, for tests of clients' retries and exactly-once (DESIGN.md §7). Per route: a
+ * share of error answers (429 with Retry-After, 5xx), of connections dropped before an answer,
+ * of uploads cut off half-way through their body, and added latency. Per emulator: a share of
+ * completed batches that end `failed`. No faults by default; set them at start-up
+ * (EmulatorOptions.faults, `dataflowd emulator --faults FILE`) or at run time with
+ * PUT /_emulator/faults. Decisions are a pure function of the rules and a random source, so
+ * tests can make them deterministic; GET /_emulator/faults/injected counts what was done.
  */
 
-export const faultRuleSchema = z.strictObject({
-  /** Requests whose path starts with this; default every request. */
-  path: z.string().startsWith('/').optional(),
-  /** HTTP method, e.g. PUT; default any. */
-  method: z.string().min(1).optional(),
-  /** Share of matching requests answered with `status`, 0 to 1. */
-  errorRate: z.number().min(0).max(1).default(0),
-  status: z.union([z.literal(429), z.literal(500), z.literal(502), z.literal(503), z.literal(504)]).default(503),
-  /** Sent as Retry-After (seconds) with error answers. */
-  retryAfterSeconds: z.number().int().min(0).optional(),
-  /** Share of matching requests whose connection is dropped without an answer, 0 to 1. */
-  resetRate: z.number().min(0).max(1).default(0),
-  /** Added before every matching request is handled. */
-  latencyMs: z.number().int().min(0).default(0),
-});
+const errorStatus = z.union([z.literal(429), z.literal(500), z.literal(502), z.literal(503), z.literal(504)]);
+const rate = z.number().min(0).max(1);
 
-export const faultConfigSchema = z.strictObject({ rules: z.array(faultRuleSchema).default([]) });
+export const faultRuleSchema = z
+  .strictObject({
+    /** Requests whose path starts with this; default every request. */
+    path: z.string().startsWith('/').optional(),
+    /** HTTP method, e.g. PUT; default any. */
+    method: z.string().min(1).optional(),
+    /** Share of matching requests answered with `status`, 0 to 1. */
+    errorRate: rate.default(0),
+    /** The error answer, or several to pick from at random. */
+    status: z.union([errorStatus, z.array(errorStatus).min(1)]).default(503),
+    /** Sent as Retry-After with 429 and 503 answers (the statuses that carry it, RFC 9110 §10.2.3). */
+    retryAfterSeconds: z.number().int().min(0).optional(),
+    /** Retry-After as an HTTP date (that many seconds from now) rather than in seconds. */
+    retryAfterAsDate: z.boolean().default(false),
+    /** Share of matching requests whose connection is dropped without an answer, 0 to 1. */
+    resetRate: rate.default(0),
+    /**
+     * Share of matching requests whose connection is dropped once half their body has arrived
+     * (an upload cut off in the middle); on a request without a body, a plain reset.
+     */
+    midUploadResetRate: rate.default(0),
+    /** Added before every matching request is handled. */
+    latencyMs: z.number().int().min(0).default(0),
+  })
+  .refine((r) => r.errorRate + r.resetRate + r.midUploadResetRate <= 1, { message: 'errorRate + resetRate + midUploadResetRate must not exceed 1' });
+
+export const faultConfigSchema = z.strictObject({
+  rules: z.array(faultRuleSchema).default([]),
+  /** Share of completed batches that end `failed` whatever their records, 0 to 1. */
+  batchFailureRate: rate.default(0),
+});
 
 export type FaultRule = z.output<typeof faultRuleSchema>;
 export type FaultConfig = z.output<typeof faultConfigSchema>;
 export type FaultConfigInput = z.input<typeof faultConfigSchema>;
 
-export type FaultAction = { kind: 'status'; status: number; retryAfterSeconds?: number } | { kind: 'reset' };
+export type FaultAction =
+  | { kind: 'status'; status: number; retryAfterSeconds?: number; retryAfterAsDate?: boolean }
+  | { kind: 'reset' }
+  | { kind: 'mid-upload-reset' };
 
 export interface FaultDecision {
   latencyMs: number;
   action?: FaultAction;
 }
 
+/** What the injector has done since it was made (or last reset): the figures tests report. */
+export interface InjectedFaults {
+  /** Requests a rule matched (every one of them may have been hit). */
+  matched: number;
+  statuses: Record<string, number>;
+  resets: number;
+  midUploadResets: number;
+  delayed: number;
+  failedBatches: number;
+}
+
 /** Paths that faults never touch, so a test can always reconfigure them. */
 export const ADMIN_PREFIX = '/_emulator/';
 
+function noneInjected(): InjectedFaults {
+  return { matched: 0, statuses: {}, resets: 0, midUploadResets: 0, delayed: 0, failedBatches: 0 };
+}
+
 export class FaultInjector {
-  private config: FaultConfig = { rules: [] };
+  private config: FaultConfig = { rules: [], batchFailureRate: 0 };
+  private counts = noneInjected();
 
   constructor(private readonly random: () => number = Math.random) {}
 
@@ -58,7 +97,15 @@ export class FaultInjector {
     return this.config;
   }
 
-  /** The first rule matching the request decides; no rule, no fault. */
+  injected(): InjectedFaults {
+    return structuredClone(this.counts);
+  }
+
+  resetCounts(): void {
+    this.counts = noneInjected();
+  }
+
+  /** The first rule matching the request decides; no rule, no fault. One roll picks the fault. */
   decide(method: string, url: string): FaultDecision | undefined {
     const pathname = url.split('?')[0];
     if (pathname.startsWith(ADMIN_PREFIX)) return undefined;
@@ -66,37 +113,69 @@ export class FaultInjector {
       (r) => (r.path === undefined || pathname.startsWith(r.path)) && (r.method === undefined || r.method.toUpperCase() === method.toUpperCase()),
     );
     if (!rule) return undefined;
+    this.counts.matched++;
     const decision: FaultDecision = { latencyMs: rule.latencyMs };
-    if (rule.resetRate > 0 && this.random() < rule.resetRate) decision.action = { kind: 'reset' };
-    else if (rule.errorRate > 0 && this.random() < rule.errorRate) {
-      decision.action = { kind: 'status', status: rule.status, retryAfterSeconds: rule.retryAfterSeconds };
+    if (rule.resetRate + rule.midUploadResetRate + rule.errorRate > 0) {
+      const roll = this.random();
+      if (roll < rule.resetRate) decision.action = { kind: 'reset' };
+      else if (roll < rule.resetRate + rule.midUploadResetRate) decision.action = { kind: 'mid-upload-reset' };
+      else if (roll < rule.resetRate + rule.midUploadResetRate + rule.errorRate) {
+        const statuses = Array.isArray(rule.status) ? rule.status : [rule.status];
+        const status = statuses.length === 1 ? statuses[0] : statuses[Math.min(statuses.length - 1, Math.floor(this.random() * statuses.length))];
+        decision.action = { kind: 'status', status, retryAfterSeconds: rule.retryAfterSeconds };
+        if (rule.retryAfterAsDate) decision.action.retryAfterAsDate = true;
+      }
     }
     return decision.latencyMs > 0 || decision.action ? decision : undefined;
+  }
+
+  /** Asked once per completed batch: whether to fail it on purpose. */
+  failBatch(): boolean {
+    if (this.config.batchFailureRate <= 0 || this.random() >= this.config.batchFailureRate) return false;
+    this.counts.failedBatches++;
+    return true;
+  }
+
+  /** Counts an action as it is carried out (a mid-upload reset on a bodiless request counts as a reset). */
+  count(decision: FaultDecision, action: FaultAction | undefined): void {
+    if (decision.latencyMs > 0) this.counts.delayed++;
+    if (action?.kind === 'reset') this.counts.resets++;
+    else if (action?.kind === 'mid-upload-reset') this.counts.midUploadResets++;
+    else if (action?.kind === 'status') this.counts.statuses[action.status] = (this.counts.statuses[action.status] ?? 0) + 1;
   }
 }
 
 /**
  * Applies the fault injector's decision before anything else looks at a request, and serves
- * GET/PUT /_emulator/faults to read and replace the rules at run time.
+ * GET/PUT /_emulator/faults to read and replace the rules at run time (PUT also zeroes the
+ * counts) and GET /_emulator/faults/injected for the counts.
  */
 export function registerFaults(app: FastifyInstance, faults: FaultInjector, clock: Clock): void {
   app.addHook('onRequest', async (request, reply) => {
     const decision = faults.decide(request.method, request.url);
     if (!decision) return;
+    let action = decision.action;
+    if (action?.kind === 'mid-upload-reset' && !hasBody(request)) action = { kind: 'reset' };
+    faults.count(decision, action);
     if (decision.latencyMs > 0) await clock.sleep(decision.latencyMs);
-    if (decision.action?.kind === 'reset') {
+    if (action?.kind === 'reset' || action?.kind === 'mid-upload-reset') {
       reply.hijack();
+      if (action.kind === 'mid-upload-reset') await halfTheBody(request);
       request.raw.socket.destroy();
       return;
     }
-    if (decision.action) throw injectedError(decision.action);
+    if (action) throw injectedError(action, clock.now());
   });
 
   app.get('/_emulator/faults', async () => faults.get());
 
+  app.get('/_emulator/faults/injected', async () => faults.injected());
+
   app.put('/_emulator/faults', async (request) => {
     try {
-      return faults.set((await readJsonBody(request)) as never);
+      const config = faults.set((await readJsonBody(request)) as never);
+      faults.resetCounts();
+      return config;
     } catch (err) {
       if (err instanceof EmulatorHttpError) throw err;
       throw badRequest(`invalid fault rules: ${(err as Error).message}`);
@@ -104,9 +183,38 @@ export function registerFaults(app: FastifyInstance, faults: FaultInjector, cloc
   });
 }
 
-function injectedError(action: Extract<FaultAction, { kind: 'status' }>): EmulatorHttpError {
+function hasBody(request: FastifyRequest): boolean {
+  const length = Number(request.headers['content-length'] ?? 0);
+  return length > 0 || request.headers['transfer-encoding'] !== undefined;
+}
+
+/** Reads the request until half its announced length (or its first bytes) have arrived. */
+function halfTheBody(request: FastifyRequest): Promise<void> {
+  const length = Number(request.headers['content-length'] ?? 0);
+  const cut = Math.max(1, Math.floor(length / 2));
+  const raw = request.raw;
+  let seen = 0;
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      raw.off('data', onData).off('end', done).off('error', done).off('close', done);
+      raw.pause();
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen >= cut) done();
+    };
+    raw.on('data', onData).once('end', done).once('error', done).once('close', done);
+  });
+}
+
+function injectedError(action: Extract<FaultAction, { kind: 'status' }>, now: Date): EmulatorHttpError {
   const headers: Record<string, string> = {};
-  if (action.retryAfterSeconds !== undefined) headers['retry-after'] = String(action.retryAfterSeconds);
+  if (action.retryAfterSeconds !== undefined && (action.status === 429 || action.status === 503)) {
+    headers['retry-after'] = action.retryAfterAsDate
+      ? new Date(Math.ceil(now.getTime() / 1000) * 1000 + action.retryAfterSeconds * 1000).toUTCString()
+      : String(action.retryAfterSeconds);
+  }
   // 429 is the API gateway's throttle answer as seen in the field (aep-api.md §4).
   const body =
     action.status === 429

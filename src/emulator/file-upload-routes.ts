@@ -123,9 +123,12 @@ export function registerFileUploadRoutes(app: FastifyInstance, deps: { options: 
     assertLoading(t.batch);
     const chunk: ByteRange = [range.start, range.end];
     const current = t.batch.files.find((f) => f.path === t.filePath) ?? file;
+    // The same range again is a client's retry of a chunk whose answer it never got: the bytes
+    // went to the same place, so it replaces the earlier one instead of overlapping it.
+    const earlier = (current.chunks ?? []).filter(([start, end]) => start !== chunk[0] || end !== chunk[1]);
     upsert(t.batch, {
       ...current,
-      chunks: [...(current.chunks ?? []), chunk],
+      chunks: [...earlier, chunk],
       declaredSize: range.total ?? current.declaredSize,
       sizeInBytes: Math.max(current.sizeInBytes, range.end + 1),
       updated: now(),

@@ -15,8 +15,8 @@ import { RecordValidators } from './record-validator';
 import { registerSchemaRegistryRoutes } from './schema-registry-routes';
 
 export type { EmulatorDataset, EmulatorOptions } from './options';
-export type { FaultConfig, FaultConfigInput, FaultRule } from './faults';
-export { FaultInjector } from './faults';
+export type { FaultConfig, FaultConfigInput, FaultRule, InjectedFaults } from './faults';
+export { FaultInjector, faultConfigSchema } from './faults';
 
 /** A running Platform emulator (DESIGN.md §7). */
 export interface Emulator {
@@ -34,9 +34,10 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
   const options = resolveOptions(opts);
   // Compiling every schema first makes a broken schema fail start-up, not the first batch.
   const validators = new RecordValidators(options.datasets.values());
-  const store = await BatchStore.open(options.dataDir, options.logger);
-  const processor = new BatchProcessor({ store, validators, clock: options.clock, logger: options.logger, delayMs: options.processingDelayMs });
   const faults = new FaultInjector();
+  if (opts.faults !== undefined) faults.set(opts.faults);
+  const store = await BatchStore.open(options.dataDir, options.logger);
+  const processor = new BatchProcessor({ store, validators, clock: options.clock, logger: options.logger, delayMs: options.processingDelayMs, faults });
   const app = buildApp(options, { store, processor, faults });
 
   try {

@@ -51,4 +51,6 @@ export const FILE_ERROR_CODES = {
   unreadableFile: { code: 'INGEST-1401-400', description: 'The file cannot be read or parsed.' },
   failedByClient: { code: 'INGEST-FAIL-400', description: 'The batch was failed by its client (action=FAIL).' },
   internal: { code: 'INGEST-500', description: 'The batch could not be processed.' },
+  /** The emulator's fault injection failed the batch on purpose (faults.ts, batchFailureRate). */
+  injected: { code: 'INGEST-EMU-FAULT-500', description: 'The batch was failed by the emulator\'s fault injection.' },
 } as const;

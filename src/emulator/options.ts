@@ -2,6 +2,7 @@ import type { Clock } from '../lib/clock';
 import { systemClock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import { silentLogger } from '../lib/logger';
+import type { FaultConfigInput } from './faults';
 
 export interface EmulatorDataset {
   id: string;
@@ -27,6 +28,8 @@ export interface EmulatorOptions {
   processingDelayMs?: number;
   /** Source of timestamps and token expiry; default the system clock. */
   clock?: Clock;
+  /** Faults to inject from the start (see faults.ts); default none. Malformed rules fail the start. */
+  faults?: FaultConfigInput;
 }
 
 /** Options with every default applied, shared by the emulator's parts. */

@@ -2,13 +2,14 @@ import type { Readable } from 'node:stream';
 import { DataflowError } from '../lib/errors';
 import { toBatch, unwrapBatchObject } from './batch-status';
 import { listBatches } from './catalog';
+import { chunksOf, uploadLargeFile } from './large-file-upload';
 import { badResponse, PlatformHttp } from './platform-http';
-import type { Batch, CreateBatchRequest, UploadFileOptions } from './types';
+import type { Batch, CreateBatchRequest, UploadFileOptions, UploadSettings } from './types';
 
 /*
- * Batch Ingestion API (reference/aep-api.md §2): create a batch, PUT its files, then COMPLETE
- * or ABORT it. Large files (INITIALIZE / PATCH / COMPLETE per file, §2.3) will live in their own
- * file next to this one, behind the same filePath encoding.
+ * Batch Ingestion API (reference/aep-api.md §2): create a batch, upload its files, then
+ * COMPLETE or ABORT it. A file goes up in one streamed PUT when its size is known and small
+ * (≤ 256 MB, §2.2), else through the chunked large-file upload (large-file-upload.ts, §2.3).
  */
 
 const IMPORT = '/data/foundation/import/batches';
@@ -61,15 +62,58 @@ export async function createBatch(http: PlatformHttp, req: CreateBatchRequest, s
   });
 }
 
+/**
+ * One file into a batch. Known size up to the threshold: a streamed PUT. Known size above it:
+ * the large-file upload. Unknown size (output of a transformation): the first chunk decides —
+ * output that ends within it is PUT from memory, anything longer goes up in chunks, so memory
+ * stays bounded by the chunk settings whatever the output's length. `body` is destroyed
+ * whenever this throws; an error of `body` itself is rethrown unchanged.
+ */
 export async function uploadFile(
   http: PlatformHttp,
+  settings: UploadSettings,
   batchId: string,
   datasetId: string,
   filePath: string,
   body: Readable,
   opts: UploadFileOptions,
 ): Promise<void> {
-  await http.putStream(filesPath(batchId, datasetId, filePath), body, opts.size, opts.signal);
+  const path = filesPath(batchId, datasetId, filePath);
+  const { size, signal } = opts;
+  if (size !== undefined && size <= settings.largeFileBytes) {
+    await http.putStream(path, body, size, signal);
+    return;
+  }
+  // Reading the source is ours here, not undici's: an abort must end the wait for its bytes too.
+  const onAbort = () => body.destroy(signal?.reason as Error);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    signal?.throwIfAborted();
+    const chunks = chunksOf(body, settings.chunkBytes);
+    if (size !== undefined) {
+      await uploadLargeFile({ http, path, chunks, size, settings, signal });
+      return;
+    }
+    const first = await chunks.next();
+    const second = first.done ? first : await chunks.next();
+    if (second.done) {
+      const bytes = first.done ? Buffer.alloc(0) : first.value;
+      // A buffer is resendable: this PUT is retried inside, unlike a streamed one.
+      await http.json({ method: 'PUT', path, bytes, signal });
+      return;
+    }
+    await uploadLargeFile({ http, path, chunks: prepend([first.value, second.value], chunks), settings, signal });
+  } catch (err) {
+    body.destroy();
+    throw err;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+async function* prepend<T>(head: T[], rest: AsyncIterator<T>): AsyncGenerator<T> {
+  yield* head;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
 }
 
 /** COMPLETE, ABORT (and, for the record, FAIL, REVERT) on a whole batch (§2.4). */

@@ -1,6 +1,7 @@
 export { PlatformClient } from './platform-client';
 export { isFinalStatus, isSuccessStatus, isFailureStatus, IN_FLIGHT_STATUSES, SUCCESS_STATUSES, FAILURE_STATUSES } from './batch-status';
 export { parseRetryAfter, TRANSIENT_STATUSES } from './platform-errors';
+export { DEFAULT_UPLOAD_SETTINGS } from './large-file-upload';
 export type {
   Batch,
   BatchError,
@@ -15,5 +16,6 @@ export type {
   PlatformRetryOptions,
   RowErrorsOptions,
   UploadFileOptions,
+  UploadSettings,
   WaitForBatchOptions,
 } from './types';

@@ -7,6 +7,7 @@ import { waitForBatch } from './batch-wait';
 import { findDatasetByName, getBatch, getDataset, listBatches } from './catalog';
 import { batchFiles, dataSetFileEntries, downloadFile, rowErrors } from './data-access';
 import { ImsTokenProvider } from './ims-token';
+import { resolveUploadSettings } from './large-file-upload';
 import { badResponse, PlatformHttp } from './platform-http';
 import type {
   Batch,
@@ -16,10 +17,18 @@ import type {
   Dataset,
   ListBatchesQuery,
   PlatformClientOptions,
+  PlatformRetryOptions,
   RowErrorsOptions,
   UploadFileOptions,
+  UploadSettings,
   WaitForBatchOptions,
 } from './types';
+
+/**
+ * Attempts per call: a call fails only after 8 in a row did (at 20 % failing calls, 3 in a
+ * million), having waited up to about half a minute in all, or longer when Platform asks.
+ */
+export const DEFAULT_PLATFORM_RETRY: Required<PlatformRetryOptions> = { attempts: 8, baseDelayMs: 250, maxDelayMs: 30_000 };
 
 /**
  * Adobe Experience Platform, as dataflowd uses it (DESIGN.md §7): Batch Ingestion to write,
@@ -32,12 +41,14 @@ export class PlatformClient {
   private readonly agent: Agent;
   private readonly clock: Clock;
   private readonly endpoint: string;
+  private readonly upload: UploadSettings;
   private tenant?: Promise<string>;
   private closed = false;
 
   constructor(opts: PlatformClientOptions) {
     this.clock = opts.clock ?? systemClock;
     this.endpoint = opts.endpoint;
+    this.upload = resolveUploadSettings(opts.upload);
     const logger: Logger = (opts.logger ?? silentLogger).child({ component: 'platform' });
     this.agent = new Agent({ keepAliveTimeout: 10_000 });
     const tokens = new ImsTokenProvider({
@@ -58,7 +69,7 @@ export class PlatformClient {
       dispatcher: this.agent,
       clock: this.clock,
       logger,
-      retry: opts.retry ?? {},
+      retry: { ...DEFAULT_PLATFORM_RETRY, ...opts.retry },
     });
   }
 
@@ -68,15 +79,17 @@ export class PlatformClient {
   }
 
   /**
-   * Uploads one file (up to 256 MB) into a batch with a single streamed PUT; `filePath` is its
-   * name on the Platform side, folders allowed. A stream can be sent only once, so this retries
-   * only failures that happened before `body` was read from. After that, a transient failure is
-   * thrown as ERR_PLATFORM_UPLOAD_INTERRUPTED (kind `transient`, with Platform's Retry-After):
-   * the caller reopens its source and calls again — the PUT replaces the file, so that is safe.
-   * An error of `body` itself is rethrown unchanged. `body` is destroyed whenever this throws.
+   * Uploads one file into a batch; `filePath` is its name on the Platform side, folders allowed.
+   * A known size up to 256 MB goes in a single streamed PUT. A stream can be sent only once, so
+   * that PUT is retried only for failures before `body` was read from; after that, a transient
+   * failure is thrown as ERR_PLATFORM_UPLOAD_INTERRUPTED (kind `transient`, with Platform's
+   * Retry-After): the caller reopens its source and calls again — the upload replaces the file,
+   * so that is safe. Larger files, and output of unknown size longer than one chunk, use the
+   * large-file upload: chunks in flight are bounded, each one retried on its own. An error of
+   * `body` itself is rethrown unchanged. `body` is destroyed whenever this throws.
    */
   uploadFile(batchId: string, datasetId: string, filePath: string, body: Readable, opts: UploadFileOptions = {}): Promise<void> {
-    return uploadFile(this.http, batchId, datasetId, filePath, body, opts);
+    return uploadFile(this.http, this.upload, batchId, datasetId, filePath, body, opts);
   }
 
   /** Signals that every file is uploaded. Idempotent on Platform's side, so retried freely. */

@@ -35,6 +35,10 @@ export interface Call {
   path: string;
   query?: Query;
   json?: unknown;
+  /** Raw bytes sent as application/octet-stream (a large file's chunk); kept, so resendable. */
+  bytes?: Buffer;
+  /** Extra request headers, e.g. Content-Range. */
+  headers?: Record<string, string>;
   signal?: AbortSignal;
   /** Non-2xx statuses answered as a value rather than thrown, e.g. 404 for a lookup. */
   allow?: number[];
@@ -67,8 +71,9 @@ export class PlatformHttp {
   /** One attempt of a JSON call (with its one token refresh), for callers that wrap their own step in withRetry. */
   async jsonOnce(call: Call): Promise<JsonAnswer> {
     const target = withQuery(call.path, call.query);
-    const body = call.json === undefined ? undefined : JSON.stringify(call.json);
-    const res = await this.send(call.method, target, body, jsonHeaders(call.json), call.signal, true);
+    const body = call.bytes ?? (call.json === undefined ? undefined : JSON.stringify(call.json));
+    const headers = call.bytes === undefined ? jsonHeaders(call.json) : { 'content-type': 'application/octet-stream' };
+    const res = await this.send(call.method, target, body, { ...headers, ...call.headers }, call.signal, true);
     const text = redactSecrets(await res.body.text(), this.opts.tokens.secrets());
     if (!isOk(res.statusCode) && !call.allow?.includes(res.statusCode)) throw this.failure(call.method, target, res, text);
     if (text.trim() === '') return { status: res.statusCode, body: undefined };
@@ -80,7 +85,7 @@ export class PlatformHttp {
   }
 
   /** A GET whose answer is bytes: retried until the headers arrive, then the body is the caller's. */
-  async stream(call: Omit<Call, 'json' | 'method' | 'allow'>): Promise<Readable> {
+  async stream(call: Omit<Call, 'json' | 'bytes' | 'headers' | 'method' | 'allow'>): Promise<Readable> {
     return this.withRetry(call.signal, async () => {
       const target = withQuery(call.path, call.query);
       const res = await this.send('GET', target, undefined, { accept: '*/*' }, call.signal, true);
@@ -150,7 +155,7 @@ export class PlatformHttp {
   private async send(
     method: Call['method'],
     target: string,
-    body: string | Readable | undefined,
+    body: string | Buffer | Readable | undefined,
     extraHeaders: Record<string, string>,
     signal: AbortSignal | undefined,
     resendable: boolean,

@@ -15,6 +15,17 @@ export interface PlatformClientOptions {
   logger?: Logger;
   clock?: Clock;
   retry?: PlatformRetryOptions;
+  upload?: Partial<UploadSettings>;
+}
+
+/** How files go up (reference/aep-api.md §2.2–2.3). */
+export interface UploadSettings {
+  /** Files of known size above this use the large-file upload; default 256,000,000 bytes. */
+  largeFileBytes: number;
+  /** Bytes per PATCH of a large file (at most 512,000,000); default 8 MiB. */
+  chunkBytes: number;
+  /** PATCHes of one file in flight at once; default 4. Memory per file ≈ (chunksInFlight + 1) × chunkBytes. */
+  chunksInFlight: number;
 }
 
 export interface PlatformRetryOptions {
@@ -99,7 +110,7 @@ export interface WaitForBatchOptions {
 }
 
 export interface UploadFileOptions {
-  /** Bytes in the body; sent as Content-Length when known, else the body goes chunked. */
+  /** Bytes in the body when known in advance; undefined for output whose length is only known at its end. */
   size?: number;
   signal?: AbortSignal;
 }

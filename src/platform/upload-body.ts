@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { crashPoint } from '../lib/crash-points';
 
 /*
  * A request body can be sent only once, and when an upload fails the caller must know whether
@@ -26,10 +27,13 @@ export function guardBody(source: Readable): GuardedBody {
     started = true;
     let yielding = false;
     try {
+      let first = true;
       for await (const chunk of source) {
         yielding = true;
         yield chunk as Buffer | string;
         yielding = false;
+        if (first) crashPoint('mid-upload');
+        first = false;
       }
     } catch (err) {
       // An error thrown at the yield was put there by whoever destroyed the wrapper, not by the source.

@@ -1,12 +1,28 @@
-import { pipeline, Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import type { RunPlan } from '../run/plan';
-import { JsonLinesCounter } from './record-counter';
+import { CsvStage, nodeEncoding } from './csv-stage';
+import { GunzipStage, isGzip } from './decompress';
+import { JsonStage } from './json-stage';
+import type { MappingReport } from './mapping';
+import { prepareParquet } from './parquet-file';
+import type { PrepPlan } from './prep-plan';
+import { RecordProcessor } from './record-processor';
+import type { RowError } from './row-errors';
+import { ByteCounter, OutputWatch, sniff, Utf8Watch } from './stream-parts';
 
 export interface PrepStats {
-  /** Records read from the source file. */
+  /** Records read from the source file, rejected ones included. */
   records: number;
   /** Bytes read from the source (before decompression). */
   bytesRead: number;
+  /** Records rejected before upload (sent as rejected-row lines, so Platform counts them). */
+  failed: number;
+  /** The first rejected rows (at most MAX_ROW_ERRORS_KEPT). */
+  rowErrors: RowError[];
+  /** CSV: what became of the header's columns. */
+  mapping?: MappingReport;
+  /** Parquet: the first rows as read (Parquet is sent as it is). */
+  firstRecords?: unknown[];
 }
 
 /** A source file turned into what Platform receives, streaming. */
@@ -14,21 +30,89 @@ export interface PreparedFile {
   body: Readable;
   /** Length of `body` when known in advance (pass-through); undefined when transformed. */
   size?: number;
+  /**
+   * Nothing to upload: the file holds no record (0 bytes, blank, a CSV header alone, `[]`).
+   * Platform refuses empty files and would fail the batch with it, so the caller skips the
+   * upload; the stats are final.
+   */
+  empty: boolean;
   /** Final once `body` has ended. */
   stats(): PrepStats;
 }
 
+export interface PrepareOptions {
+  /** Called with each chunk's size as the source is read. */
+  onBytes?: (n: number) => void;
+}
+
 /**
  * The seam between a source stream and an upload (DESIGN.md §6 step 4: source → decompress →
- * parse/map → upload). Today: JSON Lines passed through unchanged and counted.
+ * parse/map → upload). Resolves once the first output bytes exist (or the file proved empty),
+ * so that `size` and `empty` are known; the rest streams as `body` is read. JSON Lines that
+ * need nothing pass through unchanged, only counted; CSV and JSON that need mapping, a tenant
+ * rename or validation are converted record by record; Parquet is checked and sent as it is.
  */
-export function prepareFile(source: Readable, file: { path: string; size: number }, _plan: RunPlan): PreparedFile {
-  const counter = new JsonLinesCounter();
-  const body = pipeline(source, counter, () => undefined);
-  return { body, size: file.size, stats: () => ({ records: counter.records, bytesRead: counter.bytes }) };
+export async function prepareFile(source: Readable, file: { path: string; size: number }, plan: Pick<RunPlan, 'prep'>, opts: PrepareOptions = {}): Promise<PreparedFile> {
+  const prep = plan.prep;
+  const counter = new ByteCounter();
+  if (opts.onBytes) counter.on('data', (chunk: Buffer) => opts.onBytes?.(chunk.length));
+  const { head, stream } = prep.compression === 'none' ? { head: Buffer.alloc(0), stream: source } : await sniff(source, 2);
+  const gzip = isGzip(prep.compression, file.path, head);
+  const front: NodeJS.ReadWriteStream[] = [counter];
+  if (gzip) front.push(new GunzipStage(file.path));
+
+  if (prep.format === 'parquet') {
+    const input = pipeline([stream, ...front], () => undefined) as unknown as Readable;
+    const parquet = await prepareParquet(input, file.path, prep, prep.datasetFields);
+    const stats: PrepStats = { records: parquet.records, bytesRead: counter.bytes, failed: 0, rowErrors: parquet.errors.kept, firstRecords: parquet.firstRecords };
+    if (parquet.records === 0) parquet.body.destroy();
+    return { body: parquet.body, size: parquet.size, empty: parquet.records === 0, stats: () => stats };
+  }
+
+  const processor = new RecordProcessor(prep, file.path);
+  const stages: NodeJS.ReadWriteStream[] = [...front];
+  let jsonStage: JsonStage | undefined;
+  // Only parsed records are checked for broken UTF-8; pass-through bytes are Platform's to judge.
+  const parsed = prep.format === 'csv' ? prep.csv === undefined || nodeEncoding(prep.csv.encoding) === 'utf8' : processor.parsesJson;
+  const utf8 = parsed ? new Utf8Watch() : undefined;
+  if (utf8) {
+    stages.push(utf8);
+    processor.invalidUtf8 = () => utf8.invalid;
+  }
+  if (prep.format === 'csv') {
+    const csv = prep.csv ?? { delimiter: ',', quote: '"', escape: '"', header: true, encoding: 'utf-8' };
+    stages.push(new CsvStage(processor, csv, file.path));
+  } else {
+    jsonStage = new JsonStage(processor, file.path);
+    stages.push(jsonStage);
+  }
+  const watch = new OutputWatch();
+  let failure: (err: unknown) => void = () => undefined;
+  const failed = new Promise<never>((_, reject) => (failure = reject));
+  failed.catch(() => undefined);
+  const body = pipeline([stream, ...stages, watch], (err) => {
+    if (err) failure(err);
+  }) as unknown as Readable;
+
+  const hasOutput = await Promise.race([watch.firstOutput, failed]);
+  const passThrough = jsonStage?.passThrough === true && !gzip;
+  const stats = (): PrepStats => ({
+    records: processor.records,
+    bytesRead: counter.bytes,
+    failed: processor.failed,
+    rowErrors: processor.errors.kept,
+    mapping: processor.mappingReport,
+  });
+  if (!hasOutput) {
+    body.resume();
+    return { body, size: 0, empty: true, stats };
+  }
+  return { body, size: passThrough ? file.size : undefined, empty: false, stats };
 }
 
 /** The batch format Platform is told: prepared output is JSON Lines unless it is Parquet. */
-export function batchFormat(plan: RunPlan): 'json' | 'parquet' {
+export function batchFormat(plan: Pick<RunPlan, 'format'>): 'json' | 'parquet' {
   return plan.format === 'parquet' ? 'parquet' : 'json';
 }
+
+export type { PrepPlan };

@@ -5,9 +5,11 @@ import type { ConnectorDefinition, ConnectorTraits, SourceConnector } from '../c
 import type { Decision } from '../detect/detect';
 import { fingerprint } from '../detect/fingerprint';
 import type { Clock } from '../lib/clock';
-import { dataflowError, errorMessage } from '../lib/errors';
+import { dataflowError, errorMessage, wrapError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { PlatformClient } from '../platform';
+import { buildPrepPlan, type PrepPlan } from '../prep/prep-plan';
+import { type FileSample, sampleFile } from '../prep/sample';
 import type { RunRecord, RunTrigger, Store } from '../store/types';
 import type { RunPlan } from './plan';
 import { runDataflow } from './run-dataflow';
@@ -26,6 +28,17 @@ export interface RunnerDeps {
 export interface RunCallbacks {
   onBytes?: (n: number) => void;
   onTaken?: (files: number, bytes: number) => void;
+}
+
+/** Files a dry run prepares to show their first records; the others are only listed. */
+const MAX_SAMPLED_FILES = 20;
+
+export interface DryRun {
+  decisions: Decision[];
+  /** The files it would take (up to MAX_SAMPLED_FILES), prepared as in a run. */
+  samples: FileSample[];
+  /** What the dry run could not show, and why. */
+  notes: string[];
 }
 
 interface Prepared {
@@ -59,10 +72,15 @@ export class DataflowRunner {
     }
   }
 
-  /** What a run would take and why, touching neither the ledger nor Platform. */
-  async dryRun(df: DataflowConfig, signal: AbortSignal): Promise<Decision[]> {
-    const { plan, connector, traits, excludedBy } = await this.prepare(df, signal, { resolveDataset: false });
+  /**
+   * What a run would take and why, touching neither the ledger nor Platform's data: each file
+   * it would take is also prepared as in a run, and its first records and row errors shown.
+   */
+  async dryRun(df: DataflowConfig, signal: AbortSignal): Promise<DryRun> {
+    const notes: string[] = [];
+    const { plan, connector, traits, excludedBy } = await this.prepare(df, signal, { resolveDataset: false, notes });
     const decisions: Decision[] = [];
+    const samples: FileSample[] = [];
     try {
       await scan({
         connector,
@@ -75,13 +93,21 @@ export class DataflowRunner {
         rules: { excludedBy, minFileAgeMs: plan.minFileAgeMs, changedFiles: plan.changedFiles, fingerprint: (f) => fingerprint(f, traits) },
         onDecision: (d) => decisions.push(d),
       });
+      for (const d of decisions.filter((x) => x.action === 'take').slice(0, MAX_SAMPLED_FILES)) {
+        signal.throwIfAborted();
+        try {
+          samples.push(await sampleFile(await connector.open(d.file.path, { signal }), d.file, plan));
+        } catch (err) {
+          samples.push({ path: d.file.path, records: [], rowErrors: [], rowsRead: 0, rejected: 0, complete: false, error: errorMessage(err) });
+        }
+      }
     } finally {
       await connector.close();
     }
-    return decisions;
+    return { decisions, samples, notes };
   }
 
-  private async prepare(df: DataflowConfig, signal: AbortSignal, opts = { resolveDataset: true }): Promise<Prepared> {
+  private async prepare(df: DataflowConfig, signal: AbortSignal, opts: { resolveDataset: boolean; notes?: string[] } = { resolveDataset: true }): Promise<Prepared> {
     const { config } = this.deps;
     const connection = config.daemon.connections[df.source.connection] as { type: string } | undefined;
     const definition = this.deps.connectors.find((c) => c.type === connection?.type);
@@ -92,6 +118,7 @@ export class DataflowRunner {
     const traits = definition.traits(parsed);
     const folder = normalizeRemotePath(df.source.path);
     const datasetId = opts.resolveDataset ? await this.datasetId(df.target.dataset, signal) : df.target.dataset;
+    const prep = await this.prepPlan(df, signal, opts.notes);
     const connector = definition.create(parsed, { logger: this.deps.logger.child({ connection: df.source.connection }), baseDir: config.dir });
     const globs = compileGlobs({ include: df.source.include, exclude: df.source.exclude });
     const plan: RunPlan = {
@@ -104,6 +131,7 @@ export class DataflowRunner {
       moveTo: df.source.moveTo === undefined ? undefined : normalizeRemotePath(df.source.moveTo),
       datasetId,
       format: df.format.type,
+      prep,
       errorDiagnostics: df.ingestion.errorDiagnostics,
       maxErrorPercent: df.ingestion.partialIngestion?.maxErrorPercent,
       maxFilesPerBatch: df.ingestion.maxFilesPerBatch,
@@ -124,6 +152,32 @@ export class DataflowRunner {
       },
     };
     return { plan, connector, traits: liveTraits, excludedBy };
+  }
+
+  /**
+   * How files are prepared. Records are checked before upload against the dataset's schema when
+   * the config knows it: in embedded mode platform.datasets[].schema (what the emulator itself
+   * checks), in aep mode mapping.schema (the config does not hold the real dataset's schema).
+   * Without `notes` (a real run), not learning the tenant id fails the run; a dry run says so.
+   */
+  private async prepPlan(df: DataflowConfig, signal: AbortSignal, notes?: string[]): Promise<PrepPlan> {
+    const { config, platform } = this.deps;
+    const mappingSchema = df.mapping?.schema === undefined ? undefined : config.schemas[df.mapping.schema];
+    let datasetSchema = mappingSchema;
+    if (config.daemon.platform.mode === 'embedded') {
+      const dataset = config.daemon.platform.datasets.find((d) => d.id === df.target.dataset || d.name === df.target.dataset);
+      datasetSchema = dataset ? config.schemas[dataset.schema] : undefined;
+    }
+    let tenantTo: string | undefined;
+    if (df.target.tenant && df.target.tenant.to === undefined) {
+      try {
+        tenantTo = `_${await platform.tenantId(signal)}`;
+      } catch (err) {
+        if (!notes) throw wrapError(err, 'asking Platform for the tenant id (target.tenant)');
+        notes.push(`tenant rename not shown: could not ask Platform for the tenant id: ${errorMessage(err)}`);
+      }
+    }
+    return buildPrepPlan(df, { datasetSchema, mappingSchema, tenantTo });
   }
 
   /** target.dataset is an id, or a name looked up through Catalog. */

@@ -1,13 +1,18 @@
 import type { SourceConnector } from '../connector/types';
 import { isNotFound } from '../connector/errors';
+import { crashPoint } from '../lib/crash-points';
 import { dataflowError, errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { mapLimit } from '../lib/pool';
 import { retry } from '../lib/retry';
 import type { Batch, PlatformClient } from '../platform';
-import { batchFormat, prepareFile } from '../prep/prepare';
+import { batchFormat, prepareFile, type PrepStats } from '../prep/prepare';
+import { storedRowError } from '../prep/row-errors';
 import type { LedgerEntry, Store } from '../store/types';
+import { recordBatchIntent } from './batch-intents';
+import { oweAfterIngest } from './owed-after-ingest';
 import type { RunPlan } from './plan';
+import { hasRowErrors, keepPlatformRowErrors } from './platform-row-errors';
 import { batchExternalId } from './run-id';
 
 export interface BatchOutcome {
@@ -42,12 +47,16 @@ interface Uploaded {
 
 /**
  * One batch, DESIGN.md §6 steps 4–5: create it, stream every file in, complete it, follow it to
- * a final status, and settle its files in the ledger. Every state change is written before the
- * Platform call that depends on it, so recovery after a crash knows what to settle.
+ * a final status, and settle its files in the ledger. Each step (uploading, completing, settled)
+ * is one transaction for the batch and its files, written before the Platform call that depends
+ * on it, so recovery after a crash knows what to settle (recover.ts). The externalId is written
+ * down even before the batch exists, for the moment between Platform creating it and the ledger
+ * recording it.
  */
 export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEntry[], seq: number): Promise<BatchOutcome> {
   const { plan, store, platform, signal } = ctx;
   const externalId = batchExternalId(plan.dataflow, ctx.runId, seq);
+  await recordBatchIntent(store, ctx.runId, externalId);
   const created = await platform.createBatch(
     {
       datasetId: plan.datasetId,
@@ -60,8 +69,10 @@ export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEn
   );
   const batchId = created.id;
   const log = ctx.logger.child({ batchId });
-  await store.createBatch({ id: batchId, runId: ctx.runId, dataflow: plan.dataflow, dataset: plan.datasetId, externalId });
-  await store.setFileState(files.map((f) => f.id), 'uploading', { batchId });
+  crashPoint('batch-created');
+  await store.createBatch({ id: batchId, runId: ctx.runId, dataflow: plan.dataflow, dataset: plan.datasetId, externalId }, [
+    { ids: files.map((f) => f.id), state: 'uploading', patch: { batchId } },
+  ]);
   log.info({ files: files.length, dataset: plan.datasetId }, 'batch created');
 
   const results = await mapLimit(files, plan.fileConcurrency, (entry) => uploadFile(ctx, batchId, entry));
@@ -86,42 +97,64 @@ export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEn
     // A file cannot be taken back out of a Platform batch: abort it whole and let a later run
     // take every file again.
     const reason = failure === undefined ? 'every file vanished' : errorMessage(failure);
-    await store.setFileState(files.filter((f) => !vanished.includes(f)).map((f) => f.id), 'error', { error: reason });
-    if (await abortQuietly(platform, batchId, log)) await store.updateBatch(batchId, { state: 'aborted', error: reason });
+    const retake = { ids: files.filter((f) => !vanished.includes(f)).map((f) => f.id), state: 'error' as const, patch: { error: reason } };
+    if (await abortQuietly(platform, batchId, log)) await store.updateBatch(batchId, { state: 'aborted', error: reason }, [retake]);
+    else await store.setFileState(retake.ids, retake.state, retake.patch);
     if (failure !== undefined) log.error({ err: failure }, 'batch aborted: a file could not be delivered');
     return { ...base, status: 'aborted', filesIngested: 0, filesFailed: files.length - vanished.length, recordsOut: 0, recordsFailed: 0, error: failure === undefined ? undefined : reason };
   }
 
-  await store.updateBatch(batchId, { state: 'completing' });
-  await store.setFileState(uploaded.map((u) => u.entry.id), 'completing');
+  // Completing is written before COMPLETE is sent: a batch Platform may have accepted is never
+  // aborted by recovery, only looked up (and completed again if it is still loading).
+  if (plan.afterIngest !== 'keep') await oweAfterIngest(store, plan.dataflow, batchId);
+  await store.updateBatch(batchId, { state: 'completing' }, [{ ids: uploaded.map((u) => u.entry.id), state: 'completing' }]);
+  crashPoint('before-complete');
   await platform.completeBatch(batchId, signal);
-  // Polls grow from 250 ms to 5 s: quick for small batches, about 12 calls a minute for long ones.
-  const final = await platform.waitForBatch(batchId, { signal, pollMs: 250, maxPollMs: 5_000 });
+  crashPoint('after-complete');
+  const final = await platform.waitForBatch(batchId, { signal, ...BATCH_POLLING });
+  crashPoint('before-ledger-update');
   return settle(ctx, final, uploaded, base);
 }
+
+/** Polls grow from 250 ms to 5 s: quick for small batches, about 12 calls a minute for long ones. */
+export const BATCH_POLLING = { pollMs: 250, maxPollMs: 5_000 };
 
 async function uploadFile(ctx: DeliverContext, batchId: string, entry: LedgerEntry): Promise<Uploaded | undefined> {
   const { plan, connector, platform, signal } = ctx;
   const name = remoteName(plan.folder, entry.path);
   try {
-    return await retry(
+    const uploaded = await retry(
       async () => {
         const source = await connector.open(entry.path, { signal });
-        if (ctx.onBytes) source.on('data', (chunk: Buffer) => ctx.onBytes?.(chunk.length));
-        const prepared = prepareFile(source, entry, plan);
-        await platform.uploadFile(batchId, plan.datasetId, name, prepared.body, { size: prepared.size, signal });
+        const prepared = await prepareFile(source, entry, plan, { onBytes: ctx.onBytes });
+        // Platform refuses an empty file (and would fail the batch with it): a file without records is not sent.
+        if (!prepared.empty) await platform.uploadFile(batchId, plan.datasetId, name, prepared.body, { size: prepared.size, signal });
         const stats = prepared.stats();
         if (stats.bytesRead !== entry.size) {
           throw dataflowError('ERR_FILE_CHANGED', 'transient', `${entry.path} changed while it was read: listed ${entry.size} bytes, read ${stats.bytesRead}`);
         }
-        ctx.logger.debug({ path: entry.path, records: stats.records, bytes: stats.bytesRead }, 'file uploaded');
-        return { entry, records: stats.records, bytes: stats.bytesRead };
+        ctx.logger.debug({ path: entry.path, records: stats.records, rejected: stats.failed, bytes: stats.bytesRead, sent: !prepared.empty }, 'file uploaded');
+        return { entry, records: stats.records, bytes: stats.bytesRead, stats };
       },
       { signal, attempts: 3, onRetry: (err, attempt) => ctx.logger.warn({ path: entry.path, attempt, err: errorMessage(err) }, 'upload failed, retrying') },
     );
+    await recordPrepOutcome(ctx, batchId, entry, uploaded.stats);
+    return { entry: uploaded.entry, records: uploaded.records, bytes: uploaded.bytes };
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
+  }
+}
+
+/** Columns the mapping could not place are said, never dropped silently; rejected rows are kept with errorDiagnostics. */
+async function recordPrepOutcome(ctx: DeliverContext, batchId: string, entry: LedgerEntry, stats: PrepStats): Promise<void> {
+  const m = stats.mapping;
+  if (m && (m.unmapped.length > 0 || m.ambiguous.length > 0 || m.missing.length > 0)) {
+    ctx.logger.warn({ path: entry.path, unmapped: m.unmapped, ambiguous: m.ambiguous, missing: m.missing }, 'columns not mapped');
+  }
+  if (stats.failed > 0) ctx.logger.warn({ path: entry.path, rejected: stats.failed, first: stats.rowErrors[0]?.message }, 'rows rejected before upload');
+  if (ctx.plan.errorDiagnostics && stats.rowErrors.length > 0) {
+    await ctx.store.addRowErrors(stats.rowErrors.map((e) => storedRowError(e, { runId: ctx.runId, batchId, fileId: entry.id })));
   }
 }
 
@@ -131,17 +164,41 @@ async function settle(ctx: DeliverContext, batch: Batch, uploaded: Uploaded[], b
   const recordsFailed = m.failedRecordCount ?? 0;
   const recordsOut = m.outputRecordCount ?? (batch.succeeded ? base.recordsIn - recordsFailed : 0);
   const log = ctx.logger.child({ batchId: batch.id });
+  if (ctx.plan.errorDiagnostics && hasRowErrors(batch)) {
+    const fileIds = new Map(uploaded.map((u) => [remoteName(ctx.plan.folder, u.entry.path), u.entry.id]));
+    await keepPlatformRowErrors(store, ctx.platform, batch, { runId: ctx.runId, fileIds }, log, ctx.signal);
+  }
   if (batch.succeeded) {
-    for (const u of uploaded) await store.setFileState([u.entry.id], 'ingested', { records: u.records });
-    await store.updateBatch(batch.id, { state: 'succeeded', platformStatus: batch.status, recordsIn: m.inputRecordCount ?? base.recordsIn, recordsOut, recordsFailed });
+    // Rows Platform dropped within the partial-ingestion threshold are worth a word on the batch.
+    const note = recordsFailed > 0 ? describeBatchErrors(batch) : undefined;
+    const ingested = uploaded.map((u) => ({ ids: [u.entry.id], state: 'ingested' as const, patch: { records: u.records } }));
+    await store.updateBatch(
+      batch.id,
+      { state: 'succeeded', platformStatus: batch.status, recordsIn: m.inputRecordCount ?? base.recordsIn, recordsOut, recordsFailed, error: note },
+      ingested,
+    );
     log.info({ status: batch.status, recordsIn: m.inputRecordCount ?? base.recordsIn, recordsOut, recordsFailed }, 'batch ingested');
     return { ...base, status: 'succeeded', filesIngested: uploaded.length, filesFailed: 0, recordsOut, recordsFailed };
   }
   const error = describeBatchErrors(batch);
-  await store.setFileState(uploaded.map((u) => u.entry.id), 'failed', { error });
-  await store.updateBatch(batch.id, { state: 'failed', platformStatus: batch.status, recordsIn: m.inputRecordCount ?? base.recordsIn, recordsOut: 0, recordsFailed, error });
+  const judged = fileStateAfter(batch) === 'failed';
+  await store.updateBatch(
+    batch.id,
+    { state: judged ? 'failed' : 'aborted', platformStatus: batch.status, recordsIn: m.inputRecordCount ?? base.recordsIn, recordsOut: 0, recordsFailed, error },
+    [{ ids: uploaded.map((u) => u.entry.id), state: fileStateAfter(batch), patch: { error } }],
+  );
   log.error({ status: batch.status, error }, 'batch failed in Platform');
   return { ...base, status: 'failed', filesIngested: 0, filesFailed: uploaded.length, recordsOut: 0, recordsFailed, error };
+}
+
+/**
+ * What a final batch makes of its files: ingested when Platform took the data; failed when it
+ * judged the data and refused it (final for that version); error — taken again by a later run —
+ * when the batch ended without any judgement of its data (aborted, abandoned before COMPLETE).
+ */
+export function fileStateAfter(batch: Batch): 'ingested' | 'failed' | 'error' {
+  if (batch.succeeded) return 'ingested';
+  return batch.status === 'aborted' || batch.status === 'abandoned' ? 'error' : 'failed';
 }
 
 export function describeBatchErrors(batch: Batch): string {

@@ -1,3 +1,5 @@
+import type { PrepPlan } from '../prep/prep-plan';
+
 /**
  * Everything one run of a dataflow needs to know, in the units the run works in. Built from the
  * validated config by the composition root, so the run never reads raw config.
@@ -14,6 +16,8 @@ export interface RunPlan {
   /** Platform dataset id (already resolved from a name when needed). */
   datasetId: string;
   format: 'json' | 'csv' | 'parquet';
+  /** How each file is decompressed, parsed, mapped, renamed and checked on its way (src/prep). */
+  prep: PrepPlan;
   errorDiagnostics: boolean;
   /** Rows that may fail before a batch fails whole; undefined: any bad row fails the batch. */
   maxErrorPercent?: number;

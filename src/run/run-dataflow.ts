@@ -2,6 +2,7 @@ import type { ConnectorTraits, SourceConnector } from '../connector/types';
 import type { Decision, DetectRules } from '../detect/detect';
 import { fingerprint } from '../detect/fingerprint';
 import type { Clock } from '../lib/clock';
+import { crashPoint } from '../lib/crash-points';
 import { errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { PlatformClient } from '../platform';
@@ -9,7 +10,9 @@ import type { RunCounts, RunRecord, RunStatus, RunTrigger, Store } from '../stor
 import { applyAfterIngest } from './after-ingest';
 import { BatchOutcome, deliverBatch } from './deliver-batch';
 import { groupBatches } from './group-batches';
+import { owedAfterIngest, paidAfterIngest } from './owed-after-ingest';
 import type { RunPlan } from './plan';
+import { resolveLeftBatches } from './recover';
 import { newRunId } from './run-id';
 import { scan } from './scan';
 
@@ -44,14 +47,20 @@ export async function runDataflow(deps: RunDeps, trigger: RunTrigger): Promise<R
   let error: string | null = null;
   let status: RunStatus;
   try {
+    await resolveLeftBatches(store, deps.platform, plan.dataflow, logger, deps.signal);
+    await payOwedAfterIngest(deps, logger);
     const rules = detectRules(deps);
     const scanned = await scan({ ...deps, dataflow: plan.dataflow, folder: plan.folder, recursive: plan.recursive, rules, now: clock.now() });
+    crashPoint('after-list');
     if (scanned.taken.length === 0) {
       error = `nothing new: ${scanned.listed} listed${describeSkipped(scanned.skipped)}`;
       logger.info({ listed: scanned.listed, skipped: scanned.skipped }, 'nothing new');
-      return await store.finishRun(runId, { ...counts, status: 'skipped', finishedAt: clock.now(), batchIds, error });
+      const skipped = await store.finishRun(runId, { ...counts, status: 'skipped', finishedAt: clock.now(), batchIds, error });
+      logger.info({ status: skipped.status, ...counts, batchIds }, 'run finished');
+      return skipped;
     }
     const pending = await store.addPending(plan.dataflow, runId, scanned.taken.map((d) => d.version));
+    crashPoint('after-pending');
     counts.filesTaken = pending.length;
     deps.onTaken?.(pending.length, pending.reduce((a, f) => a + f.size, 0));
     logger.info({ files: pending.length, listed: scanned.listed }, 'files taken');
@@ -65,8 +74,8 @@ export async function runDataflow(deps: RunDeps, trigger: RunTrigger): Promise<R
       addOutcome(counts, outcome);
       error ??= outcome.error ?? null;
       if (outcome.status === 'succeeded') {
-        const ingested = (await store.filesOfBatch(outcome.batchId)).filter((f) => f.state === 'ingested');
-        await applyAfterIngest(plan, deps.connector, ingested, (f) => fingerprint(f, deps.traits), logger, deps.signal);
+        crashPoint('before-after-ingest');
+        await afterIngestOf(deps, [outcome.batchId], logger);
       }
     }
     status = runStatus(outcomes);
@@ -79,6 +88,28 @@ export async function runDataflow(deps: RunDeps, trigger: RunTrigger): Promise<R
   const run = await store.finishRun(runId, { ...counts, status, finishedAt: clock.now(), batchIds, error });
   logger.info({ status, ...counts, batchIds }, 'run finished');
   return run;
+}
+
+/** afterIngest for the ingested files of these batches; then they owe nothing (owed-after-ingest.ts). */
+async function afterIngestOf(deps: RunDeps, batchIds: readonly string[], logger: Logger): Promise<void> {
+  for (const id of batchIds) {
+    const ingested = (await deps.store.filesOfBatch(id)).filter((f) => f.state === 'ingested');
+    await applyAfterIngest(deps.plan, deps.connector, ingested, (f) => fingerprint(f, deps.traits), logger, deps.signal);
+  }
+  if (deps.plan.afterIngest !== 'keep') await paidAfterIngest(deps.store, deps.plan.dataflow, batchIds);
+}
+
+/** What earlier runs (or crash recovery) left owing: the settled batches get their afterIngest now. */
+async function payOwedAfterIngest(deps: RunDeps, logger: Logger): Promise<void> {
+  if (deps.plan.afterIngest === 'keep') return;
+  const settled: string[] = [];
+  for (const id of await owedAfterIngest(deps.store, deps.plan.dataflow)) {
+    const batch = await deps.store.getBatch(id);
+    if (batch?.state !== 'uploading' && batch?.state !== 'completing') settled.push(id);
+  }
+  if (settled.length === 0) return;
+  logger.info({ batchIds: settled }, 'afterIngest left over by an earlier run');
+  await afterIngestOf(deps, settled, logger);
 }
 
 function detectRules(deps: RunDeps): DetectRules {

@@ -84,4 +84,28 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'row errors',
+    sql: `
+      -- Rows rejected before upload (mapping, conversion, schema), kept when the dataflow has
+      -- ingestion.errorDiagnostics: history --run ID shows them.
+      CREATE TABLE row_errors (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id TEXT NOT NULL REFERENCES runs (id),
+        batch_id TEXT REFERENCES batches (id),
+        file_id INTEGER REFERENCES files (id),
+        file_path TEXT NOT NULL,
+        row_number INTEGER,
+        line_number INTEGER,
+        column_name TEXT,
+        field_path TEXT,
+        code TEXT NOT NULL,
+        message TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX row_errors_by_run ON row_errors (run_id, id);
+      CREATE INDEX row_errors_by_batch ON row_errors (batch_id, id) WHERE batch_id IS NOT NULL;
+    `,
+  },
 ];

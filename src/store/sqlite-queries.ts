@@ -1,4 +1,4 @@
-import { BATCH_COLUMNS, FILE_COLUMNS, RUN_COLUMNS } from './sqlite-rows';
+import { BATCH_COLUMNS, FILE_COLUMNS, ROW_ERROR_COLUMNS, RUN_COLUMNS } from './sqlite-rows';
 
 /*
  * The SQL text the SQLite store runs, and how partial updates become SET clauses. Kept apart from
@@ -18,6 +18,7 @@ export const SQLITE_QUERIES = {
   runningRuns: `SELECT ${RUN_COLUMNS} FROM runs WHERE status = 'running' ORDER BY started_at, id`,
   batchesOfRun: `SELECT ${BATCH_COLUMNS} FROM batches WHERE run_id = ? ORDER BY created_at, id`,
   unsettledBatches: `SELECT ${BATCH_COLUMNS} FROM batches WHERE state IN ('uploading', 'completing') ORDER BY created_at, id`,
+  rowErrorsOfRun: `SELECT ${ROW_ERROR_COLUMNS} FROM row_errors WHERE run_id = ? ORDER BY id LIMIT ?`,
 } as const;
 
 /** The store's other statements: single-row reads and writes by key. */
@@ -37,6 +38,9 @@ export const SQLITE_STATEMENTS = {
     'INSERT INTO batches (id, run_id, dataflow, dataset, external_id, state, created_at, updated_at) ' +
     "VALUES (?, ?, ?, ?, ?, 'uploading', ?, ?)",
   batchById: `SELECT ${BATCH_COLUMNS} FROM batches WHERE id = ?`,
+  insertRowError:
+    'INSERT INTO row_errors (run_id, batch_id, file_id, file_path, row_number, line_number, column_name, field_path, code, message, created_at) ' +
+    'VALUES (@runId, @batchId, @fileId, @file, @rowNumber, @lineNumber, @column, @field, @code, @message, @now)',
   getMeta: 'SELECT value FROM meta WHERE key = ?',
   setMeta:
     'INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?) ' +

@@ -1,4 +1,4 @@
-import type { BatchRecord, BatchState, FileState, LedgerEntry, RunRecord, RunStatus, RunTrigger } from './types';
+import type { BatchRecord, BatchState, FileState, LedgerEntry, RowErrorRecord, RunRecord, RunStatus, RunTrigger } from './types';
 
 /**
  * Rows as SQLite returns them (snake_case, epoch milliseconds, JSON text) and their mapping to
@@ -118,5 +118,40 @@ export function toBatchRecord(r: BatchRow): BatchRecord {
     error: r.error,
     createdAt: new Date(r.created_at),
     updatedAt: new Date(r.updated_at),
+  };
+}
+
+export interface RowErrorRow {
+  id: number;
+  run_id: string;
+  batch_id: string | null;
+  file_id: number | null;
+  file_path: string;
+  row_number: number | null;
+  line_number: number | null;
+  column_name: string | null;
+  field_path: string | null;
+  code: string;
+  message: string;
+  created_at: number;
+}
+
+export const ROW_ERROR_COLUMNS =
+  'id, run_id, batch_id, file_id, file_path, row_number, line_number, column_name, field_path, code, message, created_at';
+
+export function toRowErrorRecord(r: RowErrorRow): RowErrorRecord {
+  return {
+    id: r.id,
+    runId: r.run_id,
+    batchId: r.batch_id,
+    fileId: r.file_id,
+    file: r.file_path,
+    rowNumber: r.row_number,
+    lineNumber: r.line_number,
+    column: r.column_name,
+    field: r.field_path,
+    code: r.code,
+    message: r.message,
+    createdAt: new Date(r.created_at),
   };
 }

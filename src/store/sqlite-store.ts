@@ -6,7 +6,7 @@ import { SQLITE_MIGRATIONS } from './sqlite-migrations';
 import { BATCH_PATCH_COLUMNS, FILE_PATCH_COLUMNS, RUN_RESULT_COLUMNS, SQLITE_QUERIES, SQLITE_STATEMENTS as SQL, setClause } from './sqlite-queries';
 import * as rows from './sqlite-rows';
 import { STORE_ERRORS, fromSqliteError, storeClosed, storeError, storeNotFound } from './store-errors';
-import type { BatchRecord, FilePatch, FileState, FileVersion, LedgerEntry, RunCounts, RunRecord, RunStatus, RunTrigger, Store } from './types';
+import type { BatchRecord, FileMove, FilePatch, FileState, FileVersion, LedgerEntry, NewRowError, RowErrorRecord, RunCounts, RunRecord, RunStatus, RunTrigger, Store } from './types';
 
 export interface SqliteStoreOptions {
   logger?: Logger;
@@ -17,6 +17,7 @@ export interface SqliteStoreOptions {
 }
 
 const DEFAULT_LIST_LIMIT = 20;
+const DEFAULT_ROW_ERRORS_LIMIT = 100;
 
 /**
  * The Store on SQLite (better-sqlite3). Calls are synchronous underneath; each method is one
@@ -114,21 +115,7 @@ export class SqliteStore implements Store {
   }
 
   async setFileState(ids: readonly number[], state: FileState, patch: FilePatch = {}): Promise<void> {
-    this.guard('setFileState', () => {
-      const unique = [...new Set(ids)];
-      if (unique.length === 0) return;
-      const set = setClause(FILE_PATCH_COLUMNS, patch);
-      const sql =
-        `UPDATE files SET state = @state, updated_at = @now${set.sql ? `, ${set.sql}` : ''} ` +
-        'WHERE id IN (SELECT value FROM json_each(@ids))';
-      this.write(() => {
-        const { changes } = this.run(sql, { ...set.params, state, now: this.now(), ids: JSON.stringify(unique) });
-        if (changes !== unique.length) {
-          const known = new Set(this.all<{ id: number }>(SQL.existingFileIds, JSON.stringify(unique)).map((r) => r.id));
-          throw storeNotFound('file', unique.find((id) => !known.has(id)) ?? unique[0]);
-        }
-      });
-    });
+    this.guard('setFileState', () => this.write(() => this.moveFiles({ ids, state, patch })));
   }
 
   async filesOfRun(runId: string): Promise<LedgerEntry[]> {
@@ -191,11 +178,12 @@ export class SqliteStore implements Store {
     return this.guard('runningRuns', () => this.all<rows.RunRow>(SQLITE_QUERIES.runningRuns).map(rows.toRunRecord));
   }
 
-  async createBatch(batch: { id: string; runId: string; dataflow: string; dataset: string; externalId: string }): Promise<BatchRecord> {
+  async createBatch(batch: { id: string; runId: string; dataflow: string; dataset: string; externalId: string }, files: readonly FileMove[] = []): Promise<BatchRecord> {
     return this.guard('createBatch', () =>
       this.write(() => {
         const now = this.now();
         this.run(SQL.insertBatch, batch.id, batch.runId, batch.dataflow, batch.dataset, batch.externalId, now, now);
+        for (const move of files) this.moveFiles(move);
         return this.batchById(batch.id);
       }),
     );
@@ -204,12 +192,14 @@ export class SqliteStore implements Store {
   async updateBatch(
     id: string,
     patch: Partial<Pick<BatchRecord, 'state' | 'platformStatus' | 'recordsIn' | 'recordsOut' | 'recordsFailed' | 'error'>>,
+    files: readonly FileMove[] = [],
   ): Promise<void> {
     this.guard('updateBatch', () => {
       const set = setClause(BATCH_PATCH_COLUMNS, patch);
       const sql = `UPDATE batches SET updated_at = @now${set.sql ? `, ${set.sql}` : ''} WHERE id = @id`;
       this.write(() => {
         if (this.run(sql, { ...set.params, now: this.now(), id }).changes === 0) throw storeNotFound('batch', id);
+        for (const move of files) this.moveFiles(move);
       });
     });
   }
@@ -229,12 +219,47 @@ export class SqliteStore implements Store {
     return this.guard('unsettledBatches', () => this.all<rows.BatchRow>(SQLITE_QUERIES.unsettledBatches).map(rows.toBatchRecord));
   }
 
+  async addRowErrors(errors: readonly NewRowError[]): Promise<void> {
+    this.guard('addRowErrors', () => {
+      if (errors.length === 0) return;
+      const insert = this.statement(SQL.insertRowError);
+      this.write(() => {
+        const now = this.now();
+        for (const e of errors) insert.run({ ...e, now });
+      });
+    });
+  }
+
+  async rowErrorsOfRun(runId: string, opts: { limit?: number } = {}): Promise<RowErrorRecord[]> {
+    return this.guard('rowErrorsOfRun', () => {
+      const limit = opts.limit ?? DEFAULT_ROW_ERRORS_LIMIT;
+      if (!Number.isInteger(limit) || limit < 1) {
+        throw storeError(STORE_ERRORS.invalidArgument, 'internal', `rowErrorsOfRun: limit must be a positive integer, got ${limit}`);
+      }
+      return this.all<rows.RowErrorRow>(SQLITE_QUERIES.rowErrorsOfRun, runId, limit).map(rows.toRowErrorRecord);
+    });
+  }
+
   async getMeta(key: string): Promise<string | undefined> {
     return this.guard('getMeta', () => this.get<{ value: string }>(SQL.getMeta, key)?.value);
   }
 
   async setMeta(key: string, value: string): Promise<void> {
     this.guard('setMeta', () => this.write(() => this.run(SQL.setMeta, key, value, this.now())));
+  }
+
+  /** Moves files to a state, inside the caller's transaction; throws (rolling it back) on an unknown id. */
+  private moveFiles({ ids, state, patch = {} }: FileMove): void {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return;
+    const set = setClause(FILE_PATCH_COLUMNS, patch);
+    const sql =
+      `UPDATE files SET state = @state, updated_at = @now${set.sql ? `, ${set.sql}` : ''} ` + 'WHERE id IN (SELECT value FROM json_each(@ids))';
+    const { changes } = this.run(sql, { ...set.params, state, now: this.now(), ids: JSON.stringify(unique) });
+    if (changes !== unique.length) {
+      const known = new Set(this.all<{ id: number }>(SQL.existingFileIds, JSON.stringify(unique)).map((r) => r.id));
+      throw storeNotFound('file', unique.find((id) => !known.has(id)) ?? unique[0]);
+    }
   }
 
   private runById(id: string): RunRecord {

@@ -85,6 +85,40 @@ export interface FilePatch {
   error?: string | null;
 }
 
+/**
+ * Files moved together with a batch change, in the same transaction: each step of a batch
+ * (DESIGN.md §6: uploading, completing, settled) is one durable transaction for the batch and
+ * all its files, so recovery never sees half a step.
+ */
+export interface FileMove {
+  ids: readonly number[];
+  state: FileState;
+  patch?: FilePatch;
+}
+
+/** A row rejected before upload (src/prep row errors), kept per run, batch and file. */
+export interface NewRowError {
+  runId: string;
+  batchId: string | null;
+  /** The ledger entry of the file. */
+  fileId: number | null;
+  /** The source file's path. */
+  file: string;
+  rowNumber: number | null;
+  lineNumber: number | null;
+  /** CSV column or JSON source path. */
+  column: string | null;
+  /** XDM field, as a dot path. */
+  field: string | null;
+  code: string;
+  message: string;
+}
+
+export interface RowErrorRecord extends NewRowError {
+  id: number;
+  createdAt: Date;
+}
+
 export interface Store {
   /** Applies pending versioned migrations. Idempotent. */
   migrate(): Promise<void>;
@@ -110,12 +144,23 @@ export interface Store {
   /** Runs left `running` by a process that died. */
   runningRuns(): Promise<RunRecord[]>;
 
-  createBatch(batch: { id: string; runId: string; dataflow: string; dataset: string; externalId: string }): Promise<BatchRecord>;
-  updateBatch(id: string, patch: Partial<Pick<BatchRecord, 'state' | 'platformStatus' | 'recordsIn' | 'recordsOut' | 'recordsFailed' | 'error'>>): Promise<void>;
+  /** A new batch in `uploading`, and the given file moves, in one transaction. */
+  createBatch(batch: { id: string; runId: string; dataflow: string; dataset: string; externalId: string }, files?: readonly FileMove[]): Promise<BatchRecord>;
+  /** Patches a batch and applies the given file moves, in one transaction (all or nothing). */
+  updateBatch(
+    id: string,
+    patch: Partial<Pick<BatchRecord, 'state' | 'platformStatus' | 'recordsIn' | 'recordsOut' | 'recordsFailed' | 'error'>>,
+    files?: readonly FileMove[],
+  ): Promise<void>;
   getBatch(id: string): Promise<BatchRecord | undefined>;
   batchesOfRun(runId: string): Promise<BatchRecord[]>;
   /** Batches in `uploading` or `completing`. */
   unsettledBatches(): Promise<BatchRecord[]>;
+
+  /** Rows rejected before upload (ingestion.errorDiagnostics), in one transaction. */
+  addRowErrors(errors: readonly NewRowError[]): Promise<void>;
+  /** A run's row errors in the order they were added, up to `limit` (default 100). */
+  rowErrorsOfRun(runId: string, opts?: { limit?: number }): Promise<RowErrorRecord[]>;
 
   /** Key/value of small daemon facts, e.g. which `once` definitions already ran. */
   getMeta(key: string): Promise<string | undefined>;

@@ -14,6 +14,7 @@ describe('the demo config in config/', () => {
       ['luma-crm', 'luma-crm'],
       ['luma-loyalty', 'luma-loyalty'],
       ['luma-offline-purchases', 'luma-offline-purchases'],
+      ['luma-products', 'luma-products'],
     ]);
     for (const ds of config?.daemon.platform.datasets ?? []) expect(config?.schemas[ds.schema]).toBeDefined();
   });

@@ -1,5 +1,5 @@
-import { FaultInjector } from '../../src/emulator';
-import { DATASET_ID, Harness } from './emulator-harness';
+import { FaultInjector, startEmulator } from '../../src/emulator';
+import { DATASET_ID, goodRecord, Harness, jsonLines } from './emulator-harness';
 
 describe('fault injection', () => {
   test('no rules, no faults; the first matching rule decides', () => {
@@ -61,7 +61,63 @@ describe('fault injection', () => {
     test('malformed rules are a 400 and change nothing', async () => {
       const reply = await h.call('PUT', '/_emulator/faults', { bare: true, body: { rules: [{ errorRate: 'often' }] } });
       expect(reply.status).toBe(400);
-      expect((await h.call('GET', '/_emulator/faults', { bare: true })).json).toEqual({ rules: [] });
+      expect((await h.call('GET', '/_emulator/faults', { bare: true })).json).toEqual({ rules: [], batchFailureRate: 0 });
     });
+
+    test('several statuses are picked among at random; Retry-After may be an HTTP date', async () => {
+      h.emulator.faults.set({ rules: [{ path: '/data/foundation/catalog', errorRate: 1, status: [429, 503], retryAfterSeconds: 3, retryAfterAsDate: true }] });
+      const seen = new Set<number>();
+      for (let i = 0; i < 40 && seen.size < 2; i++) {
+        const reply = await catalog();
+        seen.add(reply.status);
+        const at = Date.parse(String(reply.headers['retry-after']));
+        expect(at - Date.now()).toBeGreaterThan(1000);
+        expect(at - Date.now()).toBeLessThanOrEqual(4000);
+      }
+      expect([...seen].sort()).toEqual([429, 503]);
+    });
+
+    test('a mid-upload reset takes half the body, then drops the connection; nothing is stored', async () => {
+      const id = await h.createBatch();
+      h.emulator.faults.set({ rules: [{ method: 'PUT', midUploadResetRate: 1 }] });
+      const body = jsonLines(Array.from({ length: 2000 }, (_, i) => goodRecord(i)));
+      await expect(h.upload(id, 'cut.json', body)).rejects.toThrow();
+      h.emulator.faults.set({ rules: [] });
+      expect((await h.call('HEAD', h.filesUrl(id, 'cut.json'))).status).toBe(404);
+      expect((await h.upload(id, 'cut.json', body)).status).toBe(201);
+    });
+
+    test('on a request without a body it is a plain reset; the counts say what was injected', async () => {
+      h.emulator.faults.set({ rules: [{ path: '/data/foundation/catalog', midUploadResetRate: 0.5, errorRate: 0.5, status: 429, latencyMs: 1 }] });
+      let failed = 0;
+      for (let i = 0; i < 10; i++) failed += await catalog().then((r) => (r.status === 429 ? 1 : 0), () => 1);
+      expect(failed).toBe(10);
+      const injected = (await h.call('GET', '/_emulator/faults/injected', { bare: true })).json;
+      expect(injected).toMatchObject({ matched: 10, midUploadResets: 0, delayed: 10, failedBatches: 0 });
+      expect(injected.resets + (injected.statuses['429'] ?? 0)).toBe(10);
+    });
+
+    test('batchFailureRate: a completed batch with good records ends failed, with an error saying why', async () => {
+      h.emulator.faults.set({ rules: [], batchFailureRate: 1 });
+      const { batch } = await h.ingest({ 'ok.json': jsonLines([goodRecord(1)]) });
+      expect(batch.status).toBe('failed');
+      expect(batch.errors).toEqual([expect.objectContaining({ code: 'INGEST-EMU-FAULT-500' })]);
+      expect(batch.metrics).toMatchObject({ inputRecordCount: 1, outputRecordCount: 0 });
+      expect(h.emulator.faults.injected().failedBatches).toBe(1);
+      h.emulator.faults.set({ rules: [] });
+      expect((await h.ingest({ 'ok.json': jsonLines([goodRecord(1)]) })).batch.status).toBe('success');
+    });
+  });
+
+  test('faults given at start-up are in force from the first request; malformed ones fail the start', async () => {
+    const h = await Harness.start({ faults: { rules: [{ path: '/data/foundation/catalog', errorRate: 1, status: 502 }] } });
+    try {
+      expect((await h.call('GET', `/data/foundation/catalog/dataSets/${DATASET_ID}`)).status).toBe(502);
+    } finally {
+      await h.close();
+    }
+    await expect(startEmulator({ dataDir: '/nonexistent/never-created', datasets: [], faults: { rules: [{ errorRate: 0.8, resetRate: 0.8 }] } })).rejects.toThrow(
+      /must not exceed 1/,
+    );
   });
 });

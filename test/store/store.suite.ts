@@ -1,5 +1,6 @@
 import type { Store } from '../../src/store/types';
 import { ledgerSuite } from './store-ledger.suite';
+import { rowErrorsSuite } from './store-row-errors.suite';
 import { suiteContext } from './store-suite-context';
 
 /**
@@ -204,6 +205,41 @@ export function storeSuite(name: string, makeStore: () => Promise<Store>): void 
         });
       });
 
+      it('moves a batch and its files in one transaction: all of it, or nothing', async () => {
+        const run = await newRun();
+        const [a, b] = await ctx.store.addPending(run.dataflow, run.id, [version('a.json'), version('b.json')]);
+        const id = uid('batch');
+        const batch = await ctx.store.createBatch({ id, runId: run.id, dataflow: run.dataflow, dataset: 'ds', externalId: uid('ext') }, [
+          { ids: [a.id, b.id], state: 'uploading', patch: { batchId: id } },
+        ]);
+        expect(await ctx.store.filesOfBatch(batch.id)).toMatchObject([{ state: 'uploading' }, { state: 'uploading' }]);
+
+        await ctx.store.updateBatch(batch.id, { state: 'succeeded', recordsOut: 3 }, [
+          { ids: [a.id], state: 'ingested', patch: { records: 1 } },
+          { ids: [b.id], state: 'ingested', patch: { records: 2 } },
+        ]);
+        expect((await ctx.store.filesOfBatch(batch.id)).map((f) => [f.state, f.records])).toEqual([
+          ['ingested', 1],
+          ['ingested', 2],
+        ]);
+
+        // A move naming an unknown file rolls back the batch change and the moves before it.
+        await expect(
+          ctx.store.updateBatch(batch.id, { state: 'failed' }, [
+            { ids: [a.id], state: 'failed' },
+            { ids: [a.id + 1_000_000], state: 'failed' },
+          ]),
+        ).rejects.toMatchObject({ code: 'ERR_STORE_NOT_FOUND' });
+        expect(await ctx.store.getBatch(batch.id)).toMatchObject({ state: 'succeeded', recordsOut: 3 });
+        expect((await ctx.store.filesOfBatch(batch.id)).map((f) => f.state)).toEqual(['ingested', 'ingested']);
+
+        const lost = uid('batch');
+        await expect(
+          ctx.store.createBatch({ id: lost, runId: run.id, dataflow: run.dataflow, dataset: 'ds', externalId: uid('ext') }, [{ ids: [a.id + 1_000_000], state: 'uploading' }]),
+        ).rejects.toMatchObject({ code: 'ERR_STORE_NOT_FOUND' });
+        expect(await ctx.store.getBatch(lost)).toBeUndefined();
+      });
+
       it('lists a run’s batches and the unsettled ones', async () => {
         const run = await newRun();
         const other = await newRun();
@@ -228,6 +264,7 @@ export function storeSuite(name: string, makeStore: () => Promise<Store>): void 
     });
 
     ledgerSuite(ctx);
+    rowErrorsSuite(ctx);
 
     describe('meta', () => {
       it('gets, sets and overwrites small facts', async () => {

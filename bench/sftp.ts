@@ -1,0 +1,175 @@
+import { execFileSync } from 'node:child_process';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { sftpConnector } from '../connectors/sftp';
+import { silentLogger } from '../src/lib/logger';
+import { SftpServer, startSftpServer } from '../test/servers/sftp-server';
+import { batchPhases, measure, Measured, measureRun, printTable, Row, startEmulatorProcess, writeBenchConfig, writeJsonLinesFile } from './harness';
+
+/**
+ * OpenSSH sshd → emulator, next to rclone reading the same files from the same server in the
+ * same run: one 1 GB JSON Lines file, then 1000 files of 100 KB.
+ *
+ * - read: the connector alone (`open` drained to nowhere, in a process of its own) against
+ *   `rclone cat > /dev/null`: one stream each.
+ * - run: `dataflowd run` against `rclone copy` to a local folder. The run's "upload" phase (batch
+ *   created → COMPLETE: reading over SFTP and streaming to Platform) is what compares with
+ *   rclone's copy; the emulator's parsing afterwards is Platform's side, shown apart.
+ *
+ * The machine is shared and noisy: each measurement is repeated (alternating rclone and
+ * dataflowd) and the fastest of each kept.
+ *
+ *   npm run build && node dist/bench/sftp.js [--large-mb 1000] [--small 1000] [--rounds 3]
+ */
+
+interface Target {
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+  hostKey: string;
+}
+
+function arg(name: string, fallback: number): number {
+  const at = process.argv.indexOf(`--${name}`);
+  return at > 0 ? Number(process.argv[at + 1]) : fallback;
+}
+
+const connectionOf = (t: Target) => ({ type: 'sftp', host: t.host, port: t.port, username: t.username, password: t.password, hostKey: t.hostKey });
+
+function targetOf(server: SftpServer): Target {
+  return { host: server.host, port: server.port, username: server.username, password: server.password, hostKey: server.hostKey };
+}
+
+/** rclone with an on-the-fly remote from environment variables. Hash checks are off: they run
+ *  md5sum over SSH, which `ForceCommand internal-sftp` refuses. */
+function rcloneEnv(t: Target): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    RCLONE_CONFIG_BENCHSFTP_TYPE: 'sftp',
+    RCLONE_CONFIG_BENCHSFTP_HOST: t.host,
+    RCLONE_CONFIG_BENCHSFTP_PORT: String(t.port),
+    RCLONE_CONFIG_BENCHSFTP_USER: t.username,
+    RCLONE_CONFIG_BENCHSFTP_PASS: execFileSync('rclone', ['obscure', t.password]).toString().trim(),
+    RCLONE_CONFIG_BENCHSFTP_DISABLE_HASHCHECK: 'true',
+  };
+}
+
+function ok(m: Measured, what: string): Measured {
+  if (m.code !== 0) throw new Error(`${what} failed (${m.code}): ${m.stderr.slice(-2000)}`);
+  return m;
+}
+
+async function rcloneCopy(t: Target, folder: string, work: string): Promise<Measured> {
+  const target = await mkdtemp(path.join(work, 'rclone-'));
+  try {
+    return ok(await measure('rclone', ['copy', `benchsftp:${folder}`, target], { env: rcloneEnv(t) }), 'rclone copy');
+  } finally {
+    await rm(target, { recursive: true, force: true });
+  }
+}
+
+const rcloneCat = async (t: Target, file: string) => ok(await measure('sh', ['-c', `rclone cat "benchsftp:${file}" > /dev/null`], { env: rcloneEnv(t) }), 'rclone cat');
+
+/** This file again, in `--read` mode: the connector alone, in a process of its own (the
+ *  server's coordinates in the environment, not on a command line). */
+const connectorRead = async (t: Target, file: string) =>
+  ok(await measure(process.execPath, [__filename, '--read', file], { env: { ...process.env, BENCH_SFTP_TARGET: JSON.stringify(t) } }), 'connector read');
+
+async function readMode(file: string): Promise<void> {
+  const config = sftpConnector.configSchema.parse(connectionOf(JSON.parse(process.env.BENCH_SFTP_TARGET ?? '{}') as Target));
+  const connector = sftpConnector.create(config, { logger: silentLogger, baseDir: '.' });
+  try {
+    const nowhere = new Writable({ write: (_chunk, _encoding, done) => done() });
+    await pipeline(await connector.open(file, { signal: new AbortController().signal }), nowhere);
+  } finally {
+    await connector.close();
+  }
+}
+
+interface RunFigures {
+  run: Measured;
+  uploadSeconds: number;
+  processingSeconds: number;
+  note: string;
+}
+
+async function dataflowdRun(t: Target, emulatorUrl: string, folder: string): Promise<RunFigures> {
+  const dataflowYaml = ['name: bench', `source: { connection: bench, path: /${folder}, include: ["*"] }`, 'target: { dataset: bench }'].join('\n');
+  const config = await writeBenchConfig({ emulatorUrl, connectionYaml: JSON.stringify(connectionOf(t)), dataflowYaml });
+  try {
+    const run = await measureRun(config);
+    const result = JSON.parse(run.stdout) as { status: string; recordsOut: number; filesIngested: number; batchIds: string[] };
+    const phases = await batchPhases(emulatorUrl, result.batchIds);
+    return { run, ...phases, note: `${result.status}, ${result.filesIngested} files, ${result.recordsOut} records` };
+  } finally {
+    await rm(config.dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs each candidate `rounds` times, alternating, and keeps the fastest run of each. */
+async function bestOf<A, B>(rounds: number, a: () => Promise<A>, b: () => Promise<B>, secondsOf: { a: (x: A) => number; b: (x: B) => number }): Promise<[A, B]> {
+  let bestA: A | undefined;
+  let bestB: B | undefined;
+  for (let i = 0; i < rounds; i++) {
+    const x = await a();
+    if (bestA === undefined || secondsOf.a(x) < secondsOf.a(bestA)) bestA = x;
+    const y = await b();
+    if (bestB === undefined || secondsOf.b(y) < secondsOf.b(bestB)) bestB = y;
+  }
+  return [bestA!, bestB!];
+}
+
+const seconds = (m: Measured) => m.seconds;
+const ratio = (ours: number, theirs: number) => `${(theirs / ours).toFixed(2)}× rclone's MB/s`;
+
+function runRows(label: string, bytes: number, copy: Measured, ours: RunFigures): Row[] {
+  return [
+    { name: `rclone copy ${label}`, bytes, seconds: copy.seconds, peakRssMb: copy.peakRssMb, note: 'to a local folder (the reference)' },
+    { name: `dataflowd run ${label}`, bytes, seconds: ours.run.seconds, peakRssMb: ours.run.peakRssMb, note: `${ours.note}; whole run: ${ratio(ours.run.seconds, copy.seconds)}` },
+    { name: '  of which upload', bytes, seconds: ours.uploadSeconds, note: `SFTP → Platform, batch created → COMPLETE: ${ratio(ours.uploadSeconds, copy.seconds)}` },
+    { name: '  of which processing', bytes, seconds: ours.processingSeconds, note: "the emulator parsing and counting records (Platform's side)" },
+  ];
+}
+
+async function main(): Promise<void> {
+  const largeMb = arg('large-mb', 1000);
+  const smallCount = arg('small', 1000);
+  const rounds = arg('rounds', 3);
+  const work = await mkdtemp(path.join(tmpdir(), 'dataflowd-bench-sftp-'));
+  const emulator = await startEmulatorProcess(path.join(work, 'platform'));
+  const server = await startSftpServer();
+  const t = targetOf(server);
+  const rows: Row[] = [];
+  try {
+    // Files written as root with mode 0644 in 0755 folders: readable by the server's user.
+    const largeFile = `large/records-${largeMb}mb.json`;
+    const largeBytes = await writeJsonLinesFile(server.local(largeFile), largeMb * 1e6);
+    const [cat, read] = await bestOf(rounds, () => rcloneCat(t, largeFile), () => connectorRead(t, largeFile), { a: seconds, b: seconds });
+    rows.push({ name: `rclone cat ${largeMb} MB`, bytes: largeBytes, seconds: cat.seconds, peakRssMb: cat.peakRssMb, note: 'one stream to /dev/null' });
+    rows.push({ name: `sftp connector read ${largeMb} MB`, bytes: largeBytes, seconds: read.seconds, peakRssMb: read.peakRssMb, note: `open() drained, process start included: ${ratio(read.seconds, cat.seconds)}` });
+    const [copy, ours] = await bestOf(rounds, () => rcloneCopy(t, 'large', work), () => dataflowdRun(t, emulator.url, 'large'), { a: seconds, b: (f) => f.uploadSeconds });
+    rows.push(...runRows(`${largeMb} MB`, largeBytes, copy, ours));
+
+    const smallBytes = await writeJsonLinesFile(server.local('small/f0000.json'), 100_000);
+    for (let i = 1; i < smallCount; i++) await copyFile(server.local('small/f0000.json'), server.local(`small/f${String(i).padStart(4, '0')}.json`));
+    const [copySmall, oursSmall] = await bestOf(rounds, () => rcloneCopy(t, 'small', work), () => dataflowdRun(t, emulator.url, 'small'), { a: seconds, b: (f) => f.uploadSeconds });
+    rows.push(...runRows(`${smallCount} × 100 KB`, smallBytes * smallCount, copySmall, oursSmall));
+  } finally {
+    await server.stop();
+    await emulator.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+  printTable(`OpenSSH sshd → Platform emulator next to rclone from the same sshd (fastest of ${rounds} rounds each)`, rows);
+}
+
+const fail = (err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+};
+
+if (process.argv[2] === '--read') readMode(process.argv[3]).catch(fail);
+else main().catch(fail);

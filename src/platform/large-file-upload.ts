@@ -1,0 +1,119 @@
+import { crashPoint } from '../lib/crash-points';
+import { DataflowError, isAbortError } from '../lib/errors';
+import type { PlatformHttp } from './platform-http';
+import type { UploadSettings } from './types';
+
+/*
+ * The large-file upload (reference/aep-api.md §2.3): INITIALIZE the file, PATCH it in chunks
+ * with Content-Range, COMPLETE it. Each chunk is a buffer, so unlike a streamed PUT it can be
+ * sent again after a failure without reopening the source: chunks are retried one by one
+ * (src/lib/retry.ts through PlatformHttp). Memory holds at most `chunksInFlight` chunks being
+ * sent plus the one being filled, whatever the file's size, and reading the source waits while
+ * every slot is busy.
+ */
+
+/** Platform refuses PATCH bodies over 512,000,000 bytes (§2.3, §4). */
+export const MAX_CHUNK_BYTES = 512_000_000;
+
+export const DEFAULT_UPLOAD_SETTINGS: UploadSettings = {
+  // "Small" files are 256 MB or less [BI-GUIDE]; Platform's MB are decimal.
+  largeFileBytes: 256_000_000,
+  chunkBytes: 8 * 1024 * 1024,
+  chunksInFlight: 4,
+};
+
+export function resolveUploadSettings(given: Partial<UploadSettings> = {}): UploadSettings {
+  const s = { ...DEFAULT_UPLOAD_SETTINGS, ...given };
+  if (!(s.chunkBytes >= 1 && s.chunkBytes <= MAX_CHUNK_BYTES) || !(s.chunksInFlight >= 1) || !(s.largeFileBytes >= 0)) {
+    throw new DataflowError('ERR_PLATFORM_UPLOAD_SETTINGS', 'config', `invalid upload settings ${JSON.stringify(s)}: chunks of 1 to ${MAX_CHUNK_BYTES} bytes, at least one in flight`);
+  }
+  return s;
+}
+
+/** The source cut into buffers of exactly `size` bytes, the last one shorter. */
+export async function* chunksOf(source: AsyncIterable<Buffer | string>, size: number): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = [];
+  let length = 0;
+  for await (const piece of source) {
+    let buf = typeof piece === 'string' ? Buffer.from(piece) : piece;
+    while (length + buf.length >= size) {
+      const take = size - length;
+      parts.push(buf.subarray(0, take));
+      yield Buffer.concat(parts, size);
+      parts = [];
+      length = 0;
+      buf = buf.subarray(take);
+    }
+    if (buf.length > 0) {
+      parts.push(buf);
+      length += buf.length;
+    }
+  }
+  if (length > 0) yield Buffer.concat(parts, length);
+}
+
+export interface LargeFileUpload {
+  http: PlatformHttp;
+  /** The file's URL path below the endpoint (already encoded). */
+  path: string;
+  /** Chunks of the file, in order, each at most settings.chunkBytes. */
+  chunks: AsyncIterator<Buffer>;
+  /** The file's size when known: sent as Content-Range's total and checked at the end. */
+  size?: number;
+  settings: UploadSettings;
+  signal?: AbortSignal;
+}
+
+/** INITIALIZE, every chunk, COMPLETE. Returns the bytes sent. A failed chunk fails the upload once its retries are spent. */
+export async function uploadLargeFile(u: LargeFileUpload): Promise<number> {
+  const { http, path, signal } = u;
+  await http.json({ method: 'POST', path, query: { action: 'INITIALIZE' }, signal });
+  // Chunks still flying when another fails are cancelled: the whole file is sent again anyway.
+  const cancel = new AbortController();
+  const chunkSignal = signal ? AbortSignal.any([signal, cancel.signal]) : cancel.signal;
+  const flying = new Set<Promise<void>>();
+  let failure: { err: unknown } | undefined;
+  let offset = 0;
+  let sent = 0;
+  try {
+    for (let next = await u.chunks.next(); !next.done && !failure; next = await u.chunks.next()) {
+      const chunk = next.value;
+      const start = offset;
+      offset += chunk.length;
+      if (u.size !== undefined && offset > u.size) throw sizeMismatch(path, u.size, `more than ${u.size}`);
+      const range = `bytes ${start}-${offset - 1}/${u.size ?? '*'}`;
+      const sending: Promise<void> = http
+        .json({ method: 'PATCH', path, bytes: chunk, headers: { 'content-range': range }, signal: chunkSignal })
+        .then(() => {
+          if (++sent === 1) crashPoint('mid-upload');
+        })
+        .catch((err: unknown) => {
+          failure ??= { err };
+          cancel.abort(err);
+        })
+        .finally(() => flying.delete(sending));
+      flying.add(sending);
+      while (flying.size >= u.settings.chunksInFlight && !failure) await Promise.race(flying);
+    }
+    await Promise.all(flying);
+  } catch (err) {
+    cancel.abort(err);
+    await Promise.allSettled(flying);
+    throw err;
+  }
+  if (failure) {
+    // The first failure is the cause; the aborts it made the other chunks suffer are not.
+    if (isAbortError(failure.err) && signal?.aborted) throw signal.reason;
+    throw failure.err;
+  }
+  if (u.size !== undefined && offset !== u.size) throw sizeMismatch(path, u.size, String(offset));
+  await http.json({ method: 'POST', path, query: { action: 'COMPLETE' }, signal });
+  return offset;
+}
+
+function sizeMismatch(path: string, expected: number, got: string): DataflowError {
+  // Same code as a streamed PUT whose body disagrees with its Content-Length (platform-errors.ts).
+  return new DataflowError('ERR_PLATFORM_UPLOAD_SIZE_MISMATCH', 'data', `PATCH ${path}: the source was to have ${expected} bytes, it had ${got}`, {
+    context: { path, expected },
+  });
+}

@@ -1,0 +1,34 @@
+import { dataflowError, type DataflowError } from '../lib/errors';
+
+/*
+ * Problems that spoil a whole file (its bytes cannot be read past some point): errors of kind
+ * `data` with a stable code, naming the file and, where known, the line. A problem of one row
+ * is a row error instead (row-errors.ts).
+ */
+
+/** A record longer than this cannot be held: it is rejected (JSON Lines) or fails the file. */
+export const MAX_RECORD_CHARS = 64 * 1024 * 1024;
+
+export function jsonOutlineError(fileName: string, message: string, line: number): DataflowError {
+  return dataflowError('ERR_PREP_JSON_OUTLINE', 'data', `${fileName} line ${line}: ${message}; the file cannot be read past it`, { context: { fileName, line } });
+}
+
+export function csvSyntaxError(fileName: string, message: string, line: number | undefined): DataflowError {
+  const where = line === undefined ? fileName : `${fileName} line ${line}`;
+  return dataflowError('ERR_PREP_CSV_SYNTAX', 'data', `${where}: ${message}; the file cannot be read past it`, { context: { fileName, line } });
+}
+
+export function csvHeaderError(fileName: string): DataflowError {
+  return dataflowError('ERR_PREP_CSV_HEADER', 'data', `${fileName}: the CSV header row is empty`, { context: { fileName } });
+}
+
+export function gzipError(fileName: string, cause: unknown): DataflowError {
+  const message = (cause as Error).message ?? String(cause);
+  const truncated = (cause as { code?: string }).code === 'Z_BUF_ERROR' || /unexpected end/i.test(message);
+  const what = truncated ? 'the gzip stream is truncated (the file may still be being written, or was cut short)' : `the gzip stream is corrupt: ${message}`;
+  return dataflowError(truncated ? 'ERR_PREP_GZIP_TRUNCATED' : 'ERR_PREP_GZIP_CORRUPT', 'data', `${fileName}: ${what}`, { cause, context: { fileName } });
+}
+
+export function parquetError(fileName: string, cause: unknown): DataflowError {
+  return dataflowError('ERR_PREP_PARQUET', 'data', `${fileName}: not a readable Parquet file: ${(cause as Error).message ?? String(cause)}`, { cause, context: { fileName } });
+}

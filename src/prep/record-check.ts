@@ -1,0 +1,89 @@
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import Ajv2019 from 'ajv/dist/2019';
+import Ajv2020 from 'ajv/dist/2020';
+import draft06MetaSchema from 'ajv/dist/refs/json-schema-draft-06.json';
+import addFormats from 'ajv-formats';
+import { dataflowError } from '../lib/errors';
+import { pointerToPath } from './field-path';
+import { ROW_ERROR_CODES, type RowErrorCode } from './row-errors';
+
+/*
+ * Validation before upload: a record against the dataset's JSON Schema, as Platform checks XDM
+ * (type, format, required, enum, pattern…). One problem per record, like Platform's row errors;
+ * each schema is compiled once per process.
+ */
+
+export interface RecordProblem {
+  code: RowErrorCode;
+  message: string;
+  /** The offending field as a dot path ('' for the record itself). */
+  path: string;
+}
+
+export type RecordCheck = (record: unknown) => RecordProblem | undefined;
+
+const compiled = new WeakMap<object, RecordCheck>();
+
+export function recordCheck(schema: object, name: string): RecordCheck {
+  let check = compiled.get(schema);
+  if (!check) {
+    check = compile(schema as Record<string, unknown>, name);
+    compiled.set(schema, check);
+  }
+  return check;
+}
+
+function compile(schema: Record<string, unknown>, name: string): RecordCheck {
+  let validate: ValidateFunction;
+  try {
+    validate = newAjv(typeof schema.$schema === 'string' ? schema.$schema : '').compile(schema);
+  } catch (err) {
+    throw dataflowError('ERR_PREP_SCHEMA', 'config', `${name}: the JSON Schema does not compile: ${(err as Error).message}`, { cause: err });
+  }
+  return (record) => {
+    if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+      return { code: ROW_ERROR_CODES.corrupt, message: 'the record is not a JSON object', path: '' };
+    }
+    return validate(record) ? undefined : describe(validate.errors?.[0]);
+  };
+}
+
+function newAjv(metaSchema: string): Ajv {
+  // verbose puts the offending value in errors, to tell a null (Platform's "missing or null") from a wrong type.
+  const options = { strict: false, allErrors: false, validateFormats: true, verbose: true };
+  let ajv: Ajv;
+  if (metaSchema.includes('2020-12')) ajv = new Ajv2020(options);
+  else if (metaSchema.includes('2019-09')) ajv = new Ajv2019(options);
+  else {
+    ajv = new Ajv(options);
+    // XDM schemas declare draft-06, which Ajv 8 knows but does not load by default.
+    ajv.addMetaSchema(draft06MetaSchema);
+  }
+  addFormats(ajv);
+  return ajv;
+}
+
+function describe(error: ErrorObject | undefined): RecordProblem {
+  if (!error) return { code: ROW_ERROR_CODES.schema, message: 'the record does not match the dataset schema', path: '' };
+  const at = pointerToPath(error.instancePath);
+  if (error.keyword === 'required') {
+    const missing = String((error.params as { missingProperty?: unknown }).missingProperty ?? '');
+    const path = at === '' ? missing : `${at}.${missing}`;
+    return { code: ROW_ERROR_CODES.required, message: `required field ${path} is missing`, path };
+  }
+  if (error.keyword === 'type' && error.data === null) {
+    return { code: ROW_ERROR_CODES.required, message: `field ${at} is null`, path: at };
+  }
+  if (error.keyword === 'additionalProperties') {
+    const extra = String((error.params as { additionalProperty?: unknown }).additionalProperty ?? '');
+    const path = at === '' ? extra : `${at}.${extra}`;
+    return { code: ROW_ERROR_CODES.schema, message: `field ${path} is not in the dataset schema`, path };
+  }
+  const shown = error.data === undefined ? '' : ` (got ${truncated(error.data)})`;
+  return { code: ROW_ERROR_CODES.schema, message: `${at || 'record'} ${error.message ?? 'is invalid'}${shown}`, path: at };
+}
+
+function truncated(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 60 ? `${s.slice(0, 60)}…` : s;
+}

@@ -1,0 +1,130 @@
+import { AZURITE_ACCOUNT, AzuriteServer, startAzurite } from '../servers/azure-blob-server';
+import { jsonl, people, sorted, Workspace } from './workspace';
+
+const CONTAINER = 'exports';
+const PREFIX = 'luma';
+const WRONG_KEY = Buffer.from('a key that is not the account key of devstoreaccount1').toString('base64');
+
+describe('dataflowd run from Azure Blob (Azurite), end to end through the real CLI and the emulator', () => {
+  let ws: Workspace;
+  let azurite: AzuriteServer;
+  /** Secrets reach the config through ${env:...}, as in production, and must never be printed. */
+  let secretEnv: Record<string, string>;
+
+  const put = (path: string, content: string) => azurite.put(CONTAINER, `${PREFIX}/${path}`, content);
+  async function blobs(folder: string): Promise<string[]> {
+    const names: string[] = [];
+    for await (const item of azurite.service.getContainerClient(CONTAINER).listBlobsFlat({ prefix: `${PREFIX}/${folder}/` })) names.push(item.name.slice(PREFIX.length + 1));
+    return names.sort();
+  }
+
+  function connection(name: string, keys: Record<string, string>): string[] {
+    return [`  ${name}:`, ...Object.entries({ type: 'azure-blob', container: CONTAINER, prefix: PREFIX, ...keys }).map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`)];
+  }
+
+  const dataflow = (connectionName: string, path: string, extra: string[] = []) =>
+    ['source:', `  connection: ${connectionName}`, `  path: ${path}`, '  include: ["*.json"]', ...extra, 'target:', '  dataset: people'].join('\n');
+
+  beforeAll(async () => {
+    azurite = await startAzurite();
+    await azurite.createContainer(CONTAINER);
+    secretEnv = { E2E_AZURE_CONNECTION_STRING: azurite.connectionString, E2E_AZURE_WRONG_KEY: WRONG_KEY };
+    Object.assign(process.env, secretEnv);
+    ws = await Workspace.create();
+    // The production credential chain, without developer logins: no identity exists here.
+    Object.assign(ws.env, { AZURE_TOKEN_CREDENTIALS: 'prod' });
+    await ws.writeDaemonConfig(
+      [
+        ...connection('luma-blob', { connectionString: '${env:E2E_AZURE_CONNECTION_STRING}' }),
+        ...connection('luma-blob-wrong-key', { accountUrl: azurite.accountUrl, accountName: AZURITE_ACCOUNT, accountKey: '${env:E2E_AZURE_WRONG_KEY}' }),
+        ...connection('luma-blob-no-container', { connectionString: '${env:E2E_AZURE_CONNECTION_STRING}', container: 'no-such-container' }),
+        ...connection('luma-blob-identity', { accountUrl: `https://127.0.0.1:${azurite.port}/${AZURITE_ACCOUNT}` }),
+      ].join('\n'),
+    );
+    await ws.writeDataflow('people', dataflow('luma-blob', '/incoming'));
+    await ws.writeDataflow('people-archived', dataflow('luma-blob', '/outbound', ['  recursive: true', '  afterIngest: move', '  moveTo: /archive']));
+    await ws.writeDataflow('people-wrong-key', dataflow('luma-blob-wrong-key', '/incoming'));
+    await ws.writeDataflow('people-no-container', dataflow('luma-blob-no-container', '/incoming'));
+    await ws.writeDataflow('people-identity', dataflow('luma-blob-identity', '/incoming'));
+  });
+
+  afterAll(async () => {
+    await ws?.close();
+    await azurite?.stop();
+    for (const name of Object.keys(secretEnv ?? {})) delete process.env[name];
+  });
+
+  const a = people(0, 40);
+  const b = people(100, 25);
+  const c = people(400, 5);
+  const landedFrom = async (...sets: unknown[][]) => expect(sorted(await ws.landed())).toEqual(sorted(sets.flat()));
+
+  it('ingests exactly the source records, and nothing on a second run', async () => {
+    await put('incoming/a.json', jsonl(a));
+    await put('incoming/b.json', jsonl(b));
+    await put('incoming/notes.txt', 'not selected');
+    await put('incoming/sub/deeper.json', jsonl(people(900, 1)));
+    const first = await ws.cli(['run', 'people', '--json']);
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ status: 'succeeded', filesTaken: 2, filesIngested: 2, recordsOut: 65 });
+    await landedFrom(a, b);
+    expect(first.stdout + first.stderr).not.toContain(secretEnv.E2E_AZURE_CONNECTION_STRING);
+
+    const second = await ws.cli(['run', 'people']);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/skipped/);
+    expect(second.stdout).toMatch(/2 already ingested/);
+    await landedFrom(a, b);
+  });
+
+  it('ingests a rewritten blob again: its etag changed', async () => {
+    const more = people(200, 3);
+    await put('incoming/b.json', jsonl([...b, ...more]));
+    const run = await ws.cli(['run', 'people', '--json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ status: 'succeeded', filesTaken: 1, filesIngested: 1, recordsIn: 28, recordsOut: 28 });
+    await landedFrom(a, b, b, more);
+  });
+
+  it('afterIngest: move leaves the source folder empty and the archive folder full', async () => {
+    await put('outbound/c1.json', jsonl(c.slice(0, 2)));
+    await put('outbound/2024/c2.json', jsonl(c.slice(2)));
+    const run = await ws.cli(['run', 'people-archived', '--json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ status: 'succeeded', filesIngested: 2, recordsOut: 5 });
+    expect(await blobs('outbound')).toEqual([]);
+    expect(await blobs('archive')).toEqual(['archive/2024/c2.json', 'archive/c1.json']);
+    expect((await azurite.read(CONTAINER, `${PREFIX}/archive/c1.json`))?.toString()).toBe(jsonl(c.slice(0, 2)));
+    await landedFrom(a, b, b, people(200, 3), c);
+  });
+
+  it('a wrong account key fails the run with an auth error in history, without leaking the key', async () => {
+    const run = await ws.cli(['run', 'people-wrong-key', '--json']);
+    expect(run.code).toBe(1);
+    const record = JSON.parse(run.stdout);
+    expect(record).toMatchObject({ status: 'failed', filesTaken: 0 });
+    expect(record.error).toMatch(/^listing azure-blob:\/\/devstoreaccount1\/exports\/luma\/incoming\/: AuthorizationFailure \(HTTP 403\): Server failed to authenticate/);
+    expect(run.stderr).toMatch(/"code":"ERR_SOURCE_AUTH"/);
+    const [last] = JSON.parse((await ws.cli(['history', 'people-wrong-key', '--json', '--limit', '1'])).stdout);
+    expect(last).toMatchObject({ id: record.id, status: 'failed', error: record.error });
+    expect(run.stdout + run.stderr).not.toContain(WRONG_KEY);
+  });
+
+  it('a missing container fails the run with a not-found error in history', async () => {
+    const run = await ws.cli(['run', 'people-no-container', '--json']);
+    expect(run.code).toBe(1);
+    const record = JSON.parse(run.stdout);
+    expect(record).toMatchObject({ status: 'failed', filesTaken: 0 });
+    expect(record.error).toMatch(/^listing azure-blob:\/\/devstoreaccount1\/no-such-container\/luma\/incoming\/: ContainerNotFound \(HTTP 404\): The specified container does not exist\./);
+    expect(run.stderr).toMatch(/"code":"ERR_SOURCE_NOT_FOUND"/);
+  });
+
+  it('an account URL alone uses DefaultAzureCredential; with no identity here the run fails as auth, saying so', async () => {
+    const run = await ws.cli(['run', 'people-identity', '--json']);
+    expect(run.code).toBe(1);
+    const record = JSON.parse(run.stdout);
+    expect(record).toMatchObject({ status: 'failed', filesTaken: 0 });
+    expect(record.error).toMatch(/^listing azure-blob:\/\/devstoreaccount1\/exports\/luma\/incoming\/: no usable Azure credential \(DefaultAzureCredential/);
+    expect(run.stderr).toMatch(/"code":"ERR_SOURCE_AUTH"/);
+  });
+});

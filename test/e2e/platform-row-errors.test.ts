@@ -1,0 +1,46 @@
+import { jsonl, people, Workspace } from './workspace';
+
+/*
+ * Rows Platform refuses within the partial-ingestion threshold: the run says so (partially
+ * succeeded, failed record count, Platform's batch error), and with error diagnostics on the rows
+ * themselves are read back through Data Access and kept with the run.
+ */
+
+describe('rows Platform refuses, through the real CLI', () => {
+  let ws: Workspace;
+  beforeAll(async () => {
+    ws = await Workspace.create();
+    await ws.writeDataflow(
+      'people',
+      [
+        'source:',
+        '  connection: inbox',
+        '  include: ["*.json"]',
+        'target:',
+        '  dataset: people',
+        'ingestion:',
+        '  errorDiagnostics: true',
+        '  partialIngestion: { maxErrorPercent: 50 }',
+      ].join('\n'),
+    );
+  });
+  afterAll(() => ws?.close());
+
+  test('a bad row within the threshold: partially succeeded, failedRecordCount and the row error recorded', async () => {
+    const good = people(0, 3);
+    await ws.put('mixed.json', jsonl([...good, { id: 'bad', email: 'not-an-email', points: 1 }]));
+    const run = await ws.cli(['run', 'people', '--json']);
+    expect(run.code).toBe(3);
+    const record = JSON.parse(run.stdout) as { id: string; status: string; recordsIn: number; recordsOut: number; recordsFailed: number };
+    expect(record).toMatchObject({ status: 'partially_succeeded', recordsIn: 4, recordsOut: 3, recordsFailed: 1 });
+
+    const detail = JSON.parse((await ws.cli(['history', '--run', record.id, '--json'])).stdout) as {
+      batches: Array<{ recordsFailed: number; error: string }>;
+      rowErrors: Array<{ file: string; rowNumber: number; field: string | null; code: string; message: string; batchId: string }>;
+    };
+    expect(detail.batches).toEqual([expect.objectContaining({ recordsFailed: 1, error: expect.stringMatching(/INGEST-/) })]);
+    expect(detail.rowErrors).toEqual([
+      expect.objectContaining({ file: 'mixed.json', rowNumber: 4, field: '/email', code: 'XDM', message: expect.stringMatching(/email/), batchId: expect.any(String) }),
+    ]);
+  });
+});

@@ -1,0 +1,76 @@
+import { ConversionFailure, converterFor } from '../../src/prep/convert';
+import type { FieldType } from '../../src/prep/schema-fields';
+
+const ok = (type: FieldType, input: unknown, format?: string) => converterFor(type, format)(input);
+const reason = (type: FieldType, input: unknown, format?: string) => {
+  const r = converterFor(type, format)(input);
+  return r instanceof ConversionFailure ? r.reason : `converted to ${JSON.stringify(r)}`;
+};
+
+describe('type conversion', () => {
+  it.each<[FieldType, unknown, unknown]>([
+    ['integer', '42', 42],
+    ['integer', ' -7 ', -7],
+    ['integer', 12, 12],
+    ['number', '3.25', 3.25],
+    ['number', '-1e3', -1000],
+    ['number', '.5', 0.5],
+    ['string', 42, '42'],
+    ['string', ' kept as is ', ' kept as is '],
+    ['boolean', 'yes', true],
+    ['boolean', 'ON', true],
+    ['boolean', 'Y', true],
+    ['boolean', 'TRUE', true],
+    ['boolean', 'n', false],
+    ['boolean', 'Off', false],
+    ['boolean', false, false],
+    ['date', '2024-05-01', '2024-05-01'],
+    ['date', '2024-05-01T23:30:00-05:00', '2024-05-01'],
+    ['date', '1714557600000', '2024-05-01'],
+    ['date-time', '2024-05-01T10:00:00Z', '2024-05-01T10:00:00.000Z'],
+    ['date-time', '2024-05-01T12:00:00+02:00', '2024-05-01T10:00:00.000Z'],
+    ['date-time', '2024-05-01T12:00:00.123456789+0200', '2024-05-01T10:00:00.123Z'],
+    ['date-time', '2024-05-01 10:00:00', '2024-05-01T10:00:00.000Z'],
+    ['date-time', '2024-05-01', '2024-05-01T00:00:00.000Z'],
+    ['date-time', 1714557600000, '2024-05-01T10:00:00.000Z'],
+  ])('%s %j → %j', (type, input, expected) => {
+    expect(ok(type, input)).toEqual(expected);
+  });
+
+  it.each<[FieldType, unknown, string]>([
+    ['integer', '1,000', '"1,000" is not an integer: thousands separators are not accepted'],
+    ['integer', "1'000'000", '"1\'000\'000" is not an integer: thousands separators are not accepted'],
+    ['number', '1.000.000,5', '"1.000.000,5" is not a number: thousands separators are not accepted'],
+    ['integer', '2.5', '"2.5" is not an integer'],
+    ['integer', '9007199254740993', '"9007199254740993" is out of range for an integer (at most ±9007199254740991)'],
+    ['number', 'abc', '"abc" is not a number'],
+    ['number', 'NaN', '"NaN" is not a number'],
+    ['boolean', 'maybe', '"maybe" is not a boolean (accepted: true/false, yes/no, y/n, on/off)'],
+    ['boolean', '1', '"1" is not a boolean (accepted: true/false, yes/no, y/n, on/off)'],
+    ['date-time', '1714557600', '1714557600 looks like epoch seconds, not milliseconds (give format: epoch-seconds, or send milliseconds)'],
+    ['date-time', '2018-00-10T22:07:56Z', 'month 0 is out of range'],
+    ['date-time', '2024-05-01T25:00:00Z', 'time 25:00:00 is out of range'],
+    ['date-time', '01/05/2024', '"01/05/2024" is not an ISO 8601 date or date-time, nor epoch milliseconds'],
+    ['date', '2023-02-29', 'day 29 does not exist in 2023-02'],
+    ['string', { a: 1 }, '{"a":1} is not a string'],
+  ])('%s %j is refused: %s', (type, input, expected) => {
+    expect(reason(type, input)).toBe(expected);
+  });
+
+  it.each<[string, string, string]>([
+    ['dd/MM/yyyy', '31/12/2024', '2024-12-31T00:00:00.000Z'],
+    ['M/d/yyyy hh:mm a', '7/4/2024 09:05 PM', '2024-07-04T21:05:00.000Z'],
+    ['M/d/yyyy hh:mm a', '7/4/2024 12:05 AM', '2024-07-04T00:05:00.000Z'],
+    ['dd-MMM-yyyy HH:mm:ss XXX', '05-Mar-2024 08:00:00 +01:00', '2024-03-05T07:00:00.000Z'],
+    ["yyyyMMdd'T'HHmmss", '20240501T101500', '2024-05-01T10:15:00.000Z'],
+    ['epoch-seconds', '1714557600', '2024-05-01T10:00:00.000Z'],
+    ['epoch-millis', '86400000', '1970-01-02T00:00:00.000Z'],
+  ])('format %s reads %s', (format, input, expected) => {
+    expect(ok('date-time', input, format)).toBe(expected);
+  });
+
+  it('says when a value does not match its format, and refuses unknown letters', () => {
+    expect(reason('date', '2024-12-31', 'dd/MM/yyyy')).toBe('"2024-12-31" does not match the format dd/MM/yyyy');
+    expect(() => converterFor('date', 'dd/QQ/yyyy')).toThrow(/unknown letter Q/);
+  });
+});

@@ -1,0 +1,201 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { Emulator, startEmulator } from '../../src/emulator';
+import { systemClock } from '../../src/lib/clock';
+import { silentLogger } from '../../src/lib/logger';
+import { PlatformClient } from '../../src/platform';
+import { recordBatchIntent } from '../../src/run/batch-intents';
+import { recover, resolveLeftBatches } from '../../src/run/recover';
+import { parseCrashSpec } from '../../src/lib/crash-points';
+import { batchExternalId } from '../../src/run/run-id';
+import { openStore } from '../../src/store/open-store';
+import type { LedgerEntry, RunRecord, Store } from '../../src/store/types';
+
+/*
+ * Crash recovery against the emulator over HTTP: the ledger is put in the state a process dying
+ * at each point would leave, Platform in the matching state, then recover() settles it.
+ */
+
+const DATASET = 'people';
+const schema = { type: 'object', required: ['id'], properties: { id: { type: 'string' } } };
+
+let dir: string;
+let emulator: Emulator;
+let platform: PlatformClient;
+let store: Store;
+let n = 0;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'dataflowd-recover-'));
+  emulator = await startEmulator({ dataDir: dir, datasets: [{ id: DATASET, name: 'People', schema }] });
+  platform = new PlatformClient({
+    endpoint: emulator.url,
+    imsEndpoint: emulator.url,
+    clientId: 'recover-test',
+    clientSecret: 'recover-secret',
+    orgId: 'TEST@AdobeOrg',
+    sandbox: 'prod',
+    scopes: ['openid'],
+    retry: { attempts: 2, baseDelayMs: 5, maxDelayMs: 10 },
+  });
+  store = await openStore('sqlite::memory:');
+  await store.migrate();
+});
+
+afterAll(async () => {
+  await store?.close();
+  await platform?.close();
+  await emulator?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+afterEach(() => emulator.faults.set({ rules: [] }));
+
+const recoverNow = () => recover(store, platform, silentLogger, systemClock, new AbortController().signal);
+
+/** A run left `running` with two taken files, as a dead process leaves it. */
+async function deadRun(): Promise<{ run: RunRecord; files: LedgerEntry[] }> {
+  const dataflow = `df-${++n}`;
+  const run = await store.createRun({ id: `run-${n}`, dataflow, trigger: 'schedule', startedAt: new Date() });
+  const files = await store.addPending(dataflow, run.id, [
+    { path: `a-${n}.json`, fingerprint: 'f1', size: 10, modifiedAt: new Date() },
+    { path: `b-${n}.json`, fingerprint: 'f2', size: 10, modifiedAt: new Date() },
+  ]);
+  return { run, files };
+}
+
+/** A Platform batch of the run with both files uploaded, and (unless `ledger: false`) its ledger row. */
+async function batchOf(run: RunRecord, files: LedgerEntry[], opts: { ledger?: boolean; records?: string[] } = {}): Promise<string> {
+  const externalId = batchExternalId(run.dataflow, run.id, 0);
+  await recordBatchIntent(store, run.id, externalId);
+  const batch = await platform.createBatch({ datasetId: DATASET, format: 'json', externalId });
+  for (const [i, f] of files.entries()) {
+    const text = `${opts.records?.[i] ?? JSON.stringify({ id: f.path })}\n`;
+    await platform.uploadFile(batch.id, DATASET, f.path, Readable.from([Buffer.from(text)]), { size: Buffer.byteLength(text) });
+  }
+  if (opts.ledger !== false) {
+    await store.createBatch({ id: batch.id, runId: run.id, dataflow: run.dataflow, dataset: DATASET, externalId }, [
+      { ids: files.map((f) => f.id), state: 'uploading', patch: { batchId: batch.id } },
+    ]);
+  }
+  return batch.id;
+}
+
+async function markCompleting(batchId: string, files: LedgerEntry[]): Promise<void> {
+  await store.updateBatch(batchId, { state: 'completing' }, [{ ids: files.map((f) => f.id), state: 'completing' }]);
+}
+
+const states = async (run: RunRecord) => (await store.filesOfRun(run.id)).map((f) => f.state);
+
+test('died right after Platform created the batch: found by its externalId and aborted; files taken again', async () => {
+  const { run, files } = await deadRun();
+  const batchId = await batchOf(run, files, { ledger: false });
+  const report = await recoverNow();
+  expect(report.strays).toEqual([batchId]);
+  expect(await platform.getBatch(batchId)).toMatchObject({ status: 'aborted' });
+  expect(await states(run)).toEqual(['error', 'error']);
+  expect(await store.getRun(run.id)).toMatchObject({ status: 'failed', error: expect.stringMatching(/interrupted/) });
+});
+
+test('died while uploading: the batch is aborted, its files go to error', async () => {
+  const { run, files } = await deadRun();
+  const batchId = await batchOf(run, files);
+  const report = await recoverNow();
+  expect(report.aborted).toContain(batchId);
+  expect(report.strays).toEqual([]);
+  expect(await platform.getBatch(batchId)).toMatchObject({ status: 'aborted' });
+  expect(await store.getBatch(batchId)).toMatchObject({ state: 'aborted', platformStatus: 'aborted' });
+  expect(await states(run)).toEqual(['error', 'error']);
+});
+
+test('died after writing completing, before COMPLETE: the batch is completed now and its files ingested', async () => {
+  const { run, files } = await deadRun();
+  const batchId = await batchOf(run, files);
+  await markCompleting(batchId, files);
+  expect(await platform.getBatch(batchId)).toMatchObject({ status: 'loading' });
+  const report = await recoverNow();
+  expect(report.resolved[batchId]).toBe('success');
+  expect(await store.getBatch(batchId)).toMatchObject({ state: 'succeeded', recordsIn: 2, recordsOut: 2, recordsFailed: 0 });
+  expect(await states(run)).toEqual(['ingested', 'ingested']);
+});
+
+test('died after COMPLETE: resolved from Catalog, not completed twice', async () => {
+  const { run, files } = await deadRun();
+  const batchId = await batchOf(run, files);
+  await markCompleting(batchId, files);
+  await platform.completeBatch(batchId);
+  const report = await recoverNow();
+  expect(report.resolved[batchId]).toBe('success');
+  expect(await states(run)).toEqual(['ingested', 'ingested']);
+  expect((await platform.listBatches({ externalId: batchExternalId(run.dataflow, run.id, 0) })).map((b) => b.id)).toEqual([batchId]);
+});
+
+test('a completing batch Platform refused: files failed with its errors; one it aborted or abandoned: files taken again', async () => {
+  const refused = await deadRun();
+  const refusedId = await batchOf(refused.run, refused.files, { records: ['{"id": 1}', '{"id": 2}'] });
+  await markCompleting(refusedId, refused.files);
+  const aborted = await deadRun();
+  const abortedId = await batchOf(aborted.run, aborted.files);
+  await markCompleting(abortedId, aborted.files);
+  await platform.abortBatch(abortedId);
+
+  const report = await recoverNow();
+  expect(report.resolved).toMatchObject({ [refusedId]: 'failed', [abortedId]: 'aborted' });
+  expect(await states(refused.run)).toEqual(['failed', 'failed']);
+  expect((await store.filesOfRun(refused.run.id))[0].error).toMatch(/\S/);
+  expect(await store.getBatch(refusedId)).toMatchObject({ state: 'failed', platformStatus: 'failed' });
+  expect(await states(aborted.run)).toEqual(['error', 'error']);
+  expect(await store.getBatch(abortedId)).toMatchObject({ state: 'aborted' });
+});
+
+test('Platform unreachable: nothing is settled wrongly; the next start finishes the job; recovery is idempotent', async () => {
+  const { run, files } = await deadRun();
+  const batchId = await batchOf(run, files);
+  await markCompleting(batchId, files);
+  const stray = await deadRun();
+  const strayId = await batchOf(stray.run, stray.files, { ledger: false });
+  emulator.faults.set({ rules: [{ path: '/data/foundation', errorRate: 1, status: 503 }] });
+
+  const first = await recoverNow();
+  expect(first.unsettled).toEqual(expect.arrayContaining([batchId, `run:${stray.run.id}`]));
+  expect(await states(run)).toEqual(['completing', 'completing']);
+  expect(await store.getRun(stray.run.id)).toMatchObject({ status: 'running' });
+
+  emulator.faults.set({ rules: [] });
+  const second = await recoverNow();
+  expect(second.resolved[batchId]).toBe('success');
+  expect(second.strays).toEqual([strayId]);
+  expect(await states(run)).toEqual(['ingested', 'ingested']);
+  expect(await states(stray.run)).toEqual(['error', 'error']);
+
+  const third = await recoverNow();
+  expect(third).toEqual({ strays: [], aborted: [], resolved: {}, unsettled: [], runsClosed: 0 });
+});
+
+test('a run first settles what an earlier run of its dataflow left completing, and nothing of other dataflows', async () => {
+  const mine = await deadRun();
+  const mineId = await batchOf(mine.run, mine.files);
+  await markCompleting(mineId, mine.files);
+  await platform.completeBatch(mineId);
+  await store.finishRun(mine.run.id, { status: 'failed', finishedAt: new Date(), error: 'wait for the batch timed out' });
+  const other = await deadRun();
+  const otherId = await batchOf(other.run, other.files);
+  await markCompleting(otherId, other.files);
+
+  await resolveLeftBatches(store, platform, mine.run.dataflow, silentLogger, new AbortController().signal);
+  expect(await states(mine.run)).toEqual(['ingested', 'ingested']);
+  expect(await states(other.run)).toEqual(['completing', 'completing']);
+  await recoverNow();
+  expect(await states(other.run)).toEqual(['ingested', 'ingested']);
+});
+
+test('crash points are named and counted, and a malformed DATAFLOWD_CRASH_AT is refused', () => {
+  expect(parseCrashSpec(undefined)).toBeUndefined();
+  expect(parseCrashSpec('')).toBeUndefined();
+  expect(parseCrashSpec('mid-upload:3')).toEqual({ point: 'mid-upload', n: 3 });
+  expect(() => parseCrashSpec('mid-upload')).toThrow(/<point>:<n>/);
+  expect(() => parseCrashSpec('somewhere:1')).toThrow(/after-list/);
+  expect(() => parseCrashSpec('after-list:0')).toThrow();
+});
