@@ -29,6 +29,7 @@ export interface DaemonOptions {
 export class Daemon {
   private readonly abort = new AbortController();
   private readonly runs: Semaphore;
+  private readonly active = new Set<string>();
   private readonly scheduler: Scheduler;
   private http?: HttpServer;
   private stopping?: Promise<void>;
@@ -106,6 +107,13 @@ export class Daemon {
   async runNow(name: string, trigger: TickTrigger | 'api'): Promise<{ failed: boolean }> {
     const df = this.dataflow(name);
     if (!df) return { failed: false };
+    // One run per dataflow at a time, whoever asks (a tick, the API): two runs would race for
+    // the same files.
+    if (this.active.has(name)) {
+      await this.recordOverlap(name);
+      return { failed: false };
+    }
+    this.active.add(name);
     return this.runs.use(async () => {
       if (this.abort.signal.aborted) return { failed: false };
       const run = await this.runner.run(df, trigger, this.abort.signal);
@@ -115,7 +123,7 @@ export class Daemon {
         await this.services.store.setMeta(onceKey(df.name), JSON.stringify(record));
       }
       return { failed: run.status === 'failed' };
-    });
+    }).finally(() => this.active.delete(name));
   }
 
   /** `POST /api/dataflows/NAME/runs`: starts a run, does not wait for it. */

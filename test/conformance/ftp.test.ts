@@ -178,6 +178,21 @@ describe('ftp connector against vsftpd (LIST, TLS, sessions)', () => {
     expect((await readAll(await connector.open('drop/big.bin', { signal: live() }))).equals(data)).toBe(true);
   });
 
+  test('files read one after another on one session keep their own bytes', async () => {
+    // A session's downloads share its read buffer: earlier chunks must survive later reads.
+    const sizes = [1, 100, 65_536, 65_537, 131_072, 300_000, 700_000, 1_048_576, 3, 250_000];
+    const contents = sizes.map((size) => randomBytes(size));
+    for (const [i, data] of contents.entries()) await server.put(`serial/f${i}.bin`, data);
+    const connector = make({ maxConnections: 1 });
+    const chunks: Buffer[][] = [];
+    for (let i = 0; i < contents.length; i++) {
+      chunks.push([]);
+      for await (const chunk of await connector.open(`serial/f${i}.bin`, { signal: live() })) chunks[i].push(chunk as Buffer);
+    }
+    // Joined only now, after every read: a chunk overwritten by a later download would show.
+    expect(chunks.map((c, i) => Buffer.concat(c).equals(contents[i]))).toEqual(contents.map(() => true));
+  });
+
   test('a reader that stalls for longer than `timeout` holds the transfer up without failing it', async () => {
     const data = randomBytes(16 * 1024 * 1024);
     await server.put('stall/s.bin', data);
