@@ -35,17 +35,24 @@ export function registerStart(program: Command): void {
     .action(async (opts: { config: string; shutdownTimeout: string; watch: boolean }) => {
       const config = await loadConfigOrExit(opts.config);
       const logger = commandLogger(config);
+      // SIGHUP would end the process by default: take it from the start, and reload once the
+      // daemon is up if one came in while it was starting.
+      const hup: { reload?: () => void; pending: boolean } = { pending: false };
+      const onHup = () => (hup.reload ? hup.reload() : (hup.pending = true));
+      process.on('SIGHUP', onHup);
       let daemon: Daemon;
       try {
         daemon = await Daemon.start(config, { logger, clock: systemClock, shutdownTimeoutMs: parseDuration(opts.shutdownTimeout) });
       } catch (err) {
         logger.fatal({ err: errorMessage(err) }, 'dataflowd could not start');
+        process.off('SIGHUP', onHup);
         process.exitCode = EXIT.failed;
         return;
       }
       const reload = reloader(daemon, opts.config, logger);
+      hup.reload = reload;
+      if (hup.pending) reload();
       const unwatch = opts.watch ? watchConfig(config.dir, reload) : () => undefined;
-      process.on('SIGHUP', reload);
       await new Promise<void>((resolve) => {
         const onSignal = (signal: NodeJS.Signals) => {
           logger.info({ signal }, 'stop requested');
@@ -58,6 +65,6 @@ export function registerStart(program: Command): void {
         };
         process.on('SIGTERM', onSignal).on('SIGINT', onSignal);
       });
-      process.off('SIGHUP', reload);
+      process.off('SIGHUP', onHup);
     });
 }
