@@ -43,6 +43,8 @@ interface Uploaded {
   entry: LedgerEntry;
   records: number;
   bytes: number;
+  /** False for a file without records, which is not sent (Platform refuses empty files). */
+  sent: boolean;
 }
 
 /**
@@ -104,6 +106,16 @@ export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEn
     return { ...base, status: 'aborted', filesIngested: 0, filesFailed: files.length - vanished.length, recordsOut: 0, recordsFailed: 0, error: failure === undefined ? undefined : reason };
   }
 
+  if (!uploaded.some((u) => u.sent)) {
+    // Every file was empty: an empty batch would fail in Platform (error 133). There is nothing
+    // to ingest, so the batch is aborted and the files are settled with no records.
+    const done = { ids: uploaded.map((u) => u.entry.id), state: 'ingested' as const, patch: { records: 0 } };
+    if (await abortQuietly(platform, batchId, log)) await store.updateBatch(batchId, { state: 'aborted', error: 'no records in any file' }, [done]);
+    else await store.setFileState(done.ids, done.state, done.patch);
+    log.info({ files: uploaded.length }, 'no records in any file: nothing sent');
+    return { ...base, status: 'succeeded', filesIngested: uploaded.length, filesFailed: 0, recordsOut: 0, recordsFailed: 0 };
+  }
+
   // Completing is written before COMPLETE is sent: a batch Platform may have accepted is never
   // aborted by recovery, only looked up (and completed again if it is still loading).
   if (plan.afterIngest !== 'keep') await oweAfterIngest(store, plan.dataflow, batchId);
@@ -134,12 +146,12 @@ async function uploadFile(ctx: DeliverContext, batchId: string, entry: LedgerEnt
           throw dataflowError('ERR_FILE_CHANGED', 'transient', `${entry.path} changed while it was read: listed ${entry.size} bytes, read ${stats.bytesRead}`);
         }
         ctx.logger.debug({ path: entry.path, records: stats.records, rejected: stats.failed, bytes: stats.bytesRead, sent: !prepared.empty }, 'file uploaded');
-        return { entry, records: stats.records, bytes: stats.bytesRead, stats };
+        return { entry, records: stats.records, bytes: stats.bytesRead, sent: !prepared.empty, stats };
       },
       { signal, attempts: 3, onRetry: (err, attempt) => ctx.logger.warn({ path: entry.path, attempt, err: errorMessage(err) }, 'upload failed, retrying') },
     );
     await recordPrepOutcome(ctx, batchId, entry, uploaded.stats);
-    return { entry: uploaded.entry, records: uploaded.records, bytes: uploaded.bytes };
+    return { entry: uploaded.entry, records: uploaded.records, bytes: uploaded.bytes, sent: uploaded.sent };
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;

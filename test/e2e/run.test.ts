@@ -91,4 +91,17 @@ describe('dataflowd run, end to end through the real CLI and the emulator over H
     expect(dry.stdout).toMatch(/skip\s+notes\.txt .* excluded: no include matched/);
     expect(await ws.platform.listBatches({ dataSet: 'people', limit: 100 })).toHaveLength(4);
   });
+
+  it('settles a batch of files without records without sending an empty batch', async () => {
+    await ws.put('blank.json', '\n\n');
+    const run = await ws.cli(['run', 'people', '--json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ status: 'succeeded', filesTaken: 2, filesIngested: 2, recordsOut: 2 });
+    await ws.put('blank-too.json', ' \n');
+    const alone = await ws.cli(['run', 'people', '--json']);
+    expect(alone.code).toBe(0);
+    expect(JSON.parse(alone.stdout)).toMatchObject({ status: 'succeeded', filesTaken: 1, filesIngested: 1, recordsOut: 0 });
+    const again = await ws.cli(['run', 'people', '--json']);
+    expect(JSON.parse(again.stdout).status).toBe('skipped');
+  });
 });
