@@ -3,6 +3,7 @@ import { openStore } from '../store/open-store';
 import type { RunRecord, Store } from '../store/types';
 import { describeRowError } from '../prep/row-errors';
 import { commandLogger, EXIT, loadConfigOrExit, withConfigOption } from './common';
+import { nextRuns } from './next-runs';
 
 /** The fields `history --json` prints for each run (issue: id … first error). */
 export function runJson(run: RunRecord) {
@@ -56,7 +57,13 @@ export function registerHistory(program: Command): void {
           return;
         }
         const runs = await store.listRuns({ dataflow: name, limit });
-        process.stdout.write(opts.json ? `${JSON.stringify(runs.map(runJson), null, 2)}\n` : formatTable(runs));
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(runs.map(runJson), null, 2)}\n`);
+          return;
+        }
+        process.stdout.write(formatTable(runs));
+        const next = await nextRuns(config, store, new Date(), name);
+        if (next.length > 0) process.stdout.write(`\nNEXT RUN\n${next.map((n) => `  ${n.dataflow}: ${n.next}`).join('\n')}\n`);
       } finally {
         await store.close();
       }
