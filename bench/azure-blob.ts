@@ -10,6 +10,7 @@ import { silentLogger } from '../src/lib/logger';
 import { mapLimit } from '../src/lib/pool';
 import { AZURITE_ACCOUNT, AZURITE_KEY, AzuriteServer, startAzurite } from '../test/servers/azure-blob-server';
 import { batchPhases, measure, Measured, measureRun, printTable, Row, startEmulatorProcess, writeBenchConfig, writeJsonLinesFile } from './harness';
+import { type RunFigures, arg, bestOf, fail, ok, ratio, runRows, seconds } from './compare';
 
 /**
  * Azurite → emulator, next to rclone reading the same blobs from the same Azurite in the same
@@ -32,10 +33,6 @@ import { batchPhases, measure, Measured, measureRun, printTable, Row, startEmula
  */
 const CONTAINER = 'bench';
 
-function arg(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? Number(process.argv[at + 1]) : fallback;
-}
 
 const connectionOf = (accountUrl: string, prefix?: string) => ({
   type: 'azure-blob',
@@ -56,10 +53,6 @@ function rcloneEnv(azurite: AzuriteServer): NodeJS.ProcessEnv {
   };
 }
 
-function ok(m: Measured, what: string): Measured {
-  if (m.code !== 0) throw new Error(`${what} failed (${m.code}): ${m.stderr.slice(-2000)}`);
-  return m;
-}
 
 async function rcloneCopy(azurite: AzuriteServer, prefix: string, work: string): Promise<Measured> {
   const target = await mkdtemp(path.join(work, 'rclone-'));
@@ -132,12 +125,6 @@ async function plainReadMode(url: string): Promise<void> {
 
 const nowhere = () => new Writable({ write: (_chunk, _encoding, done) => done() });
 
-interface RunFigures {
-  run: Measured;
-  uploadSeconds: number;
-  processingSeconds: number;
-  note: string;
-}
 
 /** A dataflowd run of the blobs under prefix, or with `localRoot`, of a local folder: the same
  *  bytes through the same core, which shows the core's own ceiling on this machine. */
@@ -154,18 +141,6 @@ async function dataflowdRun(azurite: AzuriteServer, emulatorUrl: string, prefix:
   }
 }
 
-/** Runs each candidate `rounds` times, alternating, and keeps the fastest run of each. */
-async function bestOf<A, B>(rounds: number, a: () => Promise<A>, b: () => Promise<B>, secondsOf: { a: (x: A) => number; b: (x: B) => number }): Promise<[A, B]> {
-  let bestA: A | undefined;
-  let bestB: B | undefined;
-  for (let i = 0; i < rounds; i++) {
-    const x = await a();
-    if (bestA === undefined || secondsOf.a(x) < secondsOf.a(bestA)) bestA = x;
-    const y = await b();
-    if (bestB === undefined || secondsOf.b(y) < secondsOf.b(bestB)) bestB = y;
-  }
-  return [bestA!, bestB!];
-}
 
 async function fastest<T>(rounds: number, run: () => Promise<T>, secondsOf: (x: T) => number): Promise<T> {
   let best: T | undefined;
@@ -176,17 +151,7 @@ async function fastest<T>(rounds: number, run: () => Promise<T>, secondsOf: (x: 
   return best!;
 }
 
-const seconds = (m: Measured) => m.seconds;
-const ratio = (ours: number, theirs: number) => `${(theirs / ours).toFixed(2)}× rclone's MB/s`;
 
-function runRows(label: string, bytes: number, copy: Measured, ours: RunFigures): Row[] {
-  return [
-    { name: `rclone copy ${label}`, bytes, seconds: copy.seconds, peakRssMb: copy.peakRssMb, note: 'to a local folder (the reference)' },
-    { name: `dataflowd run ${label}`, bytes, seconds: ours.run.seconds, peakRssMb: ours.run.peakRssMb, note: `${ours.note}; whole run: ${ratio(ours.run.seconds, copy.seconds)}` },
-    { name: '  of which upload', bytes, seconds: ours.uploadSeconds, note: `Azurite → Platform, batch created → COMPLETE: ${ratio(ours.uploadSeconds, copy.seconds)}` },
-    { name: '  of which processing', bytes, seconds: ours.processingSeconds, note: "the emulator parsing and counting records (Platform's side)" },
-  ];
-}
 
 async function main(): Promise<void> {
   const largeMb = arg('large-mb', 1000);
@@ -210,7 +175,7 @@ async function main(): Promise<void> {
     rows.push({ name: '  of which streaming', bytes: largeBytes, seconds: read.streamSeconds, note: `open() → last byte, without Node's start: ${ratio(read.streamSeconds, cat.seconds)}` });
     rows.push({ name: `node:http GET ${largeMb} MB`, bytes: largeBytes, seconds: plain.streamSeconds, note: `no SDK, no connector: Node's own ceiling here, ${ratio(plain.streamSeconds, cat.seconds)}` });
     const [copy, ours] = await bestOf(rounds, () => rcloneCopy(azurite, 'large', work), () => dataflowdRun(azurite, emulator.url, 'large'), { a: seconds, b: (f) => f.uploadSeconds });
-    rows.push(...runRows(`${largeMb} MB`, largeBytes, copy, ours));
+    rows.push(...runRows(`${largeMb} MB`, largeBytes, copy, ours, 'Azurite'));
     const local = await fastest(rounds, () => dataflowdRun(azurite, emulator.url, '', work), (f) => f.uploadSeconds);
     rows.push({ name: `  same file from a local folder`, bytes: largeBytes, seconds: local.uploadSeconds, note: `upload phase of a local-source run: the core's own ceiling, ${ratio(local.uploadSeconds, copy.seconds)}` });
     await rm(large);
@@ -222,7 +187,7 @@ async function main(): Promise<void> {
     const failed = (await mapLimit(names, 16, (name) => container.getBlockBlobClient(name).uploadData(smallData))).find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
     const [copySmall, oursSmall] = await bestOf(rounds, () => rcloneCopy(azurite, 'small', work), () => dataflowdRun(azurite, emulator.url, 'small'), { a: seconds, b: (f) => f.uploadSeconds });
-    rows.push(...runRows(`${smallCount} × 100 KB`, smallBytes * smallCount, copySmall, oursSmall));
+    rows.push(...runRows(`${smallCount} × 100 KB`, smallBytes * smallCount, copySmall, oursSmall, 'Azurite'));
     const many = await fastest(rounds, () => readProcess(azurite, 'small', 'many'), (r) => r.streamSeconds);
     rows.push({ name: `azure-blob connector read ${smallCount} × 100 KB`, bytes: smallBytes * smallCount, seconds: many.streamSeconds, peakRssMb: many.run.peakRssMb, note: `list + open() drained, 4 at once, without Node's start: ${ratio(many.streamSeconds, copySmall.seconds)}` });
   } finally {
@@ -233,10 +198,6 @@ async function main(): Promise<void> {
   printTable(`Azurite → Platform emulator next to rclone from the same Azurite (fastest of ${rounds} rounds each)`, rows);
 }
 
-const fail = (err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exitCode = 1;
-};
 
 if (process.argv[2] === '--read') readMode(process.argv[3], process.argv[4]).catch(fail);
 else if (process.argv[2] === '--read-plain') plainReadMode(process.argv[3]).catch(fail);

@@ -8,7 +8,8 @@ import { pipeline } from 'node:stream/promises';
 import { s3Connector } from '../connectors/s3';
 import { silentLogger } from '../src/lib/logger';
 import { S3RVER_KEY, S3TestServer, startS3Server } from '../test/servers/s3-server';
-import { batchPhases, measure, Measured, measureRun, printTable, Row, startEmulatorProcess, writeBenchConfig, writeJsonLinesFile } from './harness';
+import { measure, Measured, printTable, Row, startEmulatorProcess, writeJsonLinesFile } from './harness';
+import { arg, dataflowdRun, fail, ok, ratio, runRows, seconds } from './compare';
 
 /**
  * s3rver → emulator, next to rclone reading the same objects from the same server in the same
@@ -27,10 +28,6 @@ import { batchPhases, measure, Measured, measureRun, printTable, Row, startEmula
  */
 const BUCKET = 'bench';
 
-function arg(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? Number(process.argv[at + 1]) : fallback;
-}
 
 const connectionOf = (endpoint: string, prefix?: string) => ({
   type: 's3',
@@ -64,10 +61,6 @@ function rcloneEnv(s3: S3TestServer): NodeJS.ProcessEnv {
   return env;
 }
 
-function ok(m: Measured, what: string): Measured {
-  if (m.code !== 0) throw new Error(`${what} failed (${m.code}): ${m.stderr.slice(-2000)}`);
-  return m;
-}
 
 async function rcloneCopy(s3: S3TestServer, prefix: string, work: string): Promise<Measured> {
   const target = await mkdtemp(path.join(work, 'rclone-'));
@@ -104,24 +97,7 @@ async function readMode(endpoint: string, key: string): Promise<void> {
   }
 }
 
-interface RunFigures {
-  run: Measured;
-  uploadSeconds: number;
-  processingSeconds: number;
-  note: string;
-}
 
-async function dataflowdRun(s3: S3TestServer, emulatorUrl: string, prefix: string): Promise<RunFigures> {
-  const config = await writeBenchConfig({ emulatorUrl, connectionYaml: JSON.stringify(connectionOf(s3.endpoint, prefix)) });
-  try {
-    const run = await measureRun(config, { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
-    const result = JSON.parse(run.stdout) as { status: string; recordsOut: number; filesIngested: number; batchIds: string[] };
-    const phases = await batchPhases(emulatorUrl, result.batchIds);
-    return { run, ...phases, note: `${result.status}, ${result.filesIngested} files, ${result.recordsOut} records` };
-  } finally {
-    await rm(config.dir, { recursive: true, force: true });
-  }
-}
 
 /**
  * Runs each candidate `rounds` times, alternating, and keeps the median run of each: on a shared
@@ -138,17 +114,7 @@ async function medianOf<A, B>(rounds: number, a: () => Promise<A>, b: () => Prom
   return [median(as, secondsOf.a), median(bs, secondsOf.b)];
 }
 
-const seconds = (m: Measured) => m.seconds;
-const ratio = (ours: number, theirs: number) => `${(theirs / ours).toFixed(2)}× rclone's MB/s`;
 
-function runRows(label: string, bytes: number, copy: Measured, ours: RunFigures): Row[] {
-  return [
-    { name: `rclone copy ${label}`, bytes, seconds: copy.seconds, peakRssMb: copy.peakRssMb, note: 'to a local folder (the reference)' },
-    { name: `dataflowd run ${label}`, bytes, seconds: ours.run.seconds, peakRssMb: ours.run.peakRssMb, note: `${ours.note}; whole run: ${ratio(ours.run.seconds, copy.seconds)}` },
-    { name: '  of which upload', bytes, seconds: ours.uploadSeconds, note: `S3 → Platform, batch created → COMPLETE: ${ratio(ours.uploadSeconds, copy.seconds)}` },
-    { name: '  of which processing', bytes, seconds: ours.processingSeconds, note: "the emulator parsing and counting records (Platform's side)" },
-  ];
-}
 
 async function main(): Promise<void> {
   const largeMb = arg('large-mb', 1000);
@@ -168,14 +134,14 @@ async function main(): Promise<void> {
     const [cat, read] = await medianOf(readRounds, () => rcloneCat(s3, largeKey), () => connectorRead(s3, largeKey), { a: seconds, b: seconds });
     rows.push({ name: `rclone cat ${largeMb} MB`, bytes: largeBytes, seconds: cat.seconds, peakRssMb: cat.peakRssMb, note: 'one stream to /dev/null' });
     rows.push({ name: `s3 connector read ${largeMb} MB`, bytes: largeBytes, seconds: read.seconds, peakRssMb: read.peakRssMb, note: `open() → last byte, to nowhere: ${ratio(read.seconds, cat.seconds)}` });
-    const [copy, ours] = await medianOf(rounds, () => rcloneCopy(s3, 'large', work), () => dataflowdRun(s3, emulator.url, 'large'), { a: seconds, b: (f) => f.uploadSeconds });
-    rows.push(...runRows(`${largeMb} MB`, largeBytes, copy, ours));
+    const [copy, ours] = await medianOf(rounds, () => rcloneCopy(s3, 'large', work), () => dataflowdRun(emulator.url, connectionOf(s3.endpoint, 'large'), '', { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }), { a: seconds, b: (f) => f.uploadSeconds });
+    rows.push(...runRows(`${largeMb} MB`, largeBytes, copy, ours, 'S3'));
 
     const small = path.join(work, 'small.json');
     const smallBytes = await writeJsonLinesFile(small, 100_000);
     for (let i = 0; i < smallCount; i++) await upload(s3, `small/f${String(i).padStart(4, '0')}.json`, small);
-    const [copySmall, oursSmall] = await medianOf(rounds, () => rcloneCopy(s3, 'small', work), () => dataflowdRun(s3, emulator.url, 'small'), { a: seconds, b: (f) => f.uploadSeconds });
-    rows.push(...runRows(`${smallCount} × 100 KB`, smallBytes * smallCount, copySmall, oursSmall));
+    const [copySmall, oursSmall] = await medianOf(rounds, () => rcloneCopy(s3, 'small', work), () => dataflowdRun(emulator.url, connectionOf(s3.endpoint, 'small'), '', { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }), { a: seconds, b: (f) => f.uploadSeconds });
+    rows.push(...runRows(`${smallCount} × 100 KB`, smallBytes * smallCount, copySmall, oursSmall, 'S3'));
   } finally {
     await s3.stop();
     await emulator.stop();
@@ -184,10 +150,6 @@ async function main(): Promise<void> {
   printTable(`s3rver → Platform emulator next to rclone from the same s3rver (median of ${readRounds} reads and ${rounds} runs each)`, rows);
 }
 
-const fail = (err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exitCode = 1;
-};
 
 if (process.argv[2] === '--read') readMode(process.argv[3], process.argv[4]).catch(fail);
 else main().catch(fail);

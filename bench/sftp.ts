@@ -7,7 +7,8 @@ import { pipeline } from 'node:stream/promises';
 import { sftpConnector } from '../connectors/sftp';
 import { silentLogger } from '../src/lib/logger';
 import { SftpServer, startSftpServer } from '../test/servers/sftp-server';
-import { batchPhases, measure, Measured, measureRun, printTable, Row, startEmulatorProcess, writeBenchConfig, writeJsonLinesFile } from './harness';
+import { measure, Measured, printTable, Row, startEmulatorProcess, writeJsonLinesFile } from './harness';
+import { arg, dataflowdRun, bestOf, fail, ok, ratio, runRows, seconds } from './compare';
 
 /**
  * OpenSSH sshd → emulator, next to rclone reading the same files from the same server in the
@@ -33,10 +34,6 @@ interface Target {
   hostKey: string;
 }
 
-function arg(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? Number(process.argv[at + 1]) : fallback;
-}
 
 const connectionOf = (t: Target) => ({ type: 'sftp', host: t.host, port: t.port, username: t.username, password: t.password, hostKey: t.hostKey });
 
@@ -58,10 +55,6 @@ function rcloneEnv(t: Target): NodeJS.ProcessEnv {
   };
 }
 
-function ok(m: Measured, what: string): Measured {
-  if (m.code !== 0) throw new Error(`${what} failed (${m.code}): ${m.stderr.slice(-2000)}`);
-  return m;
-}
 
 async function rcloneCopy(t: Target, folder: string, work: string): Promise<Measured> {
   const target = await mkdtemp(path.join(work, 'rclone-'));
@@ -90,50 +83,10 @@ async function readMode(file: string): Promise<void> {
   }
 }
 
-interface RunFigures {
-  run: Measured;
-  uploadSeconds: number;
-  processingSeconds: number;
-  note: string;
-}
 
-async function dataflowdRun(t: Target, emulatorUrl: string, folder: string): Promise<RunFigures> {
-  const dataflowYaml = ['name: bench', `source: { connection: bench, path: /${folder}, include: ["*"] }`, 'target: { dataset: bench }'].join('\n');
-  const config = await writeBenchConfig({ emulatorUrl, connectionYaml: JSON.stringify(connectionOf(t)), dataflowYaml });
-  try {
-    const run = await measureRun(config);
-    const result = JSON.parse(run.stdout) as { status: string; recordsOut: number; filesIngested: number; batchIds: string[] };
-    const phases = await batchPhases(emulatorUrl, result.batchIds);
-    return { run, ...phases, note: `${result.status}, ${result.filesIngested} files, ${result.recordsOut} records` };
-  } finally {
-    await rm(config.dir, { recursive: true, force: true });
-  }
-}
 
-/** Runs each candidate `rounds` times, alternating, and keeps the fastest run of each. */
-async function bestOf<A, B>(rounds: number, a: () => Promise<A>, b: () => Promise<B>, secondsOf: { a: (x: A) => number; b: (x: B) => number }): Promise<[A, B]> {
-  let bestA: A | undefined;
-  let bestB: B | undefined;
-  for (let i = 0; i < rounds; i++) {
-    const x = await a();
-    if (bestA === undefined || secondsOf.a(x) < secondsOf.a(bestA)) bestA = x;
-    const y = await b();
-    if (bestB === undefined || secondsOf.b(y) < secondsOf.b(bestB)) bestB = y;
-  }
-  return [bestA!, bestB!];
-}
 
-const seconds = (m: Measured) => m.seconds;
-const ratio = (ours: number, theirs: number) => `${(theirs / ours).toFixed(2)}× rclone's MB/s`;
 
-function runRows(label: string, bytes: number, copy: Measured, ours: RunFigures): Row[] {
-  return [
-    { name: `rclone copy ${label}`, bytes, seconds: copy.seconds, peakRssMb: copy.peakRssMb, note: 'to a local folder (the reference)' },
-    { name: `dataflowd run ${label}`, bytes, seconds: ours.run.seconds, peakRssMb: ours.run.peakRssMb, note: `${ours.note}; whole run: ${ratio(ours.run.seconds, copy.seconds)}` },
-    { name: '  of which upload', bytes, seconds: ours.uploadSeconds, note: `SFTP → Platform, batch created → COMPLETE: ${ratio(ours.uploadSeconds, copy.seconds)}` },
-    { name: '  of which processing', bytes, seconds: ours.processingSeconds, note: "the emulator parsing and counting records (Platform's side)" },
-  ];
-}
 
 async function main(): Promise<void> {
   const largeMb = arg('large-mb', 1000);
@@ -151,13 +104,13 @@ async function main(): Promise<void> {
     const [cat, read] = await bestOf(rounds, () => rcloneCat(t, largeFile), () => connectorRead(t, largeFile), { a: seconds, b: seconds });
     rows.push({ name: `rclone cat ${largeMb} MB`, bytes: largeBytes, seconds: cat.seconds, peakRssMb: cat.peakRssMb, note: 'one stream to /dev/null' });
     rows.push({ name: `sftp connector read ${largeMb} MB`, bytes: largeBytes, seconds: read.seconds, peakRssMb: read.peakRssMb, note: `open() drained, process start included: ${ratio(read.seconds, cat.seconds)}` });
-    const [copy, ours] = await bestOf(rounds, () => rcloneCopy(t, 'large', work), () => dataflowdRun(t, emulator.url, 'large'), { a: seconds, b: (f) => f.uploadSeconds });
-    rows.push(...runRows(`${largeMb} MB`, largeBytes, copy, ours));
+    const [copy, ours] = await bestOf(rounds, () => rcloneCopy(t, 'large', work), () => dataflowdRun(emulator.url, connectionOf(t), 'large'), { a: seconds, b: (f) => f.uploadSeconds });
+    rows.push(...runRows(`${largeMb} MB`, largeBytes, copy, ours, 'SFTP'));
 
     const smallBytes = await writeJsonLinesFile(server.local('small/f0000.json'), 100_000);
     for (let i = 1; i < smallCount; i++) await copyFile(server.local('small/f0000.json'), server.local(`small/f${String(i).padStart(4, '0')}.json`));
-    const [copySmall, oursSmall] = await bestOf(rounds, () => rcloneCopy(t, 'small', work), () => dataflowdRun(t, emulator.url, 'small'), { a: seconds, b: (f) => f.uploadSeconds });
-    rows.push(...runRows(`${smallCount} × 100 KB`, smallBytes * smallCount, copySmall, oursSmall));
+    const [copySmall, oursSmall] = await bestOf(rounds, () => rcloneCopy(t, 'small', work), () => dataflowdRun(emulator.url, connectionOf(t), 'small'), { a: seconds, b: (f) => f.uploadSeconds });
+    rows.push(...runRows(`${smallCount} × 100 KB`, smallBytes * smallCount, copySmall, oursSmall, 'SFTP'));
   } finally {
     await server.stop();
     await emulator.stop();
@@ -166,10 +119,6 @@ async function main(): Promise<void> {
   printTable(`OpenSSH sshd → Platform emulator next to rclone from the same sshd (fastest of ${rounds} rounds each)`, rows);
 }
 
-const fail = (err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exitCode = 1;
-};
 
 if (process.argv[2] === '--read') readMode(process.argv[3]).catch(fail);
 else main().catch(fail);

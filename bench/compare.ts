@@ -1,0 +1,67 @@
+import { rm } from 'node:fs/promises';
+import { batchPhases, Measured, measureRun, Row, writeBenchConfig } from './harness';
+
+/** What the protocol benchmarks share: arguments, best-of rounds, and dataflowd-vs-rclone rows. */
+
+export function arg(name: string, fallback: number): number {
+  const at = process.argv.indexOf(`--${name}`);
+  return at > 0 ? Number(process.argv[at + 1]) : fallback;
+}
+
+export function ok(m: Measured, what: string): Measured {
+  if (m.code !== 0) throw new Error(`${what} failed (${m.code}): ${m.stderr.slice(-2000)}`);
+  return m;
+}
+
+/** Runs each candidate `rounds` times, alternating, and keeps the fastest run of each. */
+export async function bestOf<A, B>(rounds: number, a: () => Promise<A>, b: () => Promise<B>, secondsOf: { a: (x: A) => number; b: (x: B) => number }): Promise<[A, B]> {
+  let bestA: A | undefined;
+  let bestB: B | undefined;
+  for (let i = 0; i < rounds; i++) {
+    const x = await a();
+    if (bestA === undefined || secondsOf.a(x) < secondsOf.a(bestA)) bestA = x;
+    const y = await b();
+    if (bestB === undefined || secondsOf.b(y) < secondsOf.b(bestB)) bestB = y;
+  }
+  return [bestA!, bestB!];
+}
+
+export const seconds = (m: Measured) => m.seconds;
+export const ratio = (ours: number, theirs: number) => `${(theirs / ours).toFixed(2)}× rclone's MB/s`;
+
+/** A measured `dataflowd run`, with its time split into upload and the emulator's processing. */
+export interface RunFigures {
+  run: Measured;
+  uploadSeconds: number;
+  processingSeconds: number;
+  note: string;
+}
+
+/** `dataflowd run` of every file in `folder` of the connection, into a remote emulator. */
+export async function dataflowdRun(emulatorUrl: string, connection: object, folder = '', env: NodeJS.ProcessEnv = {}): Promise<RunFigures> {
+  const dataflowYaml = ['name: bench', `source: { connection: bench, path: /${folder}, include: ["*"] }`, 'target: { dataset: bench }'].join('\n');
+  const config = await writeBenchConfig({ emulatorUrl, connectionYaml: JSON.stringify(connection), dataflowYaml });
+  try {
+    const run = await measureRun(config, env);
+    const result = JSON.parse(run.stdout) as { status: string; recordsOut: number; filesIngested: number; batchIds: string[] };
+    const phases = await batchPhases(emulatorUrl, result.batchIds);
+    return { run, ...phases, note: `${result.status}, ${result.filesIngested} files, ${result.recordsOut} records` };
+  } finally {
+    await rm(config.dir, { recursive: true, force: true });
+  }
+}
+
+/** rclone copy next to dataflowd's run of the same files, and how the run's time splits. */
+export function runRows(label: string, bytes: number, copy: Measured, ours: RunFigures, source: string): Row[] {
+  return [
+    { name: `rclone copy ${label}`, bytes, seconds: copy.seconds, peakRssMb: copy.peakRssMb, note: 'to a local folder (the reference)' },
+    { name: `dataflowd run ${label}`, bytes, seconds: ours.run.seconds, peakRssMb: ours.run.peakRssMb, note: `${ours.note}; whole run: ${ratio(ours.run.seconds, copy.seconds)}` },
+    { name: '  of which upload', bytes, seconds: ours.uploadSeconds, note: `${source} → Platform, batch created → COMPLETE: ${ratio(ours.uploadSeconds, copy.seconds)}` },
+    { name: '  of which processing', bytes, seconds: ours.processingSeconds, note: "the emulator parsing and counting records (Platform's side)" },
+  ];
+}
+
+export const fail = (err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+};
