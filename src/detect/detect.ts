@@ -9,12 +9,14 @@ export type Decision =
   | { action: 'take'; file: RemoteFile; version: FileVersion; reason: 'new' | 'changed' | 'retry'; previous?: LedgerEntry }
   | { action: 'skip'; file: RemoteFile; reason: SkipReason; detail: string; previous?: LedgerEntry };
 
-export type SkipReason = 'excluded' | 'too_young' | 'already_ingested' | 'rejected_before' | 'in_progress' | 'changed_ignored';
+export type SkipReason = 'excluded' | 'outside_backfill' | 'too_young' | 'already_ingested' | 'rejected_before' | 'in_progress' | 'changed_ignored';
 
 export interface DetectRules {
   /** Why a path is excluded by the globs, or undefined when it is selected. */
   excludedBy(path: string): string | undefined;
   minFileAgeMs: number;
+  /** `backfill: false`: files modified before this instant are not taken. */
+  notBefore?: Date;
   changedFiles: 'reingest' | 'ignore';
   fingerprint(file: RemoteFile): string;
 }
@@ -26,6 +28,10 @@ export interface DetectRules {
 export function preselect(file: RemoteFile, now: Date, rules: DetectRules): Decision | undefined {
   const excluded = rules.excludedBy(file.path);
   if (excluded !== undefined) return { action: 'skip', file, reason: 'excluded', detail: excluded };
+  if (rules.notBefore && file.modifiedAt < rules.notBefore) {
+    const detail = `modified ${file.modifiedAt.toISOString()}, before ${rules.notBefore.toISOString()}; backfill is false`;
+    return { action: 'skip', file, reason: 'outside_backfill', detail };
+  }
   const ageMs = now.getTime() - file.modifiedAt.getTime();
   if (ageMs < rules.minFileAgeMs) {
     return {

@@ -90,7 +90,7 @@ export class DataflowRunner {
         recursive: plan.recursive,
         now: this.deps.clock.now(),
         signal,
-        rules: { excludedBy, minFileAgeMs: plan.minFileAgeMs, changedFiles: plan.changedFiles, fingerprint: (f) => fingerprint(f, traits) },
+        rules: { excludedBy, minFileAgeMs: plan.minFileAgeMs, notBefore: plan.notBefore, changedFiles: plan.changedFiles, fingerprint: (f) => fingerprint(f, traits) },
         onDecision: (d) => decisions.push(d),
       });
       for (const d of decisions.filter((x) => x.action === 'take').slice(0, MAX_SAMPLED_FILES)) {
@@ -119,6 +119,7 @@ export class DataflowRunner {
     const folder = normalizeRemotePath(df.source.path);
     const datasetId = opts.resolveDataset ? await this.datasetId(df.target.dataset, signal) : df.target.dataset;
     const prep = await this.prepPlan(df, signal, opts.notes);
+    const notBefore = await this.notBefore(df, !opts.resolveDataset);
     const connector = definition.create(parsed, { logger: this.deps.logger.child({ connection: df.source.connection }), baseDir: config.dir });
     const globs = compileGlobs({ include: df.source.include, exclude: df.source.exclude });
     const plan: RunPlan = {
@@ -126,6 +127,7 @@ export class DataflowRunner {
       folder,
       recursive: df.source.recursive,
       minFileAgeMs: df.source.minFileAge,
+      notBefore,
       changedFiles: df.source.changedFiles,
       afterIngest: df.source.afterIngest,
       moveTo: df.source.moveTo === undefined ? undefined : normalizeRemotePath(df.source.moveTo),
@@ -178,6 +180,22 @@ export class DataflowRunner {
       }
     }
     return buildPrepPlan(df, { datasetSchema, mappingSchema, tenantTo });
+  }
+
+  /**
+   * `backfill: false` takes only files modified after startTime or, without one, after the
+   * dataflow's first run, remembered in the store so that it holds across restarts (a dry run
+   * reads it but does not set it).
+   */
+  private async notBefore(df: DataflowConfig, dryRun: boolean): Promise<Date | undefined> {
+    if (df.schedule.backfill) return undefined;
+    if (df.schedule.startTime !== undefined) return new Date(df.schedule.startTime);
+    const key = `backfill-from:${df.name}`;
+    const known = await this.deps.store.getMeta(key);
+    if (known !== undefined) return new Date(known);
+    const now = this.deps.clock.now();
+    if (!dryRun) await this.deps.store.setMeta(key, now.toISOString());
+    return now;
   }
 
   /** target.dataset is an id, or a name looked up through Catalog. */

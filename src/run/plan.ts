@@ -10,6 +10,8 @@ export interface RunPlan {
   folder: string;
   recursive: boolean;
   minFileAgeMs: number;
+  /** `backfill: false`: files modified before this are not taken (startTime, else the first run). */
+  notBefore?: Date;
   changedFiles: 'reingest' | 'ignore';
   afterIngest: 'keep' | 'delete' | 'move';
   moveTo?: string;

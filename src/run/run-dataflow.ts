@@ -116,6 +116,7 @@ function detectRules(deps: RunDeps): DetectRules {
   return {
     excludedBy: deps.excludedBy,
     minFileAgeMs: deps.plan.minFileAgeMs,
+    notBefore: deps.plan.notBefore,
     changedFiles: deps.plan.changedFiles,
     fingerprint: (f) => fingerprint(f, deps.traits),
   };

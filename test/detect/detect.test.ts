@@ -31,6 +31,11 @@ describe('preselect', () => {
   it('skips excluded files with the rule that excluded them', () => {
     expect(preselect(file('a.tmp'), now, rules())).toMatchObject({ action: 'skip', reason: 'excluded', detail: 'excluded by "*.tmp"' });
   });
+  it('skips files modified before the backfill window when backfill is false', () => {
+    const notBefore = new Date(now.getTime() - 60_000);
+    expect(preselect(file('old.json', 10, 3_600_000), now, rules({ notBefore }))).toMatchObject({ action: 'skip', reason: 'outside_backfill' });
+    expect(preselect(file('fresh.json', 10, 30_000), now, rules({ notBefore, minFileAgeMs: 0 }))).toBeUndefined();
+  });
   it('skips files younger than minFileAge', () => {
     expect(preselect(file('a.json', 10, 5_000), now, rules())).toMatchObject({ action: 'skip', reason: 'too_young' });
   });
