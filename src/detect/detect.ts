@@ -9,7 +9,7 @@ export type Decision =
   | { action: 'take'; file: RemoteFile; version: FileVersion; reason: 'new' | 'changed' | 'retry'; previous?: LedgerEntry }
   | { action: 'skip'; file: RemoteFile; reason: SkipReason; detail: string; previous?: LedgerEntry };
 
-export type SkipReason = 'excluded' | 'outside_backfill' | 'too_young' | 'already_ingested' | 'rejected_before' | 'in_progress' | 'changed_ignored';
+export type SkipReason = 'excluded' | 'outside_backfill' | 'too_young' | 'not_yet_stable' | 'already_ingested' | 'rejected_before' | 'in_progress' | 'changed_ignored';
 
 export interface DetectRules {
   /** Why a path is excluded by the globs, or undefined when it is selected. */
@@ -42,6 +42,18 @@ export function preselect(file: RemoteFile, now: Date, rules: DetectRules): Deci
     };
   }
   return undefined;
+}
+
+/**
+ * The stability gate for a file younger than minFileAge: it is taken anyway when the previous
+ * listing saw exactly this version (same size and modified time, or etag), since a file still
+ * being written changes between listings. `seen` is that previous fingerprint, if any.
+ */
+export function stabilityGate(file: RemoteFile, young: Decision, seen: string | undefined, rules: DetectRules): Decision | undefined {
+  if (young.action !== 'skip' || young.reason !== 'too_young') return young;
+  if (seen === rules.fingerprint(file)) return undefined;
+  const why = seen === undefined ? 'first seen in this listing' : 'changed since the previous listing';
+  return { action: 'skip', file, reason: 'not_yet_stable', detail: `${why}; ${young.detail}: taken once a listing finds it unchanged or it is old enough` };
 }
 
 /** Decides for a file that passed `preselect`, given the newest ledger entry of its path. */

@@ -91,6 +91,7 @@ export class DataflowRunner {
         now: this.deps.clock.now(),
         signal,
         rules: { excludedBy, minFileAgeMs: plan.minFileAgeMs, notBefore: plan.notBefore, changedFiles: plan.changedFiles, fingerprint: (f) => fingerprint(f, traits) },
+        observe: false,
         onDecision: (d) => decisions.push(d),
       });
       for (const d of decisions.filter((x) => x.action === 'take').slice(0, MAX_SAMPLED_FILES)) {

@@ -1,5 +1,5 @@
 import type { RemoteFile, SourceConnector } from '../connector/types';
-import { Decision, DetectRules, decideAgainstLedger, preselect } from '../detect/detect';
+import { Decision, DetectRules, decideAgainstLedger, preselect, stabilityGate } from '../detect/detect';
 import { retry } from '../lib/retry';
 import type { Store } from '../store/types';
 
@@ -22,6 +22,8 @@ export interface ScanOptions {
   rules: DetectRules;
   now: Date;
   signal: AbortSignal;
+  /** Remember young files' versions for the stability gate; false for a dry run (it writes nothing). */
+  observe?: boolean;
   /** Called for every decision, taken or not (for `--dry-run`). */
   onDecision?: (d: Decision) => void;
 }
@@ -55,7 +57,7 @@ async function scanOnce(opts: ScanOptions): Promise<ScanResult & { decisions: De
   };
   for await (const file of opts.connector.list(opts.folder, { recursive: opts.recursive, signal: opts.signal })) {
     result.listed++;
-    const early = preselect(file, opts.now, opts.rules);
+    const early = await gate(opts, file, preselect(file, opts.now, opts.rules));
     if (early) {
       record(early);
       continue;
@@ -65,4 +67,22 @@ async function scanOnce(opts: ScanOptions): Promise<ScanResult & { decisions: De
   }
   await flush();
   return result;
+}
+
+/**
+ * Young files pass the stability gate when the previous listing saw the same version. Versions
+ * seen are kept in the store's meta table, per dataflow and path, only for files younger than
+ * minFileAge, so there are few of them.
+ */
+async function gate(opts: ScanOptions, file: RemoteFile, early: Decision | undefined): Promise<Decision | undefined> {
+  if (!early || early.action !== 'skip' || early.reason !== 'too_young') return early;
+  const key = `seen:${opts.dataflow}:${file.path}`;
+  const raw = await opts.store.getMeta(key);
+  // Only a listing before this scan counts (a listing retried after a failure is the same scan).
+  const seen = raw === undefined ? undefined : (JSON.parse(raw) as { fingerprint: string; at: number });
+  const verdict = stabilityGate(file, early, seen && seen.at < opts.now.getTime() ? seen.fingerprint : undefined, opts.rules);
+  if (verdict && opts.observe !== false) {
+    await opts.store.setMeta(key, JSON.stringify({ fingerprint: opts.rules.fingerprint(file), at: opts.now.getTime() }));
+  }
+  return verdict;
 }

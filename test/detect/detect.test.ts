@@ -1,4 +1,4 @@
-import { decideAgainstLedger, DetectRules, preselect } from '../../src/detect/detect';
+import { decideAgainstLedger, DetectRules, preselect, stabilityGate } from '../../src/detect/detect';
 import { fingerprint } from '../../src/detect/fingerprint';
 import type { RemoteFile } from '../../src/connector/types';
 import type { FileState, LedgerEntry } from '../../src/store/types';
@@ -41,6 +41,26 @@ describe('preselect', () => {
   });
   it('lets through files old enough and selected', () => {
     expect(preselect(file('a.json'), now, rules())).toBeUndefined();
+  });
+});
+
+describe('stabilityGate', () => {
+  const young = file('w.json', 10, 5_000);
+  const tooYoung = preselect(young, now, rules())!;
+  it('lets a young file through when the previous listing saw the same version', () => {
+    expect(stabilityGate(young, tooYoung, fingerprint(young, traits), rules())).toBeUndefined();
+  });
+  it.each([
+    ['never seen', undefined, /first seen/],
+    ['seen with another size', '3:0', /changed since the previous listing/],
+  ])('keeps a young file %s waiting', (_n, seen, why) => {
+    const d = stabilityGate(young, tooYoung, seen, rules());
+    expect(d).toMatchObject({ action: 'skip', reason: 'not_yet_stable' });
+    expect(d?.action === 'skip' && d.detail).toMatch(why);
+  });
+  it('leaves every other decision alone', () => {
+    const excluded = preselect(file('x.tmp'), now, rules())!;
+    expect(stabilityGate(file('x.tmp'), excluded, undefined, rules())).toBe(excluded);
   });
 });
 
