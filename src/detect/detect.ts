@@ -75,7 +75,7 @@ export function decideAgainstLedger(file: RemoteFile, previous: LedgerEntry | un
   }
   switch (previous.state) {
     case 'ingested':
-      return { action: 'skip', file, reason: 'already_ingested', detail: `ingested by run ${previous.runId}, batch ${previous.batchId}`, previous };
+      return { action: 'skip', file, reason: 'already_ingested', detail: `ingested by run ${previous.runId}, batch ${previous.batchId} (version ${previous.fingerprint}, ${previous.updatedAt.toISOString()})`, previous };
     case 'failed':
       return {
         action: 'skip',
