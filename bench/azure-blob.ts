@@ -9,8 +9,8 @@ import type { RemoteFile } from '../src/connector/types';
 import { silentLogger } from '../src/lib/logger';
 import { mapLimit } from '../src/lib/pool';
 import { AZURITE_ACCOUNT, AZURITE_KEY, AzuriteServer, startAzurite } from '../test/servers/azure-blob-server';
-import { batchPhases, measure, Measured, measureRun, printTable, Row, startEmulatorProcess, writeBenchConfig, writeJsonLinesFile } from './harness';
-import { type RunFigures, arg, bestOf, fail, ok, ratio, runRows, seconds } from './compare';
+import { BenchEmulator, measure, Measured, printTable, Row, startEmulatorProcess, writeJsonLinesFile } from './harness';
+import { type RunFigures, arg, bestOf, dataflowdRun, fail, ok, ratio, runRows, seconds } from './compare';
 
 /**
  * Azurite → emulator, next to rclone reading the same blobs from the same Azurite in the same
@@ -128,19 +128,8 @@ const nowhere = () => new Writable({ write: (_chunk, _encoding, done) => done() 
 
 /** A dataflowd run of the blobs under prefix, or with `localRoot`, of a local folder: the same
  *  bytes through the same core, which shows the core's own ceiling on this machine. */
-async function dataflowdRun(azurite: AzuriteServer, emulatorUrl: string, prefix: string, localRoot?: string): Promise<RunFigures> {
-  const connection = localRoot === undefined ? connectionOf(azurite.accountUrl, prefix) : { type: 'local', root: localRoot };
-  const config = await writeBenchConfig({ emulatorUrl, connectionYaml: JSON.stringify(connection) });
-  try {
-    const run = await measureRun(config);
-    const result = JSON.parse(run.stdout) as { status: string; recordsOut: number; filesIngested: number; batchIds: string[] };
-    const phases = await batchPhases(emulatorUrl, result.batchIds);
-    return { run, ...phases, note: `${result.status}, ${result.filesIngested} files, ${result.recordsOut} records` };
-  } finally {
-    await rm(config.dir, { recursive: true, force: true });
-  }
-}
-
+const azureRun = (azurite: AzuriteServer, emulator: BenchEmulator, prefix: string, localRoot?: string): Promise<RunFigures> =>
+  dataflowdRun(emulator, localRoot === undefined ? connectionOf(azurite.accountUrl, prefix) : { type: 'local', root: localRoot });
 
 async function fastest<T>(rounds: number, run: () => Promise<T>, secondsOf: (x: T) => number): Promise<T> {
   let best: T | undefined;
@@ -174,9 +163,9 @@ async function main(): Promise<void> {
     rows.push({ name: `azure-blob connector read ${largeMb} MB`, bytes: largeBytes, seconds: read.run.seconds, peakRssMb: read.run.peakRssMb, note: `open() drained, process start included: ${ratio(read.run.seconds, cat.seconds)}` });
     rows.push({ name: '  of which streaming', bytes: largeBytes, seconds: read.streamSeconds, note: `open() → last byte, without Node's start: ${ratio(read.streamSeconds, cat.seconds)}` });
     rows.push({ name: `node:http GET ${largeMb} MB`, bytes: largeBytes, seconds: plain.streamSeconds, note: `no SDK, no connector: Node's own ceiling here, ${ratio(plain.streamSeconds, cat.seconds)}` });
-    const [copy, ours] = await bestOf(rounds, () => rcloneCopy(azurite, 'large', work), () => dataflowdRun(azurite, emulator.url, 'large'), { a: seconds, b: (f) => f.uploadSeconds });
+    const [copy, ours] = await bestOf(rounds, () => rcloneCopy(azurite, 'large', work), () => azureRun(azurite, emulator, 'large'), { a: seconds, b: (f) => f.uploadSeconds });
     rows.push(...runRows(`${largeMb} MB`, largeBytes, copy, ours, 'Azurite'));
-    const local = await fastest(rounds, () => dataflowdRun(azurite, emulator.url, '', work), (f) => f.uploadSeconds);
+    const local = await fastest(rounds, () => azureRun(azurite, emulator, '', work), (f) => f.uploadSeconds);
     rows.push({ name: `  same file from a local folder`, bytes: largeBytes, seconds: local.uploadSeconds, note: `upload phase of a local-source run: the core's own ceiling, ${ratio(local.uploadSeconds, copy.seconds)}` });
     await rm(large);
 
@@ -186,7 +175,7 @@ async function main(): Promise<void> {
     const names = Array.from({ length: smallCount }, (_, i) => `small/f${String(i).padStart(4, '0')}.json`);
     const failed = (await mapLimit(names, 16, (name) => container.getBlockBlobClient(name).uploadData(smallData))).find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
-    const [copySmall, oursSmall] = await bestOf(rounds, () => rcloneCopy(azurite, 'small', work), () => dataflowdRun(azurite, emulator.url, 'small'), { a: seconds, b: (f) => f.uploadSeconds });
+    const [copySmall, oursSmall] = await bestOf(rounds, () => rcloneCopy(azurite, 'small', work), () => azureRun(azurite, emulator, 'small'), { a: seconds, b: (f) => f.uploadSeconds });
     rows.push(...runRows(`${smallCount} × 100 KB`, smallBytes * smallCount, copySmall, oursSmall, 'Azurite'));
     const many = await fastest(rounds, () => readProcess(azurite, 'small', 'many'), (r) => r.streamSeconds);
     rows.push({ name: `azure-blob connector read ${smallCount} × 100 KB`, bytes: smallBytes * smallCount, seconds: many.streamSeconds, peakRssMb: many.run.peakRssMb, note: `list + open() drained, 4 at once, without Node's start: ${ratio(many.streamSeconds, copySmall.seconds)}` });

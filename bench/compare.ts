@@ -1,5 +1,5 @@
 import { rm } from 'node:fs/promises';
-import { batchPhases, Measured, measureRun, Row, writeBenchConfig } from './harness';
+import { batchPhases, BenchEmulator, Measured, measureRun, Row, writeBenchConfig } from './harness';
 
 /** What the protocol benchmarks share: arguments, best-of rounds, and dataflowd-vs-rclone rows. */
 
@@ -38,13 +38,14 @@ export interface RunFigures {
 }
 
 /** `dataflowd run` of every file in `folder` of the connection, into a remote emulator. */
-export async function dataflowdRun(emulatorUrl: string, connection: object, folder = '', env: NodeJS.ProcessEnv = {}): Promise<RunFigures> {
+export async function dataflowdRun(emulator: BenchEmulator, connection: object, folder = '', env: NodeJS.ProcessEnv = {}): Promise<RunFigures> {
   const dataflowYaml = ['name: bench', `source: { connection: bench, path: /${folder}, include: ["*"] }`, 'target: { dataset: bench }'].join('\n');
-  const config = await writeBenchConfig({ emulatorUrl, connectionYaml: JSON.stringify(connection), dataflowYaml });
+  const config = await writeBenchConfig({ emulatorUrl: emulator.url, connectionYaml: JSON.stringify(connection), dataflowYaml });
   try {
     const run = await measureRun(config, env);
     const result = JSON.parse(run.stdout) as { status: string; recordsOut: number; filesIngested: number; batchIds: string[] };
-    const phases = await batchPhases(emulatorUrl, result.batchIds);
+    const phases = await batchPhases(emulator.url, result.batchIds);
+    await emulator.discardUploads(result.batchIds);
     return { run, ...phases, note: `${result.status}, ${result.filesIngested} files, ${result.recordsOut} records` };
   } finally {
     await rm(config.dir, { recursive: true, force: true });

@@ -103,12 +103,12 @@ async function main(): Promise<void> {
     rows.push({ name: `ftp connector read ${largeMb} MB`, bytes: largeBytes, seconds: read.seconds, peakRssMb: read.peakRssMb, note: `open() drained, process start included: ${ratio(read.seconds, cat.seconds)}` });
     const transfer = (JSON.parse(read.stdout) as { transferSeconds: number }).transferSeconds;
     rows.push({ name: '  of which the transfer', bytes: largeBytes, seconds: transfer, note: `open() → end, without node's start: ${ratio(transfer, cat.seconds)}` });
-    const [copy, ours] = await bestOf(rounds, () => rcloneCopy(t, 'large', work), () => dataflowdRun(emulator.url, connectionOf(t), 'large'), { a: seconds, b: (f) => f.uploadSeconds });
+    const [copy, ours] = await bestOf(rounds, () => rcloneCopy(t, 'large', work), () => dataflowdRun(emulator, connectionOf(t), 'large'), { a: seconds, b: (f) => f.uploadSeconds });
     rows.push(...runRows(`${largeMb} MB`, largeBytes, copy, ours, 'FTP'));
 
     const smallBytes = await writeJsonLinesFile(server.local('small/f0000.json'), 100_000);
     for (let i = 1; i < smallCount; i++) await copyFile(server.local('small/f0000.json'), server.local(`small/f${String(i).padStart(4, '0')}.json`));
-    const [copySmall, oursSmall] = await bestOf(rounds, () => rcloneCopy(t, 'small', work), () => dataflowdRun(emulator.url, connectionOf(t), 'small'), { a: seconds, b: (f) => f.uploadSeconds });
+    const [copySmall, oursSmall] = await bestOf(rounds, () => rcloneCopy(t, 'small', work), () => dataflowdRun(emulator, connectionOf(t), 'small'), { a: seconds, b: (f) => f.uploadSeconds });
     rows.push(...runRows(`${smallCount} × 100 KB`, smallBytes * smallCount, copySmall, oursSmall, 'FTP'));
   } finally {
     await server.stop();

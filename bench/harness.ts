@@ -1,13 +1,19 @@
 import { PlatformClient } from '../src/platform';
 import { spawn, SpawnOptions } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 
 /** Benchmarks drive the built CLI as a separate process, as a user would. */
 export const MAIN = path.resolve(__dirname, '..', 'src', 'main.js');
+
+/** With BENCH_CPU_PROF=DIR, every dataflowd and emulator process writes a V8 CPU profile under DIR/WHO. */
+export function nodeArgs(who: 'run' | 'emulator'): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, who)}`, MAIN] : [MAIN];
+}
 
 export interface Measured {
   seconds: number;
@@ -56,12 +62,23 @@ export async function measure(cmd: string, args: string[], opts: SpawnOptions = 
  * `dataflowd emulator` as its own process, so its memory is not counted as dataflowd's. It
  * serves the dataset `bench` with an open schema (records are parsed and counted, not checked).
  */
-export async function startEmulatorProcess(dataDir: string): Promise<{ url: string; stop(): Promise<void> }> {
+export interface BenchEmulator {
+  url: string;
+  stop(): Promise<void>;
+  /**
+   * Deletes the bytes a run uploaded, as rclone's copy is deleted after each round: files left
+   * behind would be written back to this machine's slow disk during the next rounds and slow
+   * them down (about 60 MB/s of writeback here, enough to halve a later round).
+   */
+  discardUploads(batchIds: string[]): Promise<void>;
+}
+
+export async function startEmulatorProcess(dataDir: string): Promise<BenchEmulator> {
   const configDir = path.join(dataDir, 'emulator-config');
   await mkdir(configDir, { recursive: true });
   await writeFile(path.join(configDir, 'open.schema.json'), JSON.stringify({ type: 'object' }));
   await writeFile(path.join(configDir, 'dataflowd.yaml'), 'platform:\n  datasets: [{ id: bench, schema: open.schema.json }]\n');
-  const args = [MAIN, 'emulator', '--port', '0', '--data', dataDir, '--config', configDir];
+  const args = [...nodeArgs('emulator'), 'emulator', '--port', '0', '--data', dataDir, '--config', configDir];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, DATAFLOWD_LOG_LEVEL: 'warn' } });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
@@ -77,6 +94,11 @@ export async function startEmulatorProcess(dataDir: string): Promise<{ url: stri
     async stop() {
       child.kill('SIGTERM');
       if (child.exitCode === null) await once(child, 'exit');
+    },
+    async discardUploads(batchIds) {
+      for (const id of batchIds) {
+        for (const part of ['files', 'landed']) await rm(path.join(dataDir, 'batches', id, part), { recursive: true, force: true });
+      }
     },
   };
 }
@@ -165,7 +187,7 @@ export function printTable(title: string, rows: Row[]): void {
 
 /** dataflowd's run of the bench dataflow, measured; throws when the run did not succeed. */
 export async function measureRun(config: BenchConfig, env: NodeJS.ProcessEnv = {}): Promise<Measured> {
-  const m = await measure(process.execPath, [MAIN, 'run', 'bench', '--json', '--config', config.configDir], { env: { ...process.env, DATAFLOWD_LOG_LEVEL: 'warn', ...env } });
+  const m = await measure(process.execPath, [...nodeArgs('run'), 'run', 'bench', '--json', '--config', config.configDir], { env: { ...process.env, DATAFLOWD_LOG_LEVEL: 'warn', ...env } });
   if (m.code !== 0) throw new Error(`dataflowd run failed (${m.code}): ${m.stderr.slice(-2000)}\n${m.stdout}`);
   return m;
 }

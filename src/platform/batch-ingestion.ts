@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { DataflowError } from '../lib/errors';
 import { toBatch, unwrapBatchObject } from './batch-status';
 import { listBatches } from './catalog';
-import { chunksOf, uploadLargeFile } from './large-file-upload';
+import { ChunkBuffers, chunksOf, uploadLargeFile } from './large-file-upload';
 import { badResponse, PlatformHttp } from './platform-http';
 import type { Batch, CreateBatchRequest, UploadFileOptions, UploadSettings } from './types';
 
@@ -89,9 +89,10 @@ export async function uploadFile(
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     signal?.throwIfAborted();
-    const chunks = chunksOf(body, settings.chunkBytes);
+    const buffers = new ChunkBuffers(settings.chunkBytes, settings.chunksInFlight + 1);
+    const chunks = chunksOf(body, buffers);
     if (size !== undefined) {
-      await uploadLargeFile({ http, path, chunks, size, settings, signal });
+      await uploadLargeFile({ http, path, chunks, size, settings, buffers, signal });
       return;
     }
     const first = await chunks.next();
@@ -102,7 +103,7 @@ export async function uploadFile(
       await http.json({ method: 'PUT', path, bytes, signal });
       return;
     }
-    await uploadLargeFile({ http, path, chunks: prepend([first.value, second.value], chunks), settings, signal });
+    await uploadLargeFile({ http, path, chunks: prepend([first.value, second.value], chunks), settings, buffers, signal });
   } catch (err) {
     body.destroy();
     throw err;

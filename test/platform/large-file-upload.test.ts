@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { startEmulator } from '../../src/emulator';
 import { PlatformClient, UploadSettings } from '../../src/platform';
-import { chunksOf } from '../../src/platform/large-file-upload';
+import { ChunkBuffers, chunksOf } from '../../src/platform/large-file-upload';
 import { FakeClock } from './fake-clock';
 import { answerIms, HttpPeer, SeenRequest, startHttpPeer } from './http-peer';
 
@@ -67,8 +67,23 @@ const fileCalls = (p: HttpPeer) => p.to(FILE).map((r) => `${r.method} ${r.url.sl
 test('chunksOf cuts any pieces into exact chunks, the last one shorter', async () => {
   const pieces = ['abc', 'defgh', '', 'ij', 'klmnopq'].map((s) => Buffer.from(s));
   const out: string[] = [];
-  for await (const c of chunksOf(Readable.from(pieces), 4)) out.push(c.toString());
+  for await (const c of chunksOf(Readable.from(pieces), new ChunkBuffers(4, 2))) out.push(c.toString());
   expect(out).toEqual(['abcd', 'efgh', 'ijkl', 'mnop', 'q']);
+});
+
+test('chunk buffers are reused once given back, never while a chunk is still out', async () => {
+  const buffers = new ChunkBuffers(4, 2);
+  const chunks = chunksOf(Readable.from([Buffer.from('abcdefghijklm')]), buffers);
+  const first = (await chunks.next()).value as Buffer;
+  const second = (await chunks.next()).value as Buffer;
+  expect(second.buffer).not.toBe(first.buffer);
+  buffers.give(first);
+  const third = (await chunks.next()).value as Buffer;
+  expect(third.buffer).toBe(first.buffer);
+  expect([second.toString(), third.toString()]).toEqual(['efgh', 'ijkl']);
+  const last = (await chunks.next()).value as Buffer;
+  expect(last.toString()).toBe('m');
+  expect((await chunks.next()).done).toBe(true);
 });
 
 describe('large files against a tiny server', () => {
