@@ -81,7 +81,7 @@ export function decideAgainstLedger(file: RemoteFile, previous: LedgerEntry | un
         action: 'skip',
         file,
         reason: 'rejected_before',
-        detail: `rejected by Platform in run ${previous.runId}: ${previous.error ?? 'no reason given'}; change the file to send it again`,
+        detail: `rejected in run ${previous.runId}: ${previous.error ?? 'no reason given'}; change the file to send it again`,
         previous,
       };
     case 'pending':

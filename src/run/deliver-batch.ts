@@ -1,7 +1,7 @@
 import type { SourceConnector } from '../connector/types';
 import { isNotFound } from '../connector/errors';
 import { crashPoint } from '../lib/crash-points';
-import { dataflowError, errorMessage } from '../lib/errors';
+import { dataflowError, errorMessage, isDataflowError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { mapLimit } from '../lib/pool';
 import { retry } from '../lib/retry';
@@ -26,6 +26,20 @@ export interface BatchOutcome {
   recordsFailed: number;
   bytes: number;
   error?: string;
+  /**
+   * Files of this (aborted) batch to send again at once in a new batch: the batch was aborted
+   * only because other files in it were rejected for their content. They are pending again.
+   */
+  redeliver?: LedgerEntry[];
+}
+
+/**
+ * A file whose own bytes cannot be sent (a truncated gzip, broken CSV or JSON, not Parquet, a
+ * name Platform cannot take): final for this version, like a file Platform refused. Sending it
+ * again unchanged would fail the same way, every run.
+ */
+export function isContentRejection(err: unknown): boolean {
+  return isDataflowError(err) && err.kind === 'data' && (err.code.startsWith('ERR_PREP_') || err.code === 'ERR_PLATFORM_FILE_PATH');
 }
 
 export interface DeliverContext {
@@ -80,11 +94,14 @@ export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEn
   const results = await mapLimit(files, plan.fileConcurrency, (entry) => uploadFile(ctx, batchId, entry));
   const uploaded: Uploaded[] = [];
   const vanished: LedgerEntry[] = [];
+  const rejected: Array<{ entry: LedgerEntry; reason: string }> = [];
   let failure: unknown;
   results.forEach((r, i) => {
     if (r.status === 'fulfilled') {
       if (r.value) uploaded.push(r.value);
       else vanished.push(files[i]);
+    } else if (isContentRejection(r.reason)) {
+      rejected.push({ entry: files[i], reason: errorMessage(r.reason) });
     } else {
       failure ??= r.reason;
     }
@@ -95,15 +112,23 @@ export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEn
   }
   const base = { batchId, filesVanished: vanished.length, bytes: sum(uploaded, (u) => u.bytes), recordsIn: sum(uploaded, (u) => u.records) };
 
-  if (failure !== undefined || uploaded.length === 0) {
-    // A file cannot be taken back out of a Platform batch: abort it whole and let a later run
-    // take every file again.
-    const reason = failure === undefined ? 'every file vanished' : errorMessage(failure);
-    const retake = { ids: files.filter((f) => !vanished.includes(f)).map((f) => f.id), state: 'error' as const, patch: { error: reason } };
-    if (await abortQuietly(platform, batchId, log)) await store.updateBatch(batchId, { state: 'aborted', error: reason }, [retake]);
-    else await store.setFileState(retake.ids, retake.state, retake.patch);
+  if (failure !== undefined || rejected.length > 0 || uploaded.length === 0) {
+    // A file cannot be taken back out of a Platform batch: abort it whole. Rejected files are
+    // final for their version; the others go again, in a new batch of this run when only
+    // rejections spoiled this one, else in a later run.
+    const reason = failure !== undefined ? errorMessage(failure) : rejected.length > 0 ? rejected[0].reason : 'every file vanished';
+    const others = files.filter((f) => !vanished.includes(f) && !rejected.some((r) => r.entry === f));
+    const redeliver = failure === undefined && others.length > 0;
+    const settled = [
+      ...rejected.map((r) => ({ ids: [r.entry.id], state: 'failed' as const, patch: { error: r.reason } })),
+      redeliver ? { ids: others.map((f) => f.id), state: 'pending' as const, patch: { batchId: null } } : { ids: others.map((f) => f.id), state: 'error' as const, patch: { error: reason } },
+    ];
+    if (await abortQuietly(platform, batchId, log)) await store.updateBatch(batchId, { state: 'aborted', error: reason }, settled);
+    else for (const s of settled) await store.setFileState(s.ids, s.state, s.patch);
+    for (const r of rejected) log.error({ path: r.entry.path, error: r.reason }, 'file rejected: not sent again until it changes');
     if (failure !== undefined) log.error({ err: failure }, 'batch aborted: a file could not be delivered');
-    return { ...base, status: 'aborted', filesIngested: 0, filesFailed: files.length - vanished.length, recordsOut: 0, recordsFailed: 0, error: failure === undefined ? undefined : reason };
+    const error = failure === undefined && rejected.length === 0 ? undefined : reason;
+    return { ...base, status: 'aborted', filesIngested: 0, filesFailed: files.length - vanished.length - (redeliver ? others.length : 0), recordsOut: 0, recordsFailed: 0, error, redeliver: redeliver ? others : undefined };
   }
 
   if (!uploaded.some((u) => u.sent)) {

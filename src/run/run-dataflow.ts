@@ -66,9 +66,11 @@ export async function runDataflow(deps: RunDeps, trigger: RunTrigger): Promise<R
     logger.info({ files: pending.length, listed: scanned.listed }, 'files taken');
     const outcomes: BatchOutcome[] = [];
     const batches = groupBatches(pending, plan.maxFilesPerBatch, plan.maxBatchBytes);
-    for (const [seq, files] of batches.entries()) {
+    for (let seq = 0; seq < batches.length; seq++) {
       deps.signal.throwIfAborted();
-      const outcome = await deliverBatch({ ...deps, runId, logger }, files, seq);
+      const outcome = await deliverBatch({ ...deps, runId, logger }, batches[seq], seq);
+      // Files held back only by a rejected neighbour go at once, in a batch of their own.
+      if (outcome.redeliver) batches.push(outcome.redeliver);
       outcomes.push(outcome);
       batchIds.push(outcome.batchId);
       addOutcome(counts, outcome);

@@ -40,14 +40,23 @@ describe('JSON end to end: layouts, gzip and the tenant rename to the id Platfor
     }
   });
 
-  it('fails a truncated gzip file with a clear reason, and takes it again once it is whole', async () => {
+  it('rejects a truncated gzip file with a clear reason, still lands its neighbour, leaves it alone until it changes', async () => {
     const whole = gzipSync(jsonl([event(8), event(9)]));
     await ws.put('late.json.gz', whole.subarray(0, whole.length - 10));
+    await ws.put('fine.json', jsonl([event(10)]));
     const cut = await ws.cli(['run', 'events', '--json']);
-    expect(cut.code).toBe(1);
-    expect(JSON.parse(cut.stdout).error).toContain('late.json.gz: the gzip stream is truncated');
+    const first = JSON.parse(cut.stdout);
+    expect(first).toMatchObject({ status: 'partially_succeeded', filesTaken: 2, filesIngested: 1, filesFailed: 1, recordsOut: 1 });
+    expect(first.error).toContain('late.json.gz: the gzip stream is truncated');
+    expect((await ws.landed('events')).map((r) => r._id)).toContain('e10');
+
+    const dry = await ws.cli(['run', 'events', '--dry-run']);
+    expect(dry.stdout).toMatch(/late\.json\.gz.*rejected in run .*the gzip stream is truncated.*change the file to send it again/);
+    const unchanged = await ws.cli(['run', 'events', '--json']);
+    expect(JSON.parse(unchanged.stdout)).toMatchObject({ status: 'skipped', filesTaken: 0 });
+
     await ws.put('late.json.gz', whole);
     const again = await ws.cli(['run', 'events', '--json']);
-    expect(JSON.parse(again.stdout)).toMatchObject({ status: 'succeeded', recordsOut: 2 });
+    expect(JSON.parse(again.stdout)).toMatchObject({ status: 'succeeded', filesTaken: 1, recordsOut: 2 });
   });
 });
