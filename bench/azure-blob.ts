@@ -10,7 +10,7 @@ import { silentLogger } from '../src/lib/logger';
 import { mapLimit } from '../src/lib/pool';
 import { AZURITE_ACCOUNT, AZURITE_KEY, AzuriteServer, startAzurite } from '../test/servers/azure-blob-server';
 import { BenchEmulator, measure, Measured, printTable, Row, startEmulatorProcess, writeJsonLinesFile } from './harness';
-import { type RunFigures, arg, bestOf, dataflowdRun, fail, ok, ratio, runRows, seconds } from './compare';
+import { type RunFigures, arg, bestOf, dataflowdRun, fail, fastest, intakeOf, ok, ratio, runRows, seconds } from './compare';
 
 /**
  * Azurite → emulator, next to rclone reading the same blobs from the same Azurite in the same
@@ -131,17 +131,6 @@ const nowhere = () => new Writable({ write: (_chunk, _encoding, done) => done() 
 const azureRun = (azurite: AzuriteServer, emulator: BenchEmulator, prefix: string, localRoot?: string): Promise<RunFigures> =>
   dataflowdRun(emulator, localRoot === undefined ? connectionOf(azurite.accountUrl, prefix) : { type: 'local', root: localRoot });
 
-async function fastest<T>(rounds: number, run: () => Promise<T>, secondsOf: (x: T) => number): Promise<T> {
-  let best: T | undefined;
-  for (let i = 0; i < rounds; i++) {
-    const x = await run();
-    if (best === undefined || secondsOf(x) < secondsOf(best)) best = x;
-  }
-  return best!;
-}
-
-
-
 async function main(): Promise<void> {
   const largeMb = arg('large-mb', 1000);
   const smallCount = arg('small', 1000);
@@ -164,7 +153,8 @@ async function main(): Promise<void> {
     rows.push({ name: '  of which streaming', bytes: largeBytes, seconds: read.streamSeconds, note: `open() → last byte, without Node's start: ${ratio(read.streamSeconds, cat.seconds)}` });
     rows.push({ name: `node:http GET ${largeMb} MB`, bytes: largeBytes, seconds: plain.streamSeconds, note: `no SDK, no connector: Node's own ceiling here, ${ratio(plain.streamSeconds, cat.seconds)}` });
     const [copy, ours] = await bestOf(rounds, () => rcloneCopy(azurite, 'large', work), () => azureRun(azurite, emulator, 'large'), { a: seconds, b: (f) => f.uploadSeconds });
-    rows.push(...runRows(`${largeMb} MB`, largeBytes, copy, ours, 'Azurite'));
+    const intake = await intakeOf(emulator, large, rounds);
+    rows.push(...runRows(`${largeMb} MB`, largeBytes, copy, ours, 'Azurite', intake));
     const local = await fastest(rounds, () => azureRun(azurite, emulator, '', work), (f) => f.uploadSeconds);
     rows.push({ name: `  same file from a local folder`, bytes: largeBytes, seconds: local.uploadSeconds, note: `upload phase of a local-source run: the core's own ceiling, ${ratio(local.uploadSeconds, copy.seconds)}` });
     await rm(large);

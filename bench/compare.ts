@@ -1,5 +1,5 @@
 import { rm } from 'node:fs/promises';
-import { batchPhases, BenchEmulator, Measured, measureRun, Row, writeBenchConfig } from './harness';
+import { batchPhases, BenchEmulator, emulatorIntake, Measured, measureRun, Row, writeBenchConfig } from './harness';
 
 /** What the protocol benchmarks share: arguments, best-of rounds, and dataflowd-vs-rclone rows. */
 
@@ -25,6 +25,19 @@ export async function bestOf<A, B>(rounds: number, a: () => Promise<A>, b: () =>
   }
   return [bestA!, bestB!];
 }
+
+/** The fastest of `rounds` runs. */
+export async function fastest<T>(rounds: number, run: () => Promise<T>, secondsOf: (x: T) => number): Promise<T> {
+  let best: T | undefined;
+  for (let i = 0; i < rounds; i++) {
+    const x = await run();
+    if (best === undefined || secondsOf(x) < secondsOf(best)) best = x;
+  }
+  return best!;
+}
+
+/** The emulator's intake of a local copy of the file (harness.ts emulatorIntake), fastest of `rounds`. */
+export const intakeOf = (emulator: BenchEmulator, file: string, rounds: number) => fastest(rounds, () => emulatorIntake(emulator, file), (m) => m.seconds);
 
 export const seconds = (m: Measured) => m.seconds;
 export const ratio = (ours: number, theirs: number) => `${(theirs / ours).toFixed(2)}× rclone's MB/s`;
@@ -52,12 +65,20 @@ export async function dataflowdRun(emulator: BenchEmulator, connection: object, 
   }
 }
 
-/** rclone copy next to dataflowd's run of the same files, and how the run's time splits. */
-export function runRows(label: string, bytes: number, copy: Measured, ours: RunFigures, source: string): Row[] {
+/**
+ * rclone copy next to dataflowd's run of the same files, and how the run's time splits. With
+ * `intake`, the emulator's own intake of the same bytes is shown too: the most any client could
+ * reach on this machine, and how much of it the run's upload reaches.
+ */
+export function runRows(label: string, bytes: number, copy: Measured, ours: RunFigures, source: string, intake?: Measured): Row[] {
+  const ofCeiling = intake ? `; ${Math.round((100 * intake.seconds) / ours.uploadSeconds)}% of the emulator's intake` : '';
   return [
     { name: `rclone copy ${label}`, bytes, seconds: copy.seconds, peakRssMb: copy.peakRssMb, note: 'to a local folder (the reference)' },
+    ...(intake
+      ? [{ name: `curl PUT ${label} into the emulator`, bytes, seconds: intake.seconds, peakRssMb: intake.peakRssMb, note: `local file, one PUT: the emulator's intake, the ceiling for any client here: ${ratio(intake.seconds, copy.seconds)}` }]
+      : []),
     { name: `dataflowd run ${label}`, bytes, seconds: ours.run.seconds, peakRssMb: ours.run.peakRssMb, note: `${ours.note}; whole run: ${ratio(ours.run.seconds, copy.seconds)}` },
-    { name: '  of which upload', bytes, seconds: ours.uploadSeconds, note: `${source} → Platform, batch created → COMPLETE: ${ratio(ours.uploadSeconds, copy.seconds)}` },
+    { name: '  of which upload', bytes, seconds: ours.uploadSeconds, note: `${source} → Platform, batch created → COMPLETE: ${ratio(ours.uploadSeconds, copy.seconds)}${ofCeiling}` },
     { name: '  of which processing', bytes, seconds: ours.processingSeconds, note: "the emulator parsing and counting records (Platform's side)" },
   ];
 }

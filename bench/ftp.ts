@@ -8,7 +8,7 @@ import { ftpConnector } from '../connectors/ftp';
 import { silentLogger } from '../src/lib/logger';
 import { startVsftpd } from '../test/servers/ftp-server';
 import { measure, Measured, printTable, Row, startEmulatorProcess, writeJsonLinesFile } from './harness';
-import { arg, dataflowdRun, bestOf, fail, ok, ratio, runRows, seconds } from './compare';
+import { arg, dataflowdRun, bestOf, fail, intakeOf, ok, ratio, runRows, seconds } from './compare';
 
 /**
  * vsftpd (plain FTP, passive mode) → emulator, next to rclone reading the same files from the
@@ -104,7 +104,8 @@ async function main(): Promise<void> {
     const transfer = (JSON.parse(read.stdout) as { transferSeconds: number }).transferSeconds;
     rows.push({ name: '  of which the transfer', bytes: largeBytes, seconds: transfer, note: `open() → end, without node's start: ${ratio(transfer, cat.seconds)}` });
     const [copy, ours] = await bestOf(rounds, () => rcloneCopy(t, 'large', work), () => dataflowdRun(emulator, connectionOf(t), 'large'), { a: seconds, b: (f) => f.uploadSeconds });
-    rows.push(...runRows(`${largeMb} MB`, largeBytes, copy, ours, 'FTP'));
+    const intake = await intakeOf(emulator, server.local(largeFile), rounds);
+    rows.push(...runRows(`${largeMb} MB`, largeBytes, copy, ours, 'FTP', intake));
 
     const smallBytes = await writeJsonLinesFile(server.local('small/f0000.json'), 100_000);
     for (let i = 1; i < smallCount; i++) await copyFile(server.local('small/f0000.json'), server.local(`small/f${String(i).padStart(4, '0')}.json`));

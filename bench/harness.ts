@@ -103,6 +103,32 @@ export async function startEmulatorProcess(dataDir: string): Promise<BenchEmulat
   };
 }
 
+const BENCH_CREDENTIALS = { clientId: 'bench', clientSecret: 'bench-secret', orgId: 'BENCH@AdobeOrg', sandbox: 'prod', scopes: ['openid'] };
+
+/**
+ * The emulator's own intake on this machine: `curl -T` of a local file into a batch, one
+ * streamed PUT, nothing else in the way. No client of the emulator can ingest faster than this,
+ * so it bounds every "dataflowd run" figure next to it. The batch is aborted and its bytes
+ * discarded afterwards.
+ */
+export async function emulatorIntake(emulator: BenchEmulator, file: string): Promise<Measured> {
+  const client = new PlatformClient({ endpoint: emulator.url, imsEndpoint: emulator.url, ...BENCH_CREDENTIALS });
+  try {
+    const batch = await client.createBatch({ datasetId: 'bench', format: 'json' });
+    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: 'bench', client_secret: 'bench-secret', scope: 'openid' });
+    const token = (await (await fetch(`${emulator.url}/ims/token/v3`, { method: 'POST', body: form })).json()) as { access_token: string };
+    const url = `${emulator.url}/data/foundation/import/batches/${batch.id}/datasets/bench/files/${path.basename(file)}`;
+    const headers = ['content-type: application/octet-stream', `authorization: Bearer ${token.access_token}`, 'x-api-key: bench', 'x-gw-ims-org-id: BENCH@AdobeOrg', 'x-sandbox-name: prod'];
+    const m = await measure('curl', ['-sS', '--fail', '-T', file, ...headers.flatMap((h) => ['-H', h]), url]);
+    if (m.code !== 0) throw new Error(`curl PUT into the emulator failed (${m.code}): ${m.stderr}`);
+    await client.abortBatch(batch.id);
+    await emulator.discardUploads([batch.id]);
+    return m;
+  } finally {
+    await client.close();
+  }
+}
+
 export interface BenchConfig {
   dir: string;
   configDir: string;
@@ -198,7 +224,7 @@ export async function measureRun(config: BenchConfig, env: NodeJS.ProcessEnv = {
  */
 export async function batchPhases(emulatorUrl: string, batchIds: string[]): Promise<{ uploadSeconds: number; processingSeconds: number }> {
 
-  const client = new PlatformClient({ endpoint: emulatorUrl, imsEndpoint: emulatorUrl, clientId: 'bench', clientSecret: 'bench-secret', orgId: 'BENCH@AdobeOrg', sandbox: 'prod', scopes: ['openid'] });
+  const client = new PlatformClient({ endpoint: emulatorUrl, imsEndpoint: emulatorUrl, ...BENCH_CREDENTIALS });
   let uploadMs = 0;
   let processingMs = 0;
   try {

@@ -9,7 +9,7 @@ import { s3Connector } from '../connectors/s3';
 import { silentLogger } from '../src/lib/logger';
 import { S3RVER_KEY, S3TestServer, startS3Server } from '../test/servers/s3-server';
 import { measure, Measured, printTable, Row, startEmulatorProcess, writeJsonLinesFile } from './harness';
-import { arg, dataflowdRun, fail, ok, ratio, runRows, seconds } from './compare';
+import { arg, dataflowdRun, fail, intakeOf, ok, ratio, runRows, seconds } from './compare';
 
 /**
  * s3rver → emulator, next to rclone reading the same objects from the same server in the same
@@ -130,12 +130,13 @@ async function main(): Promise<void> {
     const largeBytes = await writeJsonLinesFile(large, largeMb * 1e6);
     const largeKey = `large/records-${largeMb}mb.json`;
     await upload(s3, largeKey, large);
+    const intake = await intakeOf(emulator, large, rounds);
     await rm(large);
     const [cat, read] = await medianOf(readRounds, () => rcloneCat(s3, largeKey), () => connectorRead(s3, largeKey), { a: seconds, b: seconds });
     rows.push({ name: `rclone cat ${largeMb} MB`, bytes: largeBytes, seconds: cat.seconds, peakRssMb: cat.peakRssMb, note: 'one stream to /dev/null' });
     rows.push({ name: `s3 connector read ${largeMb} MB`, bytes: largeBytes, seconds: read.seconds, peakRssMb: read.peakRssMb, note: `open() → last byte, to nowhere: ${ratio(read.seconds, cat.seconds)}` });
     const [copy, ours] = await medianOf(rounds, () => rcloneCopy(s3, 'large', work), () => dataflowdRun(emulator, connectionOf(s3.endpoint, 'large'), '', { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }), { a: seconds, b: (f) => f.uploadSeconds });
-    rows.push(...runRows(`${largeMb} MB`, largeBytes, copy, ours, 'S3'));
+    rows.push(...runRows(`${largeMb} MB`, largeBytes, copy, ours, 'S3', intake));
 
     const small = path.join(work, 'small.json');
     const smallBytes = await writeJsonLinesFile(small, 100_000);

@@ -8,7 +8,7 @@ import { sftpConnector } from '../connectors/sftp';
 import { silentLogger } from '../src/lib/logger';
 import { SftpServer, startSftpServer } from '../test/servers/sftp-server';
 import { measure, Measured, printTable, Row, startEmulatorProcess, writeJsonLinesFile } from './harness';
-import { arg, dataflowdRun, bestOf, fail, ok, ratio, runRows, seconds } from './compare';
+import { arg, dataflowdRun, bestOf, fail, intakeOf, ok, ratio, runRows, seconds } from './compare';
 
 /**
  * OpenSSH sshd → emulator, next to rclone reading the same files from the same server in the
@@ -105,7 +105,8 @@ async function main(): Promise<void> {
     rows.push({ name: `rclone cat ${largeMb} MB`, bytes: largeBytes, seconds: cat.seconds, peakRssMb: cat.peakRssMb, note: 'one stream to /dev/null' });
     rows.push({ name: `sftp connector read ${largeMb} MB`, bytes: largeBytes, seconds: read.seconds, peakRssMb: read.peakRssMb, note: `open() drained, process start included: ${ratio(read.seconds, cat.seconds)}` });
     const [copy, ours] = await bestOf(rounds, () => rcloneCopy(t, 'large', work), () => dataflowdRun(emulator, connectionOf(t), 'large'), { a: seconds, b: (f) => f.uploadSeconds });
-    rows.push(...runRows(`${largeMb} MB`, largeBytes, copy, ours, 'SFTP'));
+    const intake = await intakeOf(emulator, server.local(largeFile), rounds);
+    rows.push(...runRows(`${largeMb} MB`, largeBytes, copy, ours, 'SFTP', intake));
 
     const smallBytes = await writeJsonLinesFile(server.local('small/f0000.json'), 100_000);
     for (let i = 1; i < smallCount; i++) await copyFile(server.local('small/f0000.json'), server.local(`small/f${String(i).padStart(4, '0')}.json`));

@@ -7,6 +7,7 @@ import type { FileSample } from '../prep/sample';
 import { describeRowError, rowErrorRecord } from '../prep/row-errors';
 import { openServices } from '../services';
 import { commandLogger, EXIT, loadConfigOrExit, withConfigOption } from './common';
+import { mappingLines } from './header-check';
 import { startProgress } from './progress';
 
 export function exitCodeFor(run: RunRecord): number {
@@ -108,14 +109,7 @@ function sampleJson(s: FileSample) {
 /** The columns' fate, the first records and the first row errors, indented under the file. */
 function formatSample(s: FileSample): string[] {
   const out: string[] = [];
-  const m = s.mapping;
-  if (m) {
-    if (m.auto.length > 0) out.push(`auto-mapped: ${m.auto.map((a) => `${a.column} → ${a.target}`).join(', ')}`);
-    if (m.unmapped.length > 0) out.push(`UNMAPPED columns (not sent): ${m.unmapped.join(', ')}`);
-    for (const a of m.ambiguous) out.push(`AMBIGUOUS column ${a.column}, not mapped: could be ${a.candidates.join(' or ')}`);
-    for (const x of m.missing) out.push(`MISSING column ${x.column} (mapped to ${x.target}) is not in the header`);
-    if (m.duplicates.length > 0) out.push(`DUPLICATE column names: ${m.duplicates.join(', ')}`);
-  }
+  if (s.mapping) out.push(...mappingLines(s.mapping));
   s.records.forEach((r, i) => out.push(`record ${i + 1}: ${typeof r === 'string' ? r : JSON.stringify(r)}`));
   for (const e of s.rowErrors) out.push(`row error: ${describeRowError(e)}`);
   if (s.error) out.push(`ERROR: ${s.error}`);

@@ -9,6 +9,7 @@ import { errorMessage } from '../lib/errors';
 import { silentLogger } from '../lib/logger';
 import { openStore } from '../store/open-store';
 import { EXIT, withConfigOption } from './common';
+import { checkCsvHeaders } from './header-check';
 
 const CHECK_TIMEOUT_MS = 20_000;
 
@@ -67,7 +68,7 @@ async function onceNotes(config: LoadedConfig): Promise<string[]> {
 /** `dataflowd validate`: every problem in every file, then exit 2; or exit 0 when all is valid. */
 export function registerValidate(program: Command): void {
   withConfigOption(program.command('validate').description('check every config file and report every problem'))
-    .option('--check', 'also reach, authenticate and list every connection, live')
+    .option('--check', 'also reach, authenticate and list every connection, live, and map the newest CSV header of each CSV dataflow')
     .action(async (opts: { config: string; check?: boolean }) => {
       const { config, problems } = await loadConfig(opts.config, { connectors: connectorDefinitions });
       for (const p of problems) process.stdout.write(`${formatProblem(p)}\n`);
@@ -86,6 +87,10 @@ export function registerValidate(program: Command): void {
           process.stderr.write(`${checked.problems.length} connection${checked.problems.length === 1 ? '' : 's'} failed the live check\n`);
           process.exitCode = EXIT.invalid;
           return;
+        }
+        // Columns left out are reported, not refused: a header may carry columns on purpose unsent.
+        for (const h of await checkCsvHeaders(config, AbortSignal.timeout(CHECK_TIMEOUT_MS))) {
+          for (const line of h.lines) process.stdout.write(`${line}\n`);
         }
       }
       for (const note of await onceNotes(config)) process.stdout.write(`${note}\n`);

@@ -16,6 +16,8 @@ export interface Instant {
   year: number;
   month: number;
   day: number;
+  /** The text itself when it already is what isoDateTime would write (yyyy-MM-ddTHH:mm:ss.SSSZ). */
+  iso?: string;
 }
 
 /** yyyy-MM-dd of the date as written. */
@@ -91,7 +93,7 @@ export function readIsoOrEpoch(text: string): Instant | string {
   }
   const m = ISO.exec(s);
   if (!m) return `${JSON.stringify(truncate(text))} is not an ISO 8601 date or date-time, nor epoch milliseconds`;
-  return instantOf({
+  const instant = instantOf({
     year: Number(m[1]),
     month: Number(m[2]),
     day: Number(m[3]),
@@ -101,6 +103,10 @@ export function readIsoOrEpoch(text: string): Instant | string {
     fraction: m[7] ?? '',
     zone: m[8],
   });
+  // Already canonical (a time in UTC to the millisecond, as most exports write it): kept as it
+  // is, which spares a Date and its toISOString for every value (a tenth of a CSV's prep time).
+  if (typeof instant !== 'string' && s.length === 24 && s[10] === 'T' && m[7]?.length === 3 && m[8] === 'Z') instant.iso = s;
+  return instant;
 }
 
 export function truncate(s: string, max = 60): string {
@@ -186,5 +192,5 @@ function escapeRe(s: string): string {
 }
 
 export function isoDateTime(i: Instant): string {
-  return new Date(i.ms).toISOString();
+  return i.iso ?? new Date(i.ms).toISOString();
 }

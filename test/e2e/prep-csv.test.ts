@@ -122,4 +122,11 @@ describe('CSV → XDM end to end: auto-mapping, types, tenant rename, partial in
     expect(out.stdout).toMatch(/typo\.yaml:\d+:\d+: mapping\.fields\[0\]\.target: _tmd\.product\.prize is not a field of mapping\.schema\.json$/m);
     await rm(path.join(ws.configDir, 'dataflows', 'typo.yaml'));
   });
+
+  it('validate --check maps the newest CSV header of each CSV dataflow and names the columns left out', async () => {
+    const out = await ws.cli(['validate', '--check']);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/^dataflow partial: header of partial\/bad\.csv: 4 columns\n {2}auto-mapped: SKU → _tmd\.product\.sku, Name → _tmd\.product\.name, Price → _tmd\.product\.price\n {2}UNMAPPED columns \(not sent\): Warehouse$/m);
+    expect(out.stdout).toMatch(/^dataflow products: header of clean\/\S+\.csv: \d+ columns$/m);
+  });
 });

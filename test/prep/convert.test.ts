@@ -33,6 +33,9 @@ describe('type conversion', () => {
     ['date-time', '2024-05-01 10:00:00', '2024-05-01T10:00:00.000Z'],
     ['date-time', '2024-05-01', '2024-05-01T00:00:00.000Z'],
     ['date-time', 1714557600000, '2024-05-01T10:00:00.000Z'],
+    ['date-time', '2024-05-01T10:00:00.120Z', '2024-05-01T10:00:00.120Z'],
+    ['date-time', '2024-05-01T10:00:00.120z', '2024-05-01T10:00:00.120Z'],
+    ['date', '2024-05-01T23:30:00.000Z', '2024-05-01'],
   ])('%s %j → %j', (type, input, expected) => {
     expect(ok(type, input)).toEqual(expected);
   });
@@ -52,6 +55,8 @@ describe('type conversion', () => {
     ['date-time', '2024-05-01T25:00:00Z', 'time 25:00:00 is out of range'],
     ['date-time', '01/05/2024', '"01/05/2024" is not an ISO 8601 date or date-time, nor epoch milliseconds'],
     ['date', '2023-02-29', 'day 29 does not exist in 2023-02'],
+    ['date-time', '2023-02-29T10:00:00.000Z', 'day 29 does not exist in 2023-02'],
+    ['date-time', '2023-01-01T24:00:00.000Z', 'time 24:00:00 is out of range'],
     ['string', { a: 1 }, '{"a":1} is not a string'],
   ])('%s %j is refused: %s', (type, input, expected) => {
     expect(reason(type, input)).toBe(expected);
