@@ -295,6 +295,12 @@ export function buildSamples(opts: SampleOptions = {}): Record<(typeof SAMPLE_FI
 }
 
 /** Writes the four files into outDir (created if needed); returns their paths. */
+/**
+ * The files carry a fixed modification time, as files copied in long ago would: the same bytes
+ * and times on every machine, and no dataflow's minFileAge holds them back on the first run.
+ */
+export const SAMPLE_MTIME = new Date('2024-01-01T00:00:00Z');
+
 export async function generateSamples(outDir: string, opts: SampleOptions = {}): Promise<string[]> {
   await fsp.mkdir(outDir, { recursive: true });
   const samples = buildSamples(opts);
@@ -302,6 +308,7 @@ export async function generateSamples(outDir: string, opts: SampleOptions = {}):
   for (const name of SAMPLE_FILES) {
     const file = nodePath.join(outDir, name);
     await fsp.writeFile(file, samples[name], 'utf8');
+    await fsp.utimes(file, SAMPLE_MTIME, SAMPLE_MTIME);
     written.push(file);
   }
   return written;

@@ -3,7 +3,7 @@ import addFormats from 'ajv-formats';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as nodePath from 'node:path';
-import { generateSamples, SAMPLE_FILES } from '../scripts/generate-samples';
+import { generateSamples, SAMPLE_FILES, SAMPLE_MTIME } from '../scripts/generate-samples';
 
 const SCHEMAS = nodePath.join(__dirname, '..', 'config', 'schemas');
 
@@ -65,6 +65,12 @@ describe('Luma sample data', () => {
       const a = await fsp.readFile(nodePath.join(first, name));
       const b = await fsp.readFile(nodePath.join(second, 'nested', 'out', name));
       expect(a.equals(b)).toBe(true);
+    }
+  });
+
+  test('the files carry a fixed modification time, old enough for any minFileAge', async () => {
+    for (const name of SAMPLE_FILES) {
+      expect((await fsp.stat(nodePath.join(first, name))).mtime).toEqual(SAMPLE_MTIME);
     }
   });
 
