@@ -24,7 +24,16 @@ export function runJson(run: RunRecord) {
     bytes: run.bytes,
     batchIds: run.batchIds,
     error: run.error,
+    errorKind: run.errorKind,
+    errorCode: run.errorCode,
   };
+}
+
+/** "[auth ERR_SFTP_AUTH] message": the kind and code in front of the message, when known. */
+export function errorText(j: { error: string | null; errorKind: string | null; errorCode: string | null }): string {
+  if (!j.error) return '';
+  const tag = [j.errorKind, j.errorCode].filter(Boolean).join(' ');
+  return tag ? `[${tag}] ${j.error}` : j.error;
 }
 
 /** `dataflowd history [NAME]`: past runs, newest first. */
@@ -86,7 +95,7 @@ function formatTable(runs: RunRecord[]): string {
       `${j.recordsIn}/${j.recordsOut}/${j.recordsFailed}`,
       String(j.bytes),
       j.batchIds.join(',') || '-',
-      (j.error ?? '').slice(0, 80),
+      errorText(j).slice(0, 100),
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -113,7 +122,7 @@ function formatDetail(d: NonNullable<Awaited<ReturnType<typeof runDetail>>>): st
     `  files: ${d.filesTaken} taken, ${d.filesIngested} ingested, ${d.filesFailed} failed`,
     `  records: ${d.recordsIn} in, ${d.recordsOut} out, ${d.recordsFailed} failed; ${d.bytes} bytes`,
   ];
-  if (d.error) lines.push(`  error: ${d.error}`);
+  if (d.error) lines.push(`  error: ${errorText(d)}`);
   for (const b of d.batches) lines.push(`  batch ${b.id}: ${b.state}${b.platformStatus ? ` (${b.platformStatus})` : ''}, records ${b.recordsIn ?? '-'}/${b.recordsOut ?? '-'}/${b.recordsFailed ?? '-'}${b.error ? `: ${b.error}` : ''}`);
   for (const f of d.files) lines.push(`  file ${f.path}: ${f.state}${f.records === null ? '' : `, ${f.records} records`}${f.error ? `: ${f.error}` : ''}`);
   if (d.rowErrors.length === 0) lines.push('  no row errors kept (none, or ingestion.errorDiagnostics is off)');

@@ -8,6 +8,7 @@ import { describeRowError, rowErrorRecord } from '../prep/row-errors';
 import { openServices } from '../services';
 import { commandLogger, EXIT, loadConfigOrExit, withConfigOption } from './common';
 import { mappingLines } from './header-check';
+import { errorText } from './history';
 import { startProgress } from './progress';
 
 export function exitCodeFor(run: RunRecord): number {
@@ -67,7 +68,7 @@ function summary(run: RunRecord): string {
     `  records: ${run.recordsIn} in, ${run.recordsOut} out, ${run.recordsFailed} failed; ${run.bytes} bytes`,
   ];
   if (run.batchIds.length) lines.push(`  batches: ${run.batchIds.join(', ')}`);
-  if (run.error) lines.push(`  ${run.status === 'skipped' ? 'why' : 'error'}: ${run.error}`);
+  if (run.error) lines.push(`  ${run.status === 'skipped' ? 'why' : 'error'}: ${errorText(run)}`);
   return lines.join('\n');
 }
 

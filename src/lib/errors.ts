@@ -61,6 +61,13 @@ export function errorMessage(err: unknown): string {
   return String(err);
 }
 
+/** An error as history keeps it: the message, and for our own errors their kind and code. */
+export function errorFacts(err: unknown): { error: string; errorKind: ErrorKind | null; errorCode: string | null } {
+  if (isAbortError(err)) return { error: errorMessage(err), errorKind: 'transient', errorCode: 'ERR_ABORTED' };
+  if (isDataflowError(err)) return { error: err.message, errorKind: err.kind, errorCode: err.code };
+  return { error: errorMessage(err), errorKind: 'internal', errorCode: null };
+}
+
 /** By name, not instanceof: an abort reason is a DOMException, which may come from another realm. */
 export function isAbortError(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;

@@ -5,7 +5,7 @@ import type { ConnectorDefinition, ConnectorTraits, SourceConnector } from '../c
 import type { Decision } from '../detect/detect';
 import { fingerprint } from '../detect/fingerprint';
 import type { Clock } from '../lib/clock';
-import { dataflowError, errorMessage, wrapError } from '../lib/errors';
+import { dataflowError, errorFacts, errorMessage, wrapError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { PlatformClient } from '../platform';
 import { buildPrepPlan, type PrepPlan } from '../prep/prep-plan';
@@ -213,9 +213,9 @@ export class DataflowRunner {
   private async failedRun(dataflow: string, trigger: RunTrigger, err: unknown): Promise<RunRecord> {
     const { store, clock, logger } = this.deps;
     const id = newRunId(clock.now());
-    const error = errorMessage(err);
-    logger.error({ dataflow, runId: id, err: error }, 'run could not start');
+    const facts = errorFacts(err);
+    logger.error({ dataflow, runId: id, err: facts.error, kind: facts.errorKind, code: facts.errorCode }, 'run could not start');
     await store.createRun({ id, dataflow, trigger, startedAt: clock.now() });
-    return store.finishRun(id, { status: 'failed', finishedAt: clock.now(), error });
+    return store.finishRun(id, { status: 'failed', finishedAt: clock.now(), ...facts });
   }
 }

@@ -1,7 +1,7 @@
 import type { SourceConnector } from '../connector/types';
 import { isNotFound } from '../connector/errors';
 import { crashPoint } from '../lib/crash-points';
-import { dataflowError, errorMessage, isDataflowError } from '../lib/errors';
+import { dataflowError, errorFacts, errorMessage, isDataflowError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { mapLimit } from '../lib/pool';
 import { retry } from '../lib/retry';
@@ -26,6 +26,9 @@ export interface BatchOutcome {
   recordsFailed: number;
   bytes: number;
   error?: string;
+  /** The error's kind and stable code, when there is an error. */
+  errorKind?: string;
+  errorCode?: string;
   /**
    * Files of this (aborted) batch to send again at once in a new batch: the batch was aborted
    * only because other files in it were rejected for their content. They are pending again.
@@ -94,14 +97,14 @@ export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEn
   const results = await mapLimit(files, plan.fileConcurrency, (entry) => uploadFile(ctx, batchId, entry));
   const uploaded: Uploaded[] = [];
   const vanished: LedgerEntry[] = [];
-  const rejected: Array<{ entry: LedgerEntry; reason: string }> = [];
+  const rejected: Array<{ entry: LedgerEntry; reason: string; cause: unknown }> = [];
   let failure: unknown;
   results.forEach((r, i) => {
     if (r.status === 'fulfilled') {
       if (r.value) uploaded.push(r.value);
       else vanished.push(files[i]);
     } else if (isContentRejection(r.reason)) {
-      rejected.push({ entry: files[i], reason: errorMessage(r.reason) });
+      rejected.push({ entry: files[i], reason: errorMessage(r.reason), cause: r.reason });
     } else {
       failure ??= r.reason;
     }
@@ -127,8 +130,9 @@ export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEn
     else for (const s of settled) await store.setFileState(s.ids, s.state, s.patch);
     for (const r of rejected) log.error({ path: r.entry.path, error: r.reason }, 'file rejected: not sent again until it changes');
     if (failure !== undefined) log.error({ err: failure }, 'batch aborted: a file could not be delivered');
-    const error = failure === undefined && rejected.length === 0 ? undefined : reason;
-    return { ...base, status: 'aborted', filesIngested: 0, filesFailed: files.length - vanished.length - (redeliver ? others.length : 0), recordsOut: 0, recordsFailed: 0, error, redeliver: redeliver ? others : undefined };
+    const cause = failure ?? rejected[0]?.cause;
+    const facts = cause === undefined ? {} : { ...errorFacts(cause), error: reason };
+    return { ...base, status: 'aborted', filesIngested: 0, filesFailed: files.length - vanished.length - (redeliver ? others.length : 0), recordsOut: 0, recordsFailed: 0, ...facts, redeliver: redeliver ? others : undefined };
   }
 
   if (!uploaded.some((u) => u.sent)) {
@@ -225,7 +229,8 @@ async function settle(ctx: DeliverContext, batch: Batch, uploaded: Uploaded[], b
     [{ ids: uploaded.map((u) => u.entry.id), state: fileStateAfter(batch), patch: { error } }],
   );
   log.error({ status: batch.status, error }, 'batch failed in Platform');
-  return { ...base, status: 'failed', filesIngested: 0, filesFailed: uploaded.length, recordsOut: 0, recordsFailed, error };
+  const errorCode = batch.errors[0]?.code ?? `BATCH_${batch.status.toUpperCase()}`;
+  return { ...base, status: 'failed', filesIngested: 0, filesFailed: uploaded.length, recordsOut: 0, recordsFailed, error, errorKind: 'platform', errorCode };
 }
 
 /**

@@ -63,7 +63,7 @@ export async function recover(store: Store, platform: PlatformClient, logger: Lo
   if (orphans.length > 0) await store.setFileState(orphans.map((f) => f.id), 'error', { error: INTERRUPTED });
   // A run whose stray batches could not be looked for stays `running`, so the next start looks again.
   for (const run of interrupted.filter((r) => !report.unsettled.includes(`run:${r.id}`))) {
-    await store.finishRun(run.id, { status: 'failed', finishedAt: clock.now(), error: INTERRUPTED });
+    await store.finishRun(run.id, { status: 'failed', finishedAt: clock.now(), error: INTERRUPTED, errorKind: 'transient', errorCode: 'ERR_RUN_INTERRUPTED' });
     report.runsClosed++;
     logger.warn({ runId: run.id, dataflow: run.dataflow }, 'closed a run interrupted by a stop');
   }

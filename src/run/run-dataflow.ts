@@ -3,7 +3,7 @@ import type { Decision, DetectRules } from '../detect/detect';
 import { fingerprint } from '../detect/fingerprint';
 import type { Clock } from '../lib/clock';
 import { crashPoint } from '../lib/crash-points';
-import { errorMessage } from '../lib/errors';
+import { errorFacts } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { PlatformClient } from '../platform';
 import type { RunCounts, RunRecord, RunStatus, RunTrigger, Store } from '../store/types';
@@ -45,6 +45,8 @@ export async function runDataflow(deps: RunDeps, trigger: RunTrigger): Promise<R
   const counts: RunCounts = { filesTaken: 0, filesIngested: 0, filesFailed: 0, recordsIn: 0, recordsOut: 0, recordsFailed: 0, bytes: 0 };
   const batchIds: string[] = [];
   let error: string | null = null;
+  let errorKind: string | null = null;
+  let errorCode: string | null = null;
   let status: RunStatus;
   try {
     await resolveLeftBatches(store, deps.platform, plan.dataflow, logger, deps.signal);
@@ -74,7 +76,11 @@ export async function runDataflow(deps: RunDeps, trigger: RunTrigger): Promise<R
       outcomes.push(outcome);
       batchIds.push(outcome.batchId);
       addOutcome(counts, outcome);
-      error ??= outcome.error ?? null;
+      if (error === null && outcome.error !== undefined) {
+        error = outcome.error;
+        errorKind = outcome.errorKind ?? null;
+        errorCode = outcome.errorCode ?? null;
+      }
       if (outcome.status === 'succeeded') {
         crashPoint('before-after-ingest');
         await afterIngestOf(deps, [outcome.batchId], logger);
@@ -82,12 +88,12 @@ export async function runDataflow(deps: RunDeps, trigger: RunTrigger): Promise<R
     }
     status = runStatus(outcomes);
   } catch (err) {
-    error = errorMessage(err);
+    ({ error, errorKind, errorCode } = errorFacts(err));
     status = 'failed';
     logger.error({ err }, 'run failed');
     await settleLeftovers(store, runId, error);
   }
-  const run = await store.finishRun(runId, { ...counts, status, finishedAt: clock.now(), batchIds, error });
+  const run = await store.finishRun(runId, { ...counts, status, finishedAt: clock.now(), batchIds, error, errorKind, errorCode });
   logger.info({ status, ...counts, batchIds }, 'run finished');
   return run;
 }

@@ -108,4 +108,14 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX row_errors_by_batch ON row_errors (batch_id, id) WHERE batch_id IS NOT NULL;
     `,
   },
+  {
+    version: 3,
+    name: 'run error kind and code',
+    sql: `
+      -- What kind of trouble ended a run (auth, not_found, permission, transient, data, …) and
+      -- its stable code, next to the message: what alerting and the dashboard filter on.
+      ALTER TABLE runs ADD COLUMN error_kind TEXT;
+      ALTER TABLE runs ADD COLUMN error_code TEXT;
+    `,
+  },
 ];

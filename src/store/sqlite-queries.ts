@@ -68,6 +68,8 @@ export const RUN_RESULT_COLUMNS = {
   bytes: 'bytes',
   batchIds: 'batch_ids',
   error: 'error',
+  errorKind: 'error_kind',
+  errorCode: 'error_code',
 };
 
 /**

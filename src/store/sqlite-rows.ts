@@ -36,6 +36,8 @@ export interface RunRow {
   bytes: number;
   batch_ids: string;
   error: string | null;
+  error_kind: string | null;
+  error_code: string | null;
 }
 
 export interface BatchRow {
@@ -59,7 +61,7 @@ export const FILE_COLUMNS =
 
 export const RUN_COLUMNS =
   'id, dataflow, triggered_by, status, started_at, finished_at, files_taken, files_ingested, files_failed, ' +
-  'records_in, records_out, records_failed, bytes, batch_ids, error';
+  'records_in, records_out, records_failed, bytes, batch_ids, error, error_kind, error_code';
 
 export const BATCH_COLUMNS =
   'id, run_id, dataflow, dataset, external_id, state, platform_status, records_in, records_out, records_failed, ' +
@@ -100,6 +102,8 @@ export function toRunRecord(r: RunRow): RunRecord {
     bytes: r.bytes,
     batchIds: JSON.parse(r.batch_ids) as string[],
     error: r.error,
+    errorKind: r.error_kind,
+    errorCode: r.error_code,
   };
 }
 

@@ -6,7 +6,7 @@ import { SQLITE_MIGRATIONS } from './sqlite-migrations';
 import { BATCH_PATCH_COLUMNS, FILE_PATCH_COLUMNS, RUN_RESULT_COLUMNS, SQLITE_QUERIES, SQLITE_STATEMENTS as SQL, setClause } from './sqlite-queries';
 import * as rows from './sqlite-rows';
 import { STORE_ERRORS, fromSqliteError, storeClosed, storeError, storeNotFound } from './store-errors';
-import type { BatchRecord, FileMove, FilePatch, FileState, FileVersion, LedgerEntry, NewRowError, RowErrorRecord, RunCounts, RunRecord, RunStatus, RunTrigger, Store } from './types';
+import type { BatchRecord, FileMove, FilePatch, FileState, FileVersion, LedgerEntry, NewRowError, RowErrorRecord, RunRecord, RunResult, RunTrigger, Store } from './types';
 
 export interface SqliteStoreOptions {
   logger?: Logger;
@@ -139,10 +139,7 @@ export class SqliteStore implements Store {
     );
   }
 
-  async finishRun(
-    id: string,
-    result: Partial<RunCounts> & { status: RunStatus; finishedAt: Date; batchIds?: string[]; error?: string | null },
-  ): Promise<RunRecord> {
+  async finishRun(id: string, result: RunResult): Promise<RunRecord> {
     return this.guard('finishRun', () => {
       const values = { ...result, finishedAt: result.finishedAt.getTime(), batchIds: result.batchIds && JSON.stringify(result.batchIds) };
       const set = setClause(RUN_RESULT_COLUMNS, values);

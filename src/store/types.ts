@@ -48,6 +48,16 @@ export interface RunCounts {
   bytes: number;
 }
 
+/** How a run ended, as finishRun records it. */
+export type RunResult = Partial<RunCounts> & {
+  status: RunStatus;
+  finishedAt: Date;
+  batchIds?: string[];
+  error?: string | null;
+  errorKind?: string | null;
+  errorCode?: string | null;
+};
+
 export interface RunRecord extends RunCounts {
   id: string;
   dataflow: string;
@@ -58,6 +68,10 @@ export interface RunRecord extends RunCounts {
   batchIds: string[];
   /** The first error, or why the run was skipped. */
   error: string | null;
+  /** The first error's kind (src/lib/errors.ts: auth, not_found, permission, transient, data, …). */
+  errorKind: string | null;
+  /** The first error's stable code (ERR_SFTP_AUTH, a Platform batch error code, …). */
+  errorCode: string | null;
 }
 
 export type BatchState = 'uploading' | 'completing' | 'succeeded' | 'failed' | 'aborted';
@@ -137,7 +151,7 @@ export interface Store {
   unsettledFiles(): Promise<LedgerEntry[]>;
 
   createRun(run: { id: string; dataflow: string; trigger: RunTrigger; startedAt: Date }): Promise<RunRecord>;
-  finishRun(id: string, result: Partial<RunCounts> & { status: RunStatus; finishedAt: Date; batchIds?: string[]; error?: string | null }): Promise<RunRecord>;
+  finishRun(id: string, result: RunResult): Promise<RunRecord>;
   getRun(id: string): Promise<RunRecord | undefined>;
   /** Newest first. */
   listRuns(opts: { dataflow?: string; limit?: number }): Promise<RunRecord[]>;

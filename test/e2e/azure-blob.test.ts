@@ -106,7 +106,7 @@ describe('dataflowd run from Azure Blob (Azurite), end to end through the real C
     expect(record.error).toMatch(/^listing azure-blob:\/\/devstoreaccount1\/exports\/luma\/incoming\/: AuthorizationFailure \(HTTP 403\): Server failed to authenticate/);
     expect(run.stderr).toMatch(/"code":"ERR_SOURCE_AUTH"/);
     const [last] = JSON.parse((await ws.cli(['history', 'people-wrong-key', '--json', '--limit', '1'])).stdout);
-    expect(last).toMatchObject({ id: record.id, status: 'failed', error: record.error });
+    expect(last).toMatchObject({ id: record.id, status: 'failed', error: record.error, errorKind: 'auth', errorCode: 'ERR_SOURCE_AUTH' });
     expect(run.stdout + run.stderr).not.toContain(WRONG_KEY);
   });
 

@@ -127,6 +127,7 @@ describe('dataflowd run from FTPS (vsftpd, explicit TLS, private CA), end to end
   it('a wrong password fails the run with the server\'s 530 in history, without leaking the password', async () => {
     const record = await failedRun('people-wrong-password');
     expect(record.error).toBe(`connecting to ftp://127.0.0.1:${ftp.port} as ${ftp.username}: 530 Login incorrect.`);
+    expect(record).toMatchObject({ errorKind: 'auth', errorCode: 'ERR_SOURCE_AUTH' });
   });
 
   it('without `ca`, the self-signed certificate is refused, and the error says what to configure', async () => {
@@ -138,6 +139,7 @@ describe('dataflowd run from FTPS (vsftpd, explicit TLS, private CA), end to end
   it('a missing folder fails the run with a not-found error in history', async () => {
     const record = await failedRun('people-no-folder');
     expect(record.error).toBe(`listing ftp://127.0.0.1:${ftp.port}/no-such-folder: 550 Failed to change directory.`);
+    expect(record).toMatchObject({ errorKind: 'not_found' });
   });
 
 });

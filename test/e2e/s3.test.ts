@@ -108,7 +108,7 @@ describe('dataflowd run from S3 (s3rver), end to end through the real CLI and th
     expect(record).toMatchObject({ status: 'failed', filesTaken: 0 });
     expect(record.error).toMatch(/^listing s3:\/\/exports\/luma\/incoming\/: InvalidAccessKeyId: /);
     const [last] = JSON.parse((await ws.cli(['history', 'people-wrong-key', '--json', '--limit', '1'])).stdout);
-    expect(last).toMatchObject({ id: record.id, status: 'failed', error: record.error });
+    expect(last).toMatchObject({ id: record.id, status: 'failed', error: record.error, errorKind: 'auth', errorCode: 'ERR_SOURCE_AUTH' });
     expect(run.stdout + run.stderr).not.toContain(SECRET_ENV.E2E_S3_WRONG_SECRET);
   });
 
@@ -118,5 +118,6 @@ describe('dataflowd run from S3 (s3rver), end to end through the real CLI and th
     const record = JSON.parse(run.stdout);
     expect(record).toMatchObject({ status: 'failed', filesTaken: 0 });
     expect(record.error).toMatch(/^listing s3:\/\/no-such-bucket\/luma\/incoming\/: NoSuchBucket: /);
+    expect(record).toMatchObject({ errorKind: 'not_found' });
   });
 });

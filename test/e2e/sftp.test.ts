@@ -128,7 +128,7 @@ describe('dataflowd run from SFTP (OpenSSH), end to end through the real CLI and
     const record = JSON.parse(run.stdout);
     expect(record).toMatchObject({ status: 'failed', filesTaken: 0 });
     expect(record.error).toBe(`connecting to sftp://127.0.0.1:${sftp.port}: authentication as "${sftp.username}" failed (password refused)`);
-    expect(await lastRun('people-wrong-password')).toMatchObject({ id: record.id, status: 'failed', error: record.error });
+    expect(await lastRun('people-wrong-password')).toMatchObject({ id: record.id, status: 'failed', error: record.error, errorKind: 'auth', errorCode: 'ERR_SOURCE_AUTH' });
     noSecrets(run.stdout + run.stderr);
   });
 

@@ -77,6 +77,8 @@ export function storeSuite(name: string, makeStore: () => Promise<Store>): void 
           bytes: 0,
           batchIds: [],
           error: null,
+          errorKind: null,
+          errorCode: null,
         });
         expect(await ctx.store.getRun(run.id)).toEqual(run);
         expect(await ctx.store.getRun(uid('missing'))).toBeUndefined();
@@ -99,13 +101,15 @@ export function storeSuite(name: string, makeStore: () => Promise<Store>): void 
           finishedAt,
           batchIds: ['b1', 'b2'],
           error: 'row errors in b2',
+          errorKind: 'platform',
+          errorCode: '101',
         });
-        expect(finished).toEqual({ ...run, ...counts, status: 'partially_succeeded', finishedAt, batchIds: ['b1', 'b2'], error: 'row errors in b2' });
+        expect(finished).toEqual({ ...run, ...counts, status: 'partially_succeeded', finishedAt, batchIds: ['b1', 'b2'], error: 'row errors in b2', errorKind: 'platform', errorCode: '101' });
         expect(await ctx.store.getRun(run.id)).toEqual(finished);
 
         const later = new Date(finishedAt.getTime() + 1000);
-        const again = await ctx.store.finishRun(run.id, { status: 'failed', finishedAt: later, filesFailed: 3, error: null });
-        expect(again).toEqual({ ...finished, status: 'failed', finishedAt: later, filesFailed: 3, error: null });
+        const again = await ctx.store.finishRun(run.id, { status: 'failed', finishedAt: later, filesFailed: 3, error: null, errorKind: null, errorCode: null });
+        expect(again).toEqual({ ...finished, status: 'failed', finishedAt: later, filesFailed: 3, error: null, errorKind: null, errorCode: null });
       });
 
       it('refuses to finish an unknown run', async () => {
