@@ -66,10 +66,18 @@ export class CsvTokenizer {
   private skipReason = '';
   private started = false;
 
+  /**
+   * `firstLine`: the line the text starts on, for a piece cut from a file at a record's end
+   * (csv-blocks.ts). `atFileStart`: a byte order mark in front is dropped (not for such pieces).
+   */
   constructor(
     syntax: CsvSyntax,
     private readonly on: CsvTokenHandler,
+    opts: { firstLine?: number; atFileStart?: boolean } = {},
   ) {
+    this.line = opts.firstLine ?? 1;
+    this.recordLine = this.line;
+    this.started = opts.atFileStart === false;
     this.d = syntax.delimiter.charCodeAt(0);
     this.q = syntax.quote.charCodeAt(0);
     this.e = syntax.escape.charCodeAt(0);

@@ -34,6 +34,8 @@ export interface PrepPlan {
   check?: RecordCheck;
   /** The dataset schema's fields (types of Parquet values). */
   datasetFields?: SchemaFields;
+  /** What the plan was built from: a worker thread builds its own copy (parallel-csv-stage.ts). */
+  source?: { df: DataflowConfig; inputs: PrepInputs };
 }
 
 export interface PrepInputs {
@@ -73,6 +75,7 @@ export function buildPrepPlan(df: DataflowConfig, inputs: PrepInputs): PrepPlan 
     tenant,
     check: datasetSchema ? recordCheck(datasetSchema, `dataset ${df.target.dataset}`) : undefined,
     datasetFields,
+    source: { df, inputs },
   };
 }
 

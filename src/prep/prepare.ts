@@ -5,7 +5,9 @@ import { GunzipStage, isGzip } from './decompress';
 import { JsonStage } from './json-stage';
 import type { MappingReport } from './mapping';
 import { prepareParquet } from './parquet-file';
-import type { PrepPlan } from './prep-plan';
+import type { CsvOptions, PrepPlan } from './prep-plan';
+import { defaultParallelOptions, ParallelCsvStage, type ParallelOptions } from './parallel-csv-stage';
+import { cuttable } from './csv-blocks';
 import { RecordProcessor } from './record-processor';
 import type { RowError } from './row-errors';
 import { ByteCounter, OutputWatch, sniff, Utf8Watch } from './stream-parts';
@@ -43,7 +45,11 @@ export interface PreparedFile {
 export interface PrepareOptions {
   /** Called with each chunk's size as the source is read. */
   onBytes?: (n: number) => void;
+  /** When and how CSV goes to worker threads (default: parallel-csv-stage.ts defaultParallelOptions). */
+  parallel?: ParallelOptions;
 }
+
+const DEFAULT_CSV: CsvOptions = { delimiter: ',', quote: '"', escape: '"', header: true, encoding: 'utf-8' };
 
 /**
  * The seam between a source stream and an upload (DESIGN.md §6 step 4: source → decompress →
@@ -72,16 +78,19 @@ export async function prepareFile(source: Readable, file: { path: string; size: 
   const processor = new RecordProcessor(prep, file.path);
   const stages: NodeJS.ReadWriteStream[] = [...front];
   let jsonStage: JsonStage | undefined;
+  const csv = prep.csv ?? DEFAULT_CSV;
+  const parallel = opts.parallel ?? defaultParallelOptions();
+  // Large CSV files convert on worker threads, which check UTF-8 piece by piece themselves.
+  const workers = prep.format === 'csv' && prep.source !== undefined && parallel.workers > 0 && file.size >= parallel.minBytes && cuttable(csv);
   // Only parsed records are checked for broken UTF-8; pass-through bytes are Platform's to judge.
-  const parsed = prep.format === 'csv' ? prep.csv === undefined || nodeEncoding(prep.csv.encoding) === 'utf8' : processor.parsesJson;
-  const utf8 = parsed ? new Utf8Watch() : undefined;
+  const parsed = prep.format === 'csv' ? nodeEncoding(csv.encoding) === 'utf8' : processor.parsesJson;
+  const utf8 = parsed && !workers ? new Utf8Watch() : undefined;
   if (utf8) {
     stages.push(utf8);
     processor.invalidUtf8 = () => utf8.invalid;
   }
   if (prep.format === 'csv') {
-    const csv = prep.csv ?? { delimiter: ',', quote: '"', escape: '"', header: true, encoding: 'utf-8' };
-    stages.push(new CsvStage(processor, csv, file.path));
+    stages.push(workers ? new ParallelCsvStage(processor, csv, prep.source!, file.path, parallel) : new CsvStage(processor, csv, file.path));
   } else {
     jsonStage = new JsonStage(processor, file.path);
     stages.push(jsonStage);

@@ -37,6 +37,8 @@ function rowValue(row: readonly string[], index: number): string | undefined {
 export class RecordProcessor {
   readonly errors = new RowErrorLog();
   records = 0;
+  /** The row error of the last record, when it was rejected; for callers that render rejections themselves. */
+  lastRejection?: RowError;
   mappingReport?: MappingReport;
   /** Set by the pipeline once the bytes were found not to be valid UTF-8. */
   invalidUtf8 = () => false;
@@ -200,6 +202,7 @@ export class RecordProcessor {
     if (e.column === undefined) delete e.column;
     if (e.path === undefined) delete e.path;
     this.errors.add(e);
+    this.lastRejection = e;
     return rejectedRowLine(e);
   }
 

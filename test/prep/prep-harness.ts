@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { dataflowSchema } from '../../src/config/dataflow-schema';
 import type { DataflowConfig, JsonSchema } from '../../src/config';
 import { buildPrepPlan, type PrepInputs, type PrepPlan } from '../../src/prep/prep-plan';
+import type { ParallelOptions } from '../../src/prep/parallel-csv-stage';
 import { prepareFile, type PrepStats } from '../../src/prep/prepare';
 import { REJECTED_ROW_PREFIX } from '../../src/prep/row-errors';
 
@@ -35,9 +36,9 @@ export interface Prepped {
   stats: PrepStats;
 }
 
-export async function prep(content: Buffer | string, prepPlan: PrepPlan, name = 'file.csv', chunkSize?: number): Promise<Prepped> {
+export async function prep(content: Buffer | string, prepPlan: PrepPlan, name = 'file.csv', chunkSize?: number, parallel?: ParallelOptions): Promise<Prepped> {
   const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
-  const prepared = await prepareFile(source(bytes, chunkSize), { path: name, size: bytes.length }, { prep: prepPlan });
+  const prepared = await prepareFile(source(bytes, chunkSize), { path: name, size: bytes.length }, { prep: prepPlan }, { parallel });
   const chunks: Buffer[] = [];
   for await (const chunk of prepared.body) chunks.push(chunk as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');

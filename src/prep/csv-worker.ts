@@ -1,0 +1,76 @@
+import { isUtf8 } from 'node:buffer';
+import { StringDecoder } from 'node:string_decoder';
+import { parentPort, workerData } from 'node:worker_threads';
+import { nodeEncoding } from './csv-stage';
+import { CsvFatalError, CsvTokenizer } from './csv-tokenizer';
+import { buildPrepPlan } from './prep-plan';
+import { RecordProcessor } from './record-processor';
+import type { BlockResult, CsvWorkerData, WorkerBlock, WorkerPiece } from './parallel-csv-stage';
+
+/*
+ * A worker thread of parallel-csv-stage.ts: pieces of one CSV file in, their XDM JSON Lines out.
+ * It builds its own prep plan from the same config and maps the header the main thread read,
+ * so each record converts exactly as on the main thread. Row numbers are counted from the
+ * piece's start; the main thread adds the rows of the pieces before it.
+ */
+
+const data = workerData as CsvWorkerData;
+const plan = buildPrepPlan(data.source.df, data.source.inputs);
+const processor = new RecordProcessor(plan, data.fileName);
+processor.setHeader(data.columns);
+const encoding = nodeEncoding(data.csv.encoding) ?? 'utf8';
+const encoder = new TextEncoder();
+
+function convert(block: WorkerBlock): BlockResult {
+  const pieces: WorkerPiece[] = [];
+  let lines: string[] = [];
+  const flush = () => {
+    if (lines.length === 0) return;
+    lines.push('');
+    pieces.push(encoder.encode(lines.join('\n')));
+    lines = [];
+  };
+  const valid = encoding !== 'utf8' || isUtf8(block.bytes);
+  processor.invalidUtf8 = () => !valid;
+  const recordsBefore = processor.records;
+  let rows = 0;
+  const take = (line: string) => {
+    const rejected = processor.lastRejection;
+    if (rejected === undefined) {
+      lines.push(line);
+      return;
+    }
+    processor.lastRejection = undefined;
+    flush();
+    pieces.push(rejected);
+  };
+  const tokenizer = new CsvTokenizer(
+    data.csv,
+    {
+      record: (fields, line) => {
+        // A blank line is no row (csv-stage.ts).
+        if (fields.length === 1 && fields[0] === '') return;
+        take(processor.csvRow(fields, { rowNumber: ++rows, lineNumber: line }));
+      },
+      badRecord: (message, line) => take(processor.unreadable({ rowNumber: ++rows, lineNumber: line }, message)),
+    },
+    { firstLine: block.firstLine, atFileStart: false },
+  );
+  const decoder = new StringDecoder(encoding);
+  tokenizer.write(decoder.write(Buffer.from(block.bytes.buffer, block.bytes.byteOffset, block.bytes.byteLength)));
+  tokenizer.write(decoder.end());
+  if (block.last) tokenizer.end();
+  flush();
+  return { seq: block.seq, pieces, rows, records: processor.records - recordsBefore };
+}
+
+parentPort?.on('message', (block: WorkerBlock) => {
+  try {
+    const result = convert(block);
+    const transfer = result.pieces.filter((p): p is Uint8Array => p instanceof Uint8Array).map((p) => p.buffer as ArrayBuffer);
+    parentPort?.postMessage(result, transfer);
+  } catch (err) {
+    const fatal = err instanceof CsvFatalError;
+    parentPort?.postMessage({ seq: block.seq, error: { message: (err as Error).message, line: fatal ? err.line : undefined, csv: fatal } });
+  }
+});

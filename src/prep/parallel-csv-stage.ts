@@ -1,0 +1,283 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { Transform, type TransformCallback } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import { CsvRecordScanner } from './csv-blocks';
+import { nodeEncoding } from './csv-stage';
+import { CsvFatalError, CsvTokenizer } from './csv-tokenizer';
+import { csvHeaderError, csvSyntaxError, MAX_RECORD_CHARS } from './prep-errors';
+import type { CsvOptions, PrepPlan } from './prep-plan';
+import type { RecordProcessor } from './record-processor';
+import { rejectedRowLine, type RowError } from './row-errors';
+
+/*
+ * CSV → XDM on several cores. The main thread reads the header itself (so the mapping report is
+ * its own), then cuts the rest into pieces of about `blockBytes` at record ends (csv-blocks.ts)
+ * and hands them to worker threads (csv-worker.ts), each converting pieces with its own copy of
+ * the prep plan. Results are put back in file order; row numbers are made absolute and
+ * rejected rows rendered here, so the output is byte for byte what CsvStage writes. At most two
+ * pieces per worker are in flight: memory stays bounded whatever the file's size.
+ */
+
+export interface ParallelOptions {
+  workers: number;
+  blockBytes: number;
+  /** Files smaller than this are converted on the main thread (starting workers costs ~50 ms). */
+  minBytes: number;
+}
+
+/** DATAFLOWD_PREP_WORKERS sets the number of worker threads (0: CSV stays on the main thread); by default one per core, up to 4, none on one core. */
+export function defaultParallelOptions(env: NodeJS.ProcessEnv = process.env): ParallelOptions {
+  const fromEnv = env.DATAFLOWD_PREP_WORKERS === undefined ? NaN : Number(env.DATAFLOWD_PREP_WORKERS);
+  const cores = availableParallelism();
+  const workers = Number.isInteger(fromEnv) && fromEnv >= 0 ? fromEnv : cores > 1 ? Math.min(cores, 4) : 0;
+  return { workers, blockBytes: 1024 * 1024, minBytes: 16 * 1024 * 1024 };
+}
+
+export interface CsvWorkerData {
+  source: NonNullable<PrepPlan['source']>;
+  fileName: string;
+  columns: string[];
+  csv: CsvOptions;
+}
+
+export interface WorkerBlock {
+  seq: number;
+  bytes: Uint8Array;
+  /** The line the piece starts on. */
+  firstLine: number;
+  /** The file's last piece: a record may end without a line end, a quote may be left open. */
+  last: boolean;
+}
+
+/** Converted lines (UTF-8), or a rejected row whose rowNumber counts from the piece's start. */
+export type WorkerPiece = Uint8Array | RowError;
+
+export interface BlockResult {
+  seq: number;
+  pieces: WorkerPiece[];
+  /** Rows of the piece (blank lines are none). */
+  rows: number;
+  records: number;
+  error?: { message: string; line?: number; csv: boolean };
+}
+
+/** Four times the longest record the tokenizer holds (a character is at most four bytes). */
+const MAX_UNCUT_BYTES = 4 * MAX_RECORD_CHARS;
+
+/** The worker's script: next to this file once built; from the build when run from the sources (tests). */
+function workerScript(): string {
+  const here = path.join(__dirname, 'csv-worker.js');
+  return existsSync(here) ? here : path.resolve(__dirname, '..', '..', 'dist', 'src', 'prep', 'csv-worker.js');
+}
+
+export class ParallelCsvStage extends Transform {
+  private readonly scanner: CsvRecordScanner;
+  private readonly decoder: StringDecoder;
+  private readonly headerTokenizer: CsvTokenizer;
+  private header?: string[];
+  private blankBeforeHeader = false;
+  /** Bytes not yet sent, and where the last record end among them lies. */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private cut = { bytes: -1, lines: 0 };
+  private startLine = 1;
+  private workers: Worker[] = [];
+  private busy: number[] = [];
+  private nextSeq = 0;
+  private nextOut = 0;
+  private readonly results = new Map<number, BlockResult>();
+  private rowsBefore = 0;
+  private waiting?: TransformCallback;
+  private flushed?: TransformCallback;
+
+  constructor(
+    private readonly processor: RecordProcessor,
+    private readonly csv: CsvOptions,
+    private readonly source: NonNullable<PrepPlan['source']>,
+    private readonly fileName: string,
+    private readonly opts: ParallelOptions,
+  ) {
+    super();
+    this.scanner = new CsvRecordScanner(csv);
+    this.decoder = new StringDecoder(nodeEncoding(csv.encoding) ?? 'utf8');
+    this.headerTokenizer = new CsvTokenizer(csv, {
+      record: (fields) => this.headerRecord(fields),
+      badRecord: (message, line) => {
+        throw csvSyntaxError(this.fileName, `the header: ${message}`, line);
+      },
+    });
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    try {
+      if (this.header === undefined) this.readHeader(chunk);
+      else this.addBytes(chunk, 0);
+      if (this.workers.length > 0 && this.inFlight() >= 2 * this.workers.length) this.waiting = done;
+      else done();
+    } catch (err) {
+      done(this.fileError(err));
+    }
+  }
+
+  override _flush(done: TransformCallback): void {
+    try {
+      if (this.header === undefined) {
+        // Never got past the header: the tokenizer settles it (a header alone, or blank lines only).
+        this.headerTokenizer.write(this.decoder.write(Buffer.concat(this.pending)));
+        this.headerTokenizer.write(this.decoder.end());
+        this.headerTokenizer.end();
+        this.finish(done);
+        return;
+      }
+      if (this.pendingBytes > 0) this.send(this.pendingBytes, this.scanner.lines, true);
+      this.flushed = done;
+      this.drain();
+    } catch (err) {
+      done(this.fileError(err));
+    }
+  }
+
+  override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
+    this.stopWorkers();
+    done(err);
+  }
+
+  /**
+   * Feeds the header tokenizer one record at a time until it has the header; the bytes after it
+   * start the first piece. (A record that ends at a CR is known to end only at the next byte,
+   * which the scanner has then already read: the piece's scan starts after it.)
+   */
+  private readHeader(chunk: Buffer): void {
+    for (let i = 0; i < chunk.length; i++) {
+      const { end, lines } = this.scanner.scan(chunk, i, i + 1);
+      if (end < 0) continue;
+      this.headerTokenizer.write(this.decoder.write(Buffer.concat([...this.pending, chunk.subarray(0, end)])));
+      this.pending = [];
+      this.pendingBytes = 0;
+      if (this.header !== undefined) {
+        this.startLine = lines + 1;
+        this.addBytes(chunk.subarray(end), i + 1 - end);
+        return;
+      }
+      chunk = chunk.subarray(end);
+      i -= end;
+    }
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+  }
+
+  private headerRecord(fields: string[]): void {
+    if (this.header !== undefined) return;
+    if (fields.length === 1 && fields[0] === '') {
+      this.blankBeforeHeader = true;
+      return;
+    }
+    if (this.blankBeforeHeader) throw csvHeaderError(this.fileName);
+    this.header = fields.map((name) => name.trim());
+    this.processor.setHeader(this.header);
+  }
+
+  /** Adds bytes (scanned from `scanFrom` on); sends a piece whenever a record end lies past blockBytes. */
+  private addBytes(chunk: Buffer, scanFrom: number): void {
+    const { end, lines } = this.scanner.scan(chunk, scanFrom, chunk.length);
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    if (end >= 0) this.cut = { bytes: this.pendingBytes - chunk.length + end, lines };
+    if (this.cut.bytes >= this.opts.blockBytes) this.send(this.cut.bytes, this.cut.lines, false);
+    else if (this.cut.bytes < 0 && this.pendingBytes > MAX_UNCUT_BYTES) {
+      throw csvSyntaxError(this.fileName, `no record ends within ${MAX_UNCUT_BYTES} bytes`, this.startLine);
+    }
+  }
+
+  /** Sends the first `bytes` pending bytes as a piece (copied once, into a buffer the worker takes over). */
+  private send(bytes: number, lines: number, last: boolean): void {
+    const piece = new Uint8Array(bytes);
+    let at = 0;
+    while (at < bytes) {
+      const head = this.pending[0];
+      const n = Math.min(head.length, bytes - at);
+      piece.set(head.subarray(0, n), at);
+      at += n;
+      if (n === head.length) this.pending.shift();
+      else this.pending[0] = head.subarray(n);
+    }
+    this.pendingBytes -= bytes;
+    this.cut = { bytes: -1, lines };
+    if (this.workers.length === 0) this.startWorkers();
+    const block: WorkerBlock = { seq: this.nextSeq++, bytes: piece, firstLine: this.startLine, last };
+    this.startLine = lines + 1;
+    const w = this.busy.indexOf(Math.min(...this.busy));
+    this.busy[w]++;
+    this.workers[w].postMessage(block, [piece.buffer]);
+  }
+
+  private startWorkers(): void {
+    const workerData: CsvWorkerData = { source: this.source, fileName: this.fileName, columns: this.header!, csv: this.csv };
+    for (let i = 0; i < this.opts.workers; i++) {
+      const w = new Worker(workerScript(), { workerData });
+      w.on('message', (r: BlockResult) => this.received(i, r));
+      w.on('error', (err) => this.destroy(err));
+      this.workers.push(w);
+      this.busy.push(0);
+    }
+  }
+
+  private stopWorkers(): void {
+    for (const w of this.workers) void w.terminate();
+    this.workers = [];
+  }
+
+  private inFlight(): number {
+    return this.nextSeq - this.nextOut;
+  }
+
+  private received(worker: number, r: BlockResult): void {
+    this.busy[worker]--;
+    if (this.destroyed) return;
+    if (r.error) {
+      const err = r.error.csv ? csvSyntaxError(this.fileName, r.error.message, r.error.line) : new Error(r.error.message);
+      this.destroy(err);
+      return;
+    }
+    this.results.set(r.seq, r);
+    this.drain();
+  }
+
+  /** Emits the results that are next in file order; lets the writer go on once few are in flight. */
+  private drain(): void {
+    for (let r = this.results.get(this.nextOut); r !== undefined; r = this.results.get(this.nextOut)) {
+      this.results.delete(this.nextOut++);
+      for (const piece of r.pieces) {
+        if (piece instanceof Uint8Array) {
+          this.push(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
+          continue;
+        }
+        const e: RowError = { ...piece, rowNumber: piece.rowNumber + this.rowsBefore };
+        this.processor.errors.add(e);
+        this.push(Buffer.from(`${rejectedRowLine(e)}\n`));
+      }
+      this.rowsBefore += r.rows;
+      this.processor.records += r.records;
+    }
+    if (this.waiting && this.inFlight() < 2 * this.workers.length) {
+      const go = this.waiting;
+      this.waiting = undefined;
+      go();
+    }
+    if (this.flushed && this.inFlight() === 0) this.finish(this.flushed);
+  }
+
+  private finish(done: TransformCallback): void {
+    this.flushed = undefined;
+    this.stopWorkers();
+    done();
+  }
+
+  private fileError(err: unknown): Error {
+    if (err instanceof CsvFatalError) return csvSyntaxError(this.fileName, err.message, err.line);
+    return err as Error;
+  }
+}
