@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { dataflowSchema } from '../src/config/dataflow-schema';
 import { buildPrepPlan } from '../src/prep/prep-plan';
+import { defaultParallelOptions } from '../src/prep/parallel-csv-stage';
 import { prepareFile } from '../src/prep/prepare';
 import { batchPhases, measure, measureRun, printTable, Row, startEmulatorProcess, writeBenchConfig } from './harness';
 
@@ -16,7 +17,8 @@ import { batchPhases, measure, measureRun, printTable, Row, startEmulatorProcess
  * checked against the schema, next to Miller (`mlr --icsv --ojsonl cat`, Debian package
  * `miller`) converting the same file to JSON Lines in the same run. Three dataflowd figures:
  *   - prep only: the file through prepareFile to /dev/null (what Miller does: read, convert, write),
- *     with and without the schema check (Miller checks nothing);
+ *     on worker threads (one per core, up to 4) and on the main thread alone, and without the
+ *     schema check (Miller checks nothing);
  *   - run, upload phase: a real run's batch created → COMPLETE (read, convert, validate, stream over HTTP);
  *   - run, whole: including the emulator's processing of the batch (Platform's side).
  * Peak RSS is the process's own (VmHWM); it must not grow with the file.
@@ -130,12 +132,19 @@ async function main(): Promise<void> {
 
     const config = await writeBenchConfig({ emulatorUrl: emulator.url, connectionYaml: `{ type: local, root: ${JSON.stringify(inbox)} }`, dataflowYaml: DATAFLOW });
     await writeFile(path.join(config.configDir, 'products.schema.json'), JSON.stringify(SCHEMA));
-    for (const check of [true, false]) {
-      const prep = await measure(process.execPath, [__filename, '--prep-only', file, ...(check ? [] : ['--no-check'])]);
+    const workers = defaultParallelOptions().workers;
+    const variants = [
+      { name: `dataflowd prep only (${workers} worker threads)`, check: true, workers },
+      { name: 'dataflowd prep only, main thread alone', check: true, workers: 0 },
+      { name: `dataflowd prep only, no schema check (${workers} workers)`, check: false, workers },
+    ];
+    for (const v of variants) {
+      const env = { ...process.env, DATAFLOWD_PREP_WORKERS: String(v.workers) };
+      const prep = await measure(process.execPath, [__filename, '--prep-only', file, ...(v.check ? [] : ['--no-check'])], { env });
       if (prep.code !== 0) throw new Error(`prep failed (${prep.code}): ${prep.stderr}`);
       const r = JSON.parse(prep.stdout) as { records: number; failed: number; seconds: number };
       const note = `${perSecond(r.seconds)}, ${r.records} records, ${r.failed} rejected; ${(mlr.seconds / r.seconds).toFixed(2)}× Miller`;
-      rows.push({ name: check ? 'dataflowd prep only' : 'dataflowd prep only, no schema check', bytes, seconds: r.seconds, peakRssMb: prep.peakRssMb, note });
+      rows.push({ name: v.name, bytes, seconds: r.seconds, peakRssMb: prep.peakRssMb, note });
     }
 
     const run = await measureRun(config);
