@@ -25,6 +25,8 @@ export interface PrepStats {
   mapping?: MappingReport;
   /** Parquet: the first rows as read (Parquet is sent as it is). */
   firstRecords?: unknown[];
+  /** CSV: the worker threads that converted it (none: the main thread did). */
+  workers?: number;
 }
 
 /** A source file turned into what Platform receives, streaming. */
@@ -111,6 +113,7 @@ export async function prepareFile(source: Readable, file: { path: string; size: 
     failed: processor.failed,
     rowErrors: processor.errors.kept,
     mapping: processor.mappingReport,
+    ...(workers ? { workers: parallel.workers } : {}),
   });
   if (!hasOutput) {
     body.resume();

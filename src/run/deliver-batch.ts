@@ -174,7 +174,7 @@ async function uploadFile(ctx: DeliverContext, batchId: string, entry: LedgerEnt
         if (stats.bytesRead !== entry.size) {
           throw dataflowError('ERR_FILE_CHANGED', 'transient', `${entry.path} changed while it was read: listed ${entry.size} bytes, read ${stats.bytesRead}`);
         }
-        ctx.logger.debug({ path: entry.path, records: stats.records, rejected: stats.failed, bytes: stats.bytesRead, sent: !prepared.empty }, 'file uploaded');
+        ctx.logger.debug({ path: entry.path, records: stats.records, rejected: stats.failed, bytes: stats.bytesRead, sent: !prepared.empty, workers: stats.workers }, 'file uploaded');
         return { entry, records: stats.records, bytes: stats.bytesRead, sent: !prepared.empty, stats };
       },
       { signal, attempts: 3, onRetry: (err, attempt) => ctx.logger.warn({ path: entry.path, attempt, err: errorMessage(err) }, 'upload failed, retrying') },

@@ -53,6 +53,7 @@ describe('CSV → XDM end to end: auto-mapping, types, tenant rename, partial in
     await ws.writeDataflow('products', dataflow('clean'));
     await ws.writeDataflow('partial', dataflow('partial', 'ingestion: { errorDiagnostics: true, partialIngestion: { maxErrorPercent: 50 } }'));
     await ws.writeDataflow('strict', dataflow('strict', 'ingestion: { errorDiagnostics: true }'));
+    await ws.writeDataflow('big', dataflow('big', 'ingestion: { errorDiagnostics: true, partialIngestion: { maxErrorPercent: 5 } }'));
   });
   afterAll(() => ws.close());
 
@@ -129,4 +130,24 @@ describe('CSV → XDM end to end: auto-mapping, types, tenant rename, partial in
     expect(out.stdout).toMatch(/^dataflow partial: header of partial\/bad\.csv: 4 columns\n {2}auto-mapped: SKU → _tmd\.product\.sku, Name → _tmd\.product\.name, Price → _tmd\.product\.price\n {2}UNMAPPED columns \(not sent\): Warehouse$/m);
     expect(out.stdout).toMatch(/^dataflow products: header of clean\/\S+\.csv: \d+ columns$/m);
   });
+
+  it('converts a CSV of 16 MB and more on worker threads in a real run: every row, absolute row and line numbers', async () => {
+    const rows: string[] = ['SKU,Name,Price,Stock,Active,Updated'];
+    for (let i = 1; i <= 200_000; i++) {
+      const price = i % 40_000 === 0 ? '"1,000"' : String(i % 997);
+      rows.push(`MJ${String(i % 100).padStart(2, '0')}-${i},"Jacket ${i}, with a comma and\na line break",${price},${i % 50},yes,2024-05-01T10:00:00.000Z`);
+    }
+    const csv = `${rows.join('\n')}\n`;
+    expect(csv.length).toBeGreaterThan(16 * 1024 * 1024);
+    await ws.put('big/products.csv', csv);
+    const run = await ws.cli(['run', 'big', '--json'], { DATAFLOWD_PREP_WORKERS: '2', DATAFLOWD_LOG_LEVEL: 'debug' });
+    expect(run.stderr).toMatch(/"path":"big\/products\.csv".*"workers":2.*"msg":"file uploaded"/);
+    const record = JSON.parse(run.stdout);
+    expect(record).toMatchObject({ status: 'partially_succeeded', recordsIn: 200_000, recordsOut: 199_995, recordsFailed: 5 });
+    const detail = JSON.parse((await ws.cli(['history', 'big', '--run', record.id, '--json'])).stdout);
+    // Each row spans two lines: row n starts on line 2n.
+    expect(detail.rowErrors.map((e: { rowNumber: number; lineNumber: number }) => [e.rowNumber, e.lineNumber])).toEqual(
+      [40_000, 80_000, 120_000, 160_000, 200_000].map((n) => [n, 2 * n]),
+    );
+  }, 120_000);
 });
