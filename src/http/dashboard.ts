@@ -32,7 +32,7 @@ async function load() {
     .sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, 30);
   document.querySelector('#runs tbody').innerHTML = runs.map((r) => '<tr><td>' + esc(r.id) + '</td><td>' + esc(r.dataflow) + '</td><td>' + esc(r.trigger) +
     '</td><td>' + when(r.startedAt) + '</td><td class="' + esc(r.status) + '">' + esc(r.status) + '</td><td>' + r.filesTaken + '/' + r.filesIngested + '/' + r.filesFailed +
-    '</td><td>' + r.recordsIn + '/' + r.recordsOut + '/' + r.recordsFailed + '</td><td>' + esc(r.batchIds.join(', ')) + '</td><td class="err">' + esc(r.error) + '</td></tr>').join('');
+    '</td><td>' + r.recordsIn + '/' + r.recordsOut + '/' + r.recordsFailed + '</td><td>' + esc(r.batchIds.join(', ')) + '</td><td class="err">' + (r.errorKind ? '<b>' + esc(r.errorKind) + '</b> ' : '') + esc(r.error) + '</td></tr>').join('');
 }
 document.addEventListener('click', async (e) => {
   const name = e.target.dataset?.run;
