@@ -2,7 +2,7 @@ import type { BlobItem, ContainerClient } from '@azure/storage-blob';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectorError } from '../../src/connector/errors';
-import { joinRemotePath, normalizeRemotePath, remotePathProblem, unsafePathError } from '../../src/connector/paths';
+import { movePaths, joinRemotePath, normalizeRemotePath, remotePathProblem, unsafePathError } from '../../src/connector/paths';
 import type { ListOpts, RemoteFile, SignalOpts, SourceConnector } from '../../src/connector/types';
 import type { Logger } from '../../src/lib/logger';
 import { blobReadStream } from './blob-read-stream';
@@ -124,10 +124,7 @@ export class AzureBlobConnector implements SourceConnector {
   async move(from: string, to: string, opts: SignalOpts): Promise<void> {
     const { signal } = opts;
     signal.throwIfAborted();
-    const fromRel = normalizeRemotePath(from);
-    const toRel = normalizeRemotePath(to);
-    if (fromRel === '') throw unsafePathError(from, 'is the root');
-    if (toRel === '') throw unsafePathError(to, 'is the root');
+    const { fromRel, toRel } = movePaths(from, to);
     if (fromRel === toRel) return;
     const source = this.container.getBlobClient(this.blobName(fromRel));
     const target = this.container.getBlobClient(this.blobName(toRel));

@@ -5,7 +5,7 @@ import * as nodePath from 'node:path';
 import { addAbortSignal, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { connectorError } from '../../src/connector/errors';
-import { normalizeRemotePath, remoteBasename, remoteDirname, unsafePathError } from '../../src/connector/paths';
+import { movePaths, normalizeRemotePath, remoteBasename, remoteDirname, unsafePathError } from '../../src/connector/paths';
 import type { ListOpts, RemoteFile, SignalOpts, SourceConnector } from '../../src/connector/types';
 import type { Logger } from '../../src/lib/logger';
 import { errnoCode, isMissing, localError } from './errors';
@@ -102,10 +102,7 @@ export class LocalConnector implements SourceConnector {
   async move(from: string, to: string, opts: SignalOpts): Promise<void> {
     const { signal } = opts;
     signal.throwIfAborted();
-    const fromRel = normalizeRemotePath(from);
-    const toRel = normalizeRemotePath(to);
-    if (fromRel === '') throw unsafePathError(from, 'is the root');
-    if (toRel === '') throw unsafePathError(to, 'is the root');
+    const { fromRel, toRel } = movePaths(from, to);
     const realRoot = await this.realRoot();
     const source = await this.entryInside(realRoot, fromRel, 'moving');
     const targetFolder = await this.ensureFolder(realRoot, remoteDirname(toRel), signal);

@@ -2,7 +2,7 @@ import { addAbortSignal, Readable } from 'node:stream';
 import type { AuthMethod, FileEntryWithStats, ParsedKey, Stats } from 'ssh2';
 import { utils } from 'ssh2';
 import { connectorError } from '../../src/connector/errors';
-import { normalizeRemotePath, remoteDirname, remotePathProblem, unsafePathError } from '../../src/connector/paths';
+import { movePaths, normalizeRemotePath, remoteDirname, remotePathProblem, unsafePathError } from '../../src/connector/paths';
 import type { ListOpts, RemoteFile, SignalOpts, SourceConnector } from '../../src/connector/types';
 import { isAbortError } from '../../src/lib/errors';
 import type { Logger } from '../../src/lib/logger';
@@ -110,10 +110,7 @@ export class SftpConnector implements SourceConnector {
   async move(from: string, to: string, opts: SignalOpts): Promise<void> {
     const { signal } = opts;
     signal.throwIfAborted();
-    const fromRel = normalizeRemotePath(from);
-    const toRel = normalizeRemotePath(to);
-    if (fromRel === '') throw unsafePathError(from, 'is the root');
-    if (toRel === '') throw unsafePathError(to, 'is the root');
+    const { fromRel, toRel } = movePaths(from, to);
     await this.withSession(signal, async (session) => {
       const action = `moving ${this.where(fromRel)} to`;
       try {

@@ -23,6 +23,15 @@ export function unsafePathError(path: string, reason: string): DataflowError {
   });
 }
 
+/** A move's two paths, normalised; moving the root, or onto it, is refused. */
+export function movePaths(from: string, to: string): { fromRel: string; toRel: string } {
+  const fromRel = normalizeRemotePath(from);
+  const toRel = normalizeRemotePath(to);
+  if (fromRel === '') throw unsafePathError(from, 'is the root');
+  if (toRel === '') throw unsafePathError(to, 'is the root');
+  return { fromRel, toRel };
+}
+
 /** Why path cannot be used as a remote path, or undefined when it can. */
 export function remotePathProblem(path: string): string | undefined {
   if (typeof path !== 'string') return 'not a string';

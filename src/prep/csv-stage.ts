@@ -28,16 +28,21 @@ export function nodeEncoding(encoding: string): 'utf8' | 'latin1' | undefined {
   return NODE_ENCODINGS[encoding.toLowerCase()];
 }
 
-interface Decoder {
+export interface Decoder {
   write(chunk: Buffer): string;
   end(): string;
 }
 
-function decoderFor(encoding: string): Decoder {
+export function decoderFor(encoding: string): Decoder {
   const node = nodeEncoding(encoding);
   if (node) return new StringDecoder(node);
   const text = new TextDecoder(encoding);
   return { write: (chunk) => text.decode(chunk, { stream: true }), end: () => text.decode() };
+}
+
+/** A blank line (or a lone empty quoted field): no row, and before a header, a broken header. */
+export function isBlankRecord(fields: readonly string[]): boolean {
+  return fields.length === 1 && fields[0] === '';
 }
 
 export class CsvStage extends Transform {
@@ -83,7 +88,7 @@ export class CsvStage extends Transform {
   }
 
   private record(fields: string[], line: number): void {
-    if (fields.length === 1 && fields[0] === '') {
+    if (isBlankRecord(fields)) {
       this.blankBeforeHeader ||= !this.headerSeen;
       return;
     }

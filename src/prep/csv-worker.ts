@@ -1,7 +1,6 @@
 import { isUtf8 } from 'node:buffer';
-import { StringDecoder } from 'node:string_decoder';
 import { parentPort, workerData } from 'node:worker_threads';
-import { nodeEncoding } from './csv-stage';
+import { decoderFor, isBlankRecord, nodeEncoding } from './csv-stage';
 import { CsvFatalError, CsvTokenizer } from './csv-tokenizer';
 import { buildPrepPlan } from './prep-plan';
 import { RecordProcessor } from './record-processor';
@@ -55,15 +54,14 @@ function convert(block: WorkerBlock): BlockResult {
     data.csv,
     {
       record: (fields, line) => {
-        // A blank line is no row (csv-stage.ts).
-        if (fields.length === 1 && fields[0] === '') return;
+        if (isBlankRecord(fields)) return;
         take(processor.csvRow(fields, { rowNumber: ++rows, lineNumber: line }));
       },
       badRecord: (message, line) => take(processor.unreadable({ rowNumber: ++rows, lineNumber: line }, message)),
     },
     { firstLine: block.firstLine, atFileStart: false },
   );
-  const decoder = new StringDecoder(encoding);
+  const decoder = decoderFor(data.csv.encoding);
   tokenizer.write(decoder.write(Buffer.from(block.bytes.buffer, block.bytes.byteOffset, block.bytes.byteLength)));
   tokenizer.write(decoder.end());
   if (block.last) tokenizer.end();

@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import { Transform, type TransformCallback } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { CsvRecordScanner } from './csv-blocks';
-import { nodeEncoding } from './csv-stage';
+import { decoderFor, type Decoder, isBlankRecord } from './csv-stage';
 import { CsvFatalError, CsvTokenizer } from './csv-tokenizer';
 import { csvHeaderError, csvSyntaxError, MAX_RECORD_CHARS } from './prep-errors';
 import type { CsvOptions, PrepPlan } from './prep-plan';
@@ -75,7 +74,7 @@ function workerScript(): string {
 
 export class ParallelCsvStage extends Transform {
   private readonly scanner: CsvRecordScanner;
-  private readonly decoder: StringDecoder;
+  private readonly decoder: Decoder;
   private readonly headerTokenizer: CsvTokenizer;
   private header?: string[];
   private blankBeforeHeader = false;
@@ -102,7 +101,7 @@ export class ParallelCsvStage extends Transform {
   ) {
     super();
     this.scanner = new CsvRecordScanner(csv);
-    this.decoder = new StringDecoder(nodeEncoding(csv.encoding) ?? 'utf8');
+    this.decoder = decoderFor(csv.encoding);
     this.headerTokenizer = new CsvTokenizer(csv, {
       record: (fields) => this.headerRecord(fields),
       badRecord: (message, line) => {
@@ -171,7 +170,7 @@ export class ParallelCsvStage extends Transform {
 
   private headerRecord(fields: string[]): void {
     if (this.header !== undefined) return;
-    if (fields.length === 1 && fields[0] === '') {
+    if (isBlankRecord(fields)) {
       this.blankBeforeHeader = true;
       return;
     }
