@@ -31,6 +31,8 @@ export interface CompiledField {
   target: PathSegment[];
   targetPath: string;
   convert?: Converter;
+  /** What convert turns a value into (a CSV cell is a string without one). */
+  type?: FieldType;
 }
 
 /** What became of a CSV file's columns: shown by --dry-run and logged by runs. */
@@ -45,11 +47,11 @@ export interface MappingReport {
   duplicates: string[];
 }
 
-function typed(spec: MappingSpec, target: PathSegment[], type: FieldType | undefined, format: string | undefined, fallback: FieldType | undefined): Converter | undefined {
+function typed(spec: MappingSpec, target: PathSegment[], type: FieldType | undefined, format: string | undefined, fallback: FieldType | undefined): { convert?: Converter; type?: FieldType } {
   const t = type ?? typeAt(spec.schema, target) ?? spec.datasetType?.(target) ?? fallback;
-  if (t === undefined) return undefined;
+  if (t === undefined) return {};
   try {
-    return converterFor(t, format);
+    return { convert: converterFor(t, format), type: t };
   } catch (err) {
     throw dataflowError('ERR_PREP_MAPPING', 'config', `mapping of ${target.join('.')}: ${(err as Error).message}`);
   }
@@ -77,13 +79,13 @@ export function mapColumns(header: readonly string[], spec: MappingSpec): { fiel
       continue;
     }
     usedColumns.add(index);
-    fields.push({ source: { kind: 'column', index, name: f.source }, target, targetPath: f.target, convert: typed(spec, target, f.type, f.format, 'string') });
+    fields.push({ source: { kind: 'column', index, name: f.source }, target, targetPath: f.target, ...typed(spec, target, f.type, f.format, 'string') });
   }
   if (spec.auto && spec.schema) {
     const auto = autoMap(header, spec.schema.leaves, usedColumns, takenTargets);
     for (const m of auto.mapped) {
       const target = m.field.segments;
-      fields.push({ source: { kind: 'column', index: m.index, name: m.column }, target, targetPath: m.field.path, convert: typed(spec, target, undefined, undefined, 'string') });
+      fields.push({ source: { kind: 'column', index: m.index, name: m.column }, target, targetPath: m.field.path, ...typed(spec, target, undefined, undefined, 'string') });
       report.auto.push({ column: m.column, target: m.field.path });
     }
     report.ambiguous = auto.ambiguous;
@@ -99,6 +101,6 @@ export function mapJsonFields(spec: MappingSpec): CompiledField[] {
   return spec.fields.map((f): CompiledField => {
     const target = parsePath(f.target);
     if ('value' in f) return { source: { kind: 'value', value: f.value }, target, targetPath: f.target };
-    return { source: { kind: 'path', segments: parsePath(f.source), name: f.source }, target, targetPath: f.target, convert: typed(spec, target, f.type, f.format, undefined) };
+    return { source: { kind: 'path', segments: parsePath(f.source), name: f.source }, target, targetPath: f.target, ...typed(spec, target, f.type, f.format, undefined) };
   });
 }

@@ -1,8 +1,10 @@
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import Ajv, { type ErrorObject, type FormatDefinition, type ValidateFunction } from 'ajv';
 import Ajv2019 from 'ajv/dist/2019';
 import Ajv2020 from 'ajv/dist/2020';
 import draft06MetaSchema from 'ajv/dist/refs/json-schema-draft-06.json';
 import addFormats from 'ajv-formats';
+import { fullFormats } from 'ajv-formats/dist/formats';
+import { isCanonicalDateTime } from './date-format';
 import { dataflowError } from '../lib/errors';
 import { pointerToPath } from './field-path';
 import { ROW_ERROR_CODES, type RowErrorCode } from './row-errors';
@@ -60,6 +62,11 @@ function newAjv(metaSchema: string): Ajv {
     ajv.addMetaSchema(draft06MetaSchema);
   }
   addFormats(ajv);
+  // The date-times the converters write are canonical: checked without ajv-formats' regular
+  // expressions first (a fifth of a CSV's schema check), the full RFC 3339 rule otherwise.
+  const dateTime = fullFormats['date-time'] as FormatDefinition<string>;
+  const fullRule = dateTime.validate as (s: string) => boolean;
+  ajv.addFormat('date-time', { ...dateTime, validate: (s: string) => isCanonicalDateTime(s) || fullRule(s) });
   return ajv;
 }
 

@@ -1,7 +1,7 @@
 import { ConversionFailure } from './convert';
 import { deletePath, formatPath, getPath, type PathSegment, setPath } from './field-path';
 import { type CompiledField, mapColumns, mapJsonFields, type MappingReport } from './mapping';
-import { compileRecordWriter, type RecordWriter } from './record-writer';
+import { compileRecordBuilder, compileRecordWriter, type RecordBuilder, type RecordWriter } from './record-writer';
 import type { PrepPlan } from './prep-plan';
 import { rejectedRowLine, type RowError, RowErrorLog, ROW_ERROR_CODES } from './row-errors';
 import { renameTenant, renameTenantInText } from './tenant';
@@ -45,6 +45,7 @@ export class RecordProcessor {
 
   private fields: CompiledField[] = [];
   private writer: RecordWriter = () => '{}';
+  private builder: RecordBuilder = () => ({});
   private columnCount = 0;
   /** Output path (after the tenant rename) → the column or source path that fills it. */
   private sourceOf = new Map<string, string>();
@@ -106,9 +107,7 @@ export class RecordProcessor {
     }
     const check = this.plan.check;
     if (check) {
-      const record: Json = {};
-      for (let i = 0; i < fields.length; i++) if (values[i] !== undefined) setPath(record, fields[i].target, values[i]);
-      const problem = check(record);
+      const problem = check(this.builder(values));
       if (problem) return this.reject(where, { column: this.sourceOf.get(problem.path), path: problem.path || undefined, code: problem.code, message: problem.message });
     }
     return this.writer(values);
@@ -185,7 +184,10 @@ export class RecordProcessor {
     const tenant = this.plan.tenant;
     const rename = (t: PathSegment[]) => (tenant && t[0] === tenant.from ? [tenant.to, ...t.slice(1)] : t);
     this.fields = this.plan.csv ? fields.map((f) => ({ ...f, target: rename(f.target) })) : fields;
-    this.writer = compileRecordWriter(this.fields.map((f) => f.target));
+    // A CSV column's value is its converter's type (a failed conversion rejects the row first).
+    const types = this.plan.csv ? this.fields.map((f) => (f.source.kind === 'column' && f.convert ? f.type : undefined)) : undefined;
+    this.writer = compileRecordWriter(this.fields.map((f) => f.target), types);
+    if (this.plan.csv) this.builder = compileRecordBuilder(this.fields.map((f) => f.target));
     this.outPaths = fields.map((f) => formatPath(rename(f.target)));
     this.sourceOf = new Map();
     fields.forEach((f, i) => {

@@ -1,4 +1,6 @@
 import { ConversionFailure, converterFor } from '../../src/prep/convert';
+import { fullFormats } from 'ajv-formats/dist/formats';
+import { isCanonicalDateTime, readIsoOrEpoch } from '../../src/prep/date-format';
 import type { FieldType } from '../../src/prep/schema-fields';
 
 const ok = (type: FieldType, input: unknown, format?: string) => converterFor(type, format)(input);
@@ -77,5 +79,40 @@ describe('type conversion', () => {
   it('says when a value does not match its format, and refuses unknown letters', () => {
     expect(reason('date', '2024-12-31', 'dd/MM/yyyy')).toBe('"2024-12-31" does not match the format dd/MM/yyyy');
     expect(() => converterFor('date', 'dd/QQ/yyyy')).toThrow(/unknown letter Q/);
+  });
+});
+
+describe('canonical date-times (the fast path of reading and of the schema check)', () => {
+  const full = (fullFormats['date-time'] as { validate: (s: string) => boolean }).validate;
+  const cases: [string, boolean][] = [
+    ['2024-02-29T23:59:59.999Z', true],
+    ['2000-02-29T00:00:00.000Z', true],
+    ['1900-02-29T00:00:00.000Z', false],
+    ['2023-02-29T00:00:00.000Z', false],
+    ['2024-13-01T00:00:00.000Z', false],
+    ['2024-00-01T00:00:00.000Z', false],
+    ['2024-04-31T00:00:00.000Z', false],
+    ['2024-01-01T24:00:00.000Z', false],
+    ['2024-01-01T23:60:00.000Z', false],
+    ['2024-01-01T23:59:60.000Z', false],
+    ['2024-01-01T00:00:00.00xZ', false],
+    ['2024-01-01 00:00:00.000Z', false],
+    ['+024-01-01T00:00:00.000Z', false],
+    ['2024-01-01T00:00:00.000z', false],
+  ];
+
+  it.each(cases)('%s canonical and valid: %s', (s, valid) => {
+    expect(isCanonicalDateTime(s)).toBe(valid);
+    // Never more lenient than the full RFC 3339 rule it stands in front of.
+    if (valid) expect(full(s)).toBe(true);
+  });
+
+  it('reads a canonical date-time to the same instant as Date, keeping its text', () => {
+    const r = readIsoOrEpoch('2024-02-29T23:59:59.999Z');
+    expect(r).toEqual({ ms: Date.parse('2024-02-29T23:59:59.999Z'), year: 2024, month: 2, day: 29, iso: '2024-02-29T23:59:59.999Z' });
+    expect(readIsoOrEpoch('2023-02-29T00:00:00.000Z')).toBe('day 29 does not exist in 2023-02');
+    const padded = readIsoOrEpoch(' 2024-01-01T00:00:00.000Z ');
+    expect(padded).toMatchObject({ ms: Date.UTC(2024, 0, 1) });
+    expect(padded).not.toHaveProperty('iso');
   });
 });

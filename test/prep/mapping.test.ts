@@ -1,6 +1,6 @@
 import { autoMap, normaliseName } from '../../src/prep/auto-map';
 import { deletePath, formatPath, getPath, parsePath, pointerToPath, setPath } from '../../src/prep/field-path';
-import { compileRecordWriter } from '../../src/prep/record-writer';
+import { compileRecordBuilder, compileRecordWriter } from '../../src/prep/record-writer';
 import { schemaFields } from '../../src/prep/schema-fields';
 import { renameTenant, renameTenantInText } from '../../src/prep/tenant';
 
@@ -111,5 +111,31 @@ describe('record writer', () => {
       targets.forEach((t, i) => values[i] !== undefined && setPath(record, t, values[i]));
       expect(write(values)).toBe(JSON.stringify(record));
     }
+  });
+
+  it('writes the same text when it knows the fields are converted values', () => {
+    const targets = ['n', 'i', 'b', 'd', 'dt', 's'].map(parsePath);
+    const untyped = compileRecordWriter(targets);
+    const typed = compileRecordWriter(targets, ['number', 'integer', 'boolean', 'date', 'date-time', 'string']);
+    const rows: unknown[][] = [
+      [-0, 9007199254740991, false, '2024-02-29', '2024-02-29T23:59:59.999Z', 'a "q" \n'],
+      [1e21, -3, true, undefined, undefined, undefined],
+      [undefined, undefined, undefined, undefined, undefined, undefined],
+    ];
+    for (const values of rows) expect(typed(values)).toBe(untyped(values));
+  });
+
+  it('builds the object its text parses back to, for the schema check', () => {
+    const targets = ['a.b', 'a.c[1].d', 'x', 'a.c[0]', 'deep.e[2][0].f', 'a.g', 'q.r.s'].map(parsePath);
+    const write = compileRecordWriter(targets);
+    const build = compileRecordBuilder(targets);
+    const rows: unknown[][] = [
+      ['s', 1.5, true, null, 'é', 0, 'z'],
+      [undefined, undefined, 'only x', undefined, undefined, undefined, undefined],
+      [undefined, undefined, undefined, undefined, undefined, undefined, undefined],
+      [undefined, 7, undefined, undefined, 0, { nested: [1] }, undefined],
+    ];
+    for (const values of rows) expect(build(values)).toStrictEqual(JSON.parse(write(values)));
+    expect(build([undefined, 7, undefined, undefined, undefined, undefined, undefined])).toStrictEqual({ a: { c: [null, { d: 7 }] } });
   });
 });
