@@ -155,10 +155,10 @@ function builderNode(g: Codegen, node: Node): string {
   return t;
 }
 
-function generate<T>(targets: readonly (readonly PathSegment[])[], node: (g: Codegen, n: Node) => string, empty: string, types?: readonly (FieldType | undefined)[]): T {
+function generate<T>(name: string, targets: readonly (readonly PathSegment[])[], node: (g: Codegen, n: Node) => string, empty: string, types?: readonly (FieldType | undefined)[]): T {
   const g: Codegen = { types, lines: [], constants: [], next: 0 };
   const root = node(g, treeOf(targets));
-  const body = `return function record(v) {\n${g.lines.join('\n')}\nreturn ${root} ?? ${empty};\n};`;
+  const body = `return function ${name}(v) {\n${g.lines.join('\n')}\nreturn ${root} ?? ${empty};\n};`;
   // Code from the target tree only (indexes and constant references, see the comment on top).
   return new Function('K', 'scalar', 'arrayText', 'arrayValue', body)(g.constants, scalar, arrayText, arrayValue) as T;
 }
@@ -168,10 +168,10 @@ function generate<T>(targets: readonly (readonly PathSegment[])[], node: (g: Cod
  * i's values always have (their converter's), else the value is taken as it comes.
  */
 export function compileRecordWriter(targets: readonly (readonly PathSegment[])[], types?: readonly (FieldType | undefined)[]): RecordWriter {
-  return generate<RecordWriter>(targets, writerNode, "'{}'", types);
+  return generate<RecordWriter>('writeRecord', targets, writerNode, "'{}'", types);
 }
 
 /** The object for the same targets, exactly what the writer's text parses back to. */
 export function compileRecordBuilder(targets: readonly (readonly PathSegment[])[]): RecordBuilder {
-  return generate<RecordBuilder>(targets, builderNode, '{}');
+  return generate<RecordBuilder>('buildRecord', targets, builderNode, '{}');
 }
