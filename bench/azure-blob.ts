@@ -148,8 +148,8 @@ async function main(): Promise<void> {
     await container.getBlockBlobClient(largeName).uploadFile(large, { blockSize: 8 << 20, concurrency: 4 });
     const [cat, read] = await bestOf(rounds, () => rcloneCat(azurite, largeName), () => readProcess(azurite, largeName, 'one'), { a: seconds, b: (r) => r.run.seconds });
     const plain = await fastest(rounds, () => readProcess(azurite, largeName, 'plain'), (r) => r.streamSeconds);
-    rows.push({ name: `rclone cat ${largeMb} MB`, bytes: largeBytes, seconds: cat.seconds, peakRssMb: cat.peakRssMb, note: 'one stream, --discard' });
-    rows.push({ name: `azure-blob connector read ${largeMb} MB`, bytes: largeBytes, seconds: read.run.seconds, peakRssMb: read.run.peakRssMb, note: `open() drained, process start included: ${ratio(read.run.seconds, cat.seconds)}` });
+    rows.push({ name: `rclone cat ${largeMb} MB`, bytes: largeBytes, seconds: cat.seconds, peakRssMb: cat.peakRssMb, cpuSeconds: cat.cpuSeconds, note: 'one stream, --discard' });
+    rows.push({ name: `azure-blob connector read ${largeMb} MB`, bytes: largeBytes, seconds: read.run.seconds, peakRssMb: read.run.peakRssMb, cpuSeconds: read.run.cpuSeconds, note: `open() drained, process start included: ${ratio(read.run.seconds, cat.seconds)}` });
     rows.push({ name: '  of which streaming', bytes: largeBytes, seconds: read.streamSeconds, note: `open() → last byte, without Node's start: ${ratio(read.streamSeconds, cat.seconds)}` });
     rows.push({ name: `node:http GET ${largeMb} MB`, bytes: largeBytes, seconds: plain.streamSeconds, note: `no SDK, no connector: Node's own ceiling here, ${ratio(plain.streamSeconds, cat.seconds)}` });
     const [copy, ours] = await bestOf(rounds, () => rcloneCopy(azurite, 'large', work), () => azureRun(azurite, emulator, 'large'), { a: seconds, b: (f) => f.uploadSeconds });
@@ -168,7 +168,7 @@ async function main(): Promise<void> {
     const [copySmall, oursSmall] = await bestOf(rounds, () => rcloneCopy(azurite, 'small', work), () => azureRun(azurite, emulator, 'small'), { a: seconds, b: (f) => f.uploadSeconds });
     rows.push(...runRows(`${smallCount} × 100 KB`, smallBytes * smallCount, copySmall, oursSmall, 'Azurite'));
     const many = await fastest(rounds, () => readProcess(azurite, 'small', 'many'), (r) => r.streamSeconds);
-    rows.push({ name: `azure-blob connector read ${smallCount} × 100 KB`, bytes: smallBytes * smallCount, seconds: many.streamSeconds, peakRssMb: many.run.peakRssMb, note: `list + open() drained, 4 at once, without Node's start: ${ratio(many.streamSeconds, copySmall.seconds)}` });
+    rows.push({ name: `azure-blob connector read ${smallCount} × 100 KB`, bytes: smallBytes * smallCount, seconds: many.streamSeconds, peakRssMb: many.run.peakRssMb, cpuSeconds: many.run.cpuSeconds, note: `list + open() drained, 4 at once, without Node's start: ${ratio(many.streamSeconds, copySmall.seconds)}` });
   } finally {
     await azurite.stop();
     await emulator.stop();

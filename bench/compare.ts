@@ -73,11 +73,11 @@ export async function dataflowdRun(emulator: BenchEmulator, connection: object, 
 export function runRows(label: string, bytes: number, copy: Measured, ours: RunFigures, source: string, intake?: Measured): Row[] {
   const ofCeiling = intake ? `; ${Math.round((100 * intake.seconds) / ours.uploadSeconds)}% of the emulator's intake` : '';
   return [
-    { name: `rclone copy ${label}`, bytes, seconds: copy.seconds, peakRssMb: copy.peakRssMb, note: 'to a local folder (the reference)' },
+    { name: `rclone copy ${label}`, bytes, seconds: copy.seconds, peakRssMb: copy.peakRssMb, cpuSeconds: copy.cpuSeconds, note: 'to a local folder (the reference)' },
     ...(intake
-      ? [{ name: `curl PUT ${label} into the emulator`, bytes, seconds: intake.seconds, peakRssMb: intake.peakRssMb, note: `local file, one PUT: the emulator's intake, the ceiling for any client here: ${ratio(intake.seconds, copy.seconds)}` }]
+      ? [{ name: `curl PUT ${label} into the emulator`, bytes, seconds: intake.seconds, peakRssMb: intake.peakRssMb, cpuSeconds: intake.cpuSeconds, note: `local file, one PUT: the emulator's intake, the ceiling for any client here: ${ratio(intake.seconds, copy.seconds)}` }]
       : []),
-    { name: `dataflowd run ${label}`, bytes, seconds: ours.run.seconds, peakRssMb: ours.run.peakRssMb, note: `${ours.note}; whole run: ${ratio(ours.run.seconds, copy.seconds)}` },
+    { name: `dataflowd run ${label}`, bytes, seconds: ours.run.seconds, peakRssMb: ours.run.peakRssMb, cpuSeconds: ours.run.cpuSeconds, note: `${ours.note}; whole run: ${ratio(ours.run.seconds, copy.seconds)}` },
     { name: '  of which upload', bytes, seconds: ours.uploadSeconds, note: `${source} → Platform, batch created → COMPLETE: ${ratio(ours.uploadSeconds, copy.seconds)}${ofCeiling}` },
     { name: '  of which processing', bytes, seconds: ours.processingSeconds, note: "the emulator parsing and counting records (Platform's side)" },
   ];

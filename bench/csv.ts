@@ -125,10 +125,10 @@ async function main(): Promise<void> {
     const perSecond = (s: number) => `${Math.round(count / s).toLocaleString('en-US')} rows/s`;
 
     const cat = await measure('sh', ['-c', `exec cat "${file}" > /dev/null`]);
-    rows.push({ name: 'cat', bytes, seconds: cat.seconds, peakRssMb: cat.peakRssMb, note: 'read ceiling' });
+    rows.push({ name: 'cat', bytes, seconds: cat.seconds, peakRssMb: cat.peakRssMb, cpuSeconds: cat.cpuSeconds, note: 'read ceiling' });
     const mlr = await measure('sh', ['-c', `exec mlr --icsv --ojsonl cat "${file}" > /dev/null`]);
     if (mlr.code !== 0) throw new Error(`mlr failed (${mlr.code}): ${mlr.stderr}`);
-    rows.push({ name: 'mlr --icsv --ojsonl cat', bytes, seconds: mlr.seconds, peakRssMb: mlr.peakRssMb, note: `${perSecond(mlr.seconds)}, no types, no mapping` });
+    rows.push({ name: 'mlr --icsv --ojsonl cat', bytes, seconds: mlr.seconds, peakRssMb: mlr.peakRssMb, cpuSeconds: mlr.cpuSeconds, note: `${perSecond(mlr.seconds)}, no types, no mapping` });
 
     const config = await writeBenchConfig({ emulatorUrl: emulator.url, connectionYaml: `{ type: local, root: ${JSON.stringify(inbox)} }`, dataflowYaml: DATAFLOW });
     await writeFile(path.join(config.configDir, 'products.schema.json'), JSON.stringify(SCHEMA));
@@ -144,14 +144,14 @@ async function main(): Promise<void> {
       if (prep.code !== 0) throw new Error(`prep failed (${prep.code}): ${prep.stderr}`);
       const r = JSON.parse(prep.stdout) as { records: number; failed: number; seconds: number };
       const note = `${perSecond(r.seconds)}, ${r.records} records, ${r.failed} rejected; ${(mlr.seconds / r.seconds).toFixed(2)}× Miller`;
-      rows.push({ name: v.name, bytes, seconds: r.seconds, peakRssMb: prep.peakRssMb, note });
+      rows.push({ name: v.name, bytes, seconds: r.seconds, peakRssMb: prep.peakRssMb, cpuSeconds: prep.cpuSeconds, note });
     }
 
     const run = await measureRun(config);
     const result = JSON.parse(run.stdout) as { status: string; recordsOut: number; batchIds: string[] };
     const phases = await batchPhases(emulator.url, result.batchIds);
     rows.push({ name: 'dataflowd run, upload phase', bytes, seconds: phases.uploadSeconds, note: `${perSecond(phases.uploadSeconds)}; ${(mlr.seconds / phases.uploadSeconds).toFixed(2)}× Miller` });
-    rows.push({ name: 'dataflowd run, whole', bytes, seconds: run.seconds, peakRssMb: run.peakRssMb, note: `${result.status}, ${result.recordsOut} records out, emulator processing ${phases.processingSeconds.toFixed(1)} s` });
+    rows.push({ name: 'dataflowd run, whole', bytes, seconds: run.seconds, peakRssMb: run.peakRssMb, cpuSeconds: run.cpuSeconds, note: `${result.status}, ${result.recordsOut} records out, emulator processing ${phases.processingSeconds.toFixed(1)} s` });
     await rm(config.dir, { recursive: true, force: true });
   } finally {
     await emulator.stop();

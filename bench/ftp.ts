@@ -99,8 +99,8 @@ async function main(): Promise<void> {
     const largeFile = `large/records-${largeMb}mb.json`;
     const largeBytes = await writeJsonLinesFile(server.local(largeFile), largeMb * 1e6);
     const [cat, read] = await bestOf(rounds, () => rcloneCat(t, largeFile), () => connectorRead(t, largeFile), { a: seconds, b: seconds });
-    rows.push({ name: `rclone cat ${largeMb} MB`, bytes: largeBytes, seconds: cat.seconds, peakRssMb: cat.peakRssMb, note: 'one stream to /dev/null' });
-    rows.push({ name: `ftp connector read ${largeMb} MB`, bytes: largeBytes, seconds: read.seconds, peakRssMb: read.peakRssMb, note: `open() drained, process start included: ${ratio(read.seconds, cat.seconds)}` });
+    rows.push({ name: `rclone cat ${largeMb} MB`, bytes: largeBytes, seconds: cat.seconds, peakRssMb: cat.peakRssMb, cpuSeconds: cat.cpuSeconds, note: 'one stream to /dev/null' });
+    rows.push({ name: `ftp connector read ${largeMb} MB`, bytes: largeBytes, seconds: read.seconds, peakRssMb: read.peakRssMb, cpuSeconds: read.cpuSeconds, note: `open() drained, process start included: ${ratio(read.seconds, cat.seconds)}` });
     const transfer = (JSON.parse(read.stdout) as { transferSeconds: number }).transferSeconds;
     rows.push({ name: '  of which the transfer', bytes: largeBytes, seconds: transfer, note: `open() → end, without node's start: ${ratio(transfer, cat.seconds)}` });
     const [copy, ours] = await bestOf(rounds, () => rcloneCopy(t, 'large', work), () => dataflowdRun(emulator, connectionOf(t), 'large'), { a: seconds, b: (f) => f.uploadSeconds });

@@ -1,5 +1,5 @@
 import { PlatformClient } from '../src/platform';
-import { spawn, SpawnOptions } from 'node:child_process';
+import { execFileSync, spawn, SpawnOptions } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,8 @@ export function nodeArgs(who: 'run' | 'emulator'): string[] {
 
 export interface Measured {
   seconds: number;
+  /** CPU time (user + system) the process and its children used, in seconds. */
+  cpuSeconds: number;
   /** Peak resident set size of the process (VmHWM), in MB. */
   peakRssMb: number;
   code: number;
@@ -34,11 +36,31 @@ async function vmHwmKb(pid: number): Promise<number | undefined> {
   }
 }
 
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * CPU seconds of this process's children that have ended (cutime + cstime of /proc/self/stat):
+ * measured commands run one at a time, so the difference across one is that command's CPU.
+ */
+async function endedChildrenCpu(): Promise<number> {
+  const stat = await readFile('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 16 and 17 of proc(5), counted from 3 after the command name.
+  return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
+}
+
 /**
  * Runs a command to completion, timing it and sampling its peak RSS from /proc every 50 ms
  * (VmHWM is the kernel's own high-water mark, so sampling only has to catch it before exit).
  */
 export async function measure(cmd: string, args: string[], opts: SpawnOptions = {}): Promise<Measured> {
+  const cpuBefore = await endedChildrenCpu();
   const started = process.hrtime.bigint();
   const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -55,7 +77,8 @@ export async function measure(cmd: string, args: string[], opts: SpawnOptions = 
   const [code] = (await once(child, 'exit')) as [number | null];
   clearInterval(timer);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { seconds, peakRssMb: peakKb / 1024, code: code ?? -1, stdout, stderr };
+  const cpuSeconds = (await endedChildrenCpu()) - cpuBefore;
+  return { seconds, cpuSeconds, peakRssMb: peakKb / 1024, code: code ?? -1, stdout, stderr };
 }
 
 /**
@@ -194,6 +217,7 @@ export interface Row {
   bytes: number;
   seconds: number;
   peakRssMb?: number;
+  cpuSeconds?: number;
   note?: string;
 }
 
@@ -205,6 +229,7 @@ export function printTable(title: string, rows: Row[]): void {
     `${r.seconds.toFixed(2)} s`,
     `${(r.bytes / 1e6 / r.seconds).toFixed(1)} MB/s`,
     r.peakRssMb === undefined ? '-' : `${r.peakRssMb.toFixed(0)} MB RSS`,
+    r.cpuSeconds === undefined ? '-' : `${r.cpuSeconds.toFixed(2)} s CPU`,
     r.note ?? '',
   ]);
   const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));

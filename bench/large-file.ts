@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     const { chunkBytes, chunksInFlight } = DEFAULT_UPLOAD_SETTINGS;
     const chunks = Math.ceil(bytes / chunkBytes);
     const how = gzip ? 'gzip, size unknown' : 'size known';
-    rows.push({ name: `dataflowd run ${mb} MB (${how})`, bytes, seconds: run.seconds, peakRssMb: run.peakRssMb, note: `${result.status}, ${result.recordsOut} records, whole run` });
+    rows.push({ name: `dataflowd run ${mb} MB (${how})`, bytes, seconds: run.seconds, peakRssMb: run.peakRssMb, cpuSeconds: run.cpuSeconds, note: `${result.status}, ${result.recordsOut} records, whole run` });
     rows.push({ name: '  of which upload', bytes, seconds: phases.uploadSeconds, note: `${chunks} chunks of ${chunkBytes / 2 ** 20} MiB, ${chunksInFlight} in flight` });
     rows.push({ name: '  of which processing', bytes, seconds: phases.processingSeconds, note: "the emulator parsing and counting records (Platform's side)" });
   } finally {

@@ -23,12 +23,12 @@ async function main(): Promise<void> {
       await writeJsonLinesFile(file, mb * 1e6);
       const bytes = (await stat(file)).size;
       const cat = await measure('sh', ['-c', `cat "${file}" > /dev/null`]);
-      rows.push({ name: `cat ${mb} MB`, bytes, seconds: cat.seconds, peakRssMb: cat.peakRssMb, note: 'read ceiling' });
+      rows.push({ name: `cat ${mb} MB`, bytes, seconds: cat.seconds, peakRssMb: cat.peakRssMb, cpuSeconds: cat.cpuSeconds, note: 'read ceiling' });
       const config = await writeBenchConfig({ emulatorUrl: emulator.url, connectionYaml: `{ type: local, root: ${JSON.stringify(inbox)} }` });
       const run = await measureRun(config);
       const result = JSON.parse(run.stdout) as { status: string; recordsOut: number; batchIds: string[] };
       const phases = await batchPhases(emulator.url, result.batchIds);
-      rows.push({ name: `dataflowd run ${mb} MB`, bytes, seconds: run.seconds, peakRssMb: run.peakRssMb, note: `${result.status}, ${result.recordsOut} records, whole run` });
+      rows.push({ name: `dataflowd run ${mb} MB`, bytes, seconds: run.seconds, peakRssMb: run.peakRssMb, cpuSeconds: run.cpuSeconds, note: `${result.status}, ${result.recordsOut} records, whole run` });
       rows.push({ name: `  of which upload`, bytes, seconds: phases.uploadSeconds, note: 'batch created → COMPLETE (dataflowd reading + streaming)' });
       rows.push({ name: `  of which processing`, bytes, seconds: phases.processingSeconds, note: "the emulator parsing and counting records (Platform's side)" });
       await rm(inbox, { recursive: true, force: true });

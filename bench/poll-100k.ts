@@ -55,9 +55,9 @@ async function main(): Promise<void> {
     const run = await measureRun(config);
     const result = JSON.parse(run.stdout) as { status: string; error: string };
     printTable(`poll of ${FILES} files, none new`, [
-      { name: 'find | wc -l', bytes: 0, seconds: find.seconds, peakRssMb: find.peakRssMb, note: `${find.stdout.trim()} files` },
-      { name: 'local connector listing alone', bytes: 0, seconds: bare.seconds, peakRssMb: bare.peakRssMb, note: `${bare.stdout.trim()} files (node process)` },
-      { name: 'dataflowd run (list + ledger)', bytes: 0, seconds: run.seconds, peakRssMb: run.peakRssMb, note: `${result.status}: ${result.error}` },
+      { name: 'find | wc -l', bytes: 0, seconds: find.seconds, peakRssMb: find.peakRssMb, cpuSeconds: find.cpuSeconds, note: `${find.stdout.trim()} files` },
+      { name: 'local connector listing alone', bytes: 0, seconds: bare.seconds, peakRssMb: bare.peakRssMb, cpuSeconds: bare.cpuSeconds, note: `${bare.stdout.trim()} files (node process)` },
+      { name: 'dataflowd run (list + ledger)', bytes: 0, seconds: run.seconds, peakRssMb: run.peakRssMb, cpuSeconds: run.cpuSeconds, note: `${result.status}: ${result.error}` },
     ]);
   } finally {
     await emulator.stop();

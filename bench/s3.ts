@@ -133,8 +133,8 @@ async function main(): Promise<void> {
     const intake = await intakeOf(emulator, large, rounds);
     await rm(large);
     const [cat, read] = await medianOf(readRounds, () => rcloneCat(s3, largeKey), () => connectorRead(s3, largeKey), { a: seconds, b: seconds });
-    rows.push({ name: `rclone cat ${largeMb} MB`, bytes: largeBytes, seconds: cat.seconds, peakRssMb: cat.peakRssMb, note: 'one stream to /dev/null' });
-    rows.push({ name: `s3 connector read ${largeMb} MB`, bytes: largeBytes, seconds: read.seconds, peakRssMb: read.peakRssMb, note: `open() → last byte, to nowhere: ${ratio(read.seconds, cat.seconds)}` });
+    rows.push({ name: `rclone cat ${largeMb} MB`, bytes: largeBytes, seconds: cat.seconds, peakRssMb: cat.peakRssMb, cpuSeconds: cat.cpuSeconds, note: 'one stream to /dev/null' });
+    rows.push({ name: `s3 connector read ${largeMb} MB`, bytes: largeBytes, seconds: read.seconds, peakRssMb: read.peakRssMb, cpuSeconds: read.cpuSeconds, note: `open() → last byte, to nowhere: ${ratio(read.seconds, cat.seconds)}` });
     const [copy, ours] = await medianOf(rounds, () => rcloneCopy(s3, 'large', work), () => dataflowdRun(emulator, connectionOf(s3.endpoint, 'large'), '', { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }), { a: seconds, b: (f) => f.uploadSeconds });
     rows.push(...runRows(`${largeMb} MB`, largeBytes, copy, ours, 'S3', intake));
 

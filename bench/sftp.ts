@@ -102,8 +102,8 @@ async function main(): Promise<void> {
     const largeFile = `large/records-${largeMb}mb.json`;
     const largeBytes = await writeJsonLinesFile(server.local(largeFile), largeMb * 1e6);
     const [cat, read] = await bestOf(rounds, () => rcloneCat(t, largeFile), () => connectorRead(t, largeFile), { a: seconds, b: seconds });
-    rows.push({ name: `rclone cat ${largeMb} MB`, bytes: largeBytes, seconds: cat.seconds, peakRssMb: cat.peakRssMb, note: 'one stream to /dev/null' });
-    rows.push({ name: `sftp connector read ${largeMb} MB`, bytes: largeBytes, seconds: read.seconds, peakRssMb: read.peakRssMb, note: `open() drained, process start included: ${ratio(read.seconds, cat.seconds)}` });
+    rows.push({ name: `rclone cat ${largeMb} MB`, bytes: largeBytes, seconds: cat.seconds, peakRssMb: cat.peakRssMb, cpuSeconds: cat.cpuSeconds, note: 'one stream to /dev/null' });
+    rows.push({ name: `sftp connector read ${largeMb} MB`, bytes: largeBytes, seconds: read.seconds, peakRssMb: read.peakRssMb, cpuSeconds: read.cpuSeconds, note: `open() drained, process start included: ${ratio(read.seconds, cat.seconds)}` });
     const [copy, ours] = await bestOf(rounds, () => rcloneCopy(t, 'large', work), () => dataflowdRun(emulator, connectionOf(t), 'large'), { a: seconds, b: (f) => f.uploadSeconds });
     const intake = await intakeOf(emulator, server.local(largeFile), rounds);
     rows.push(...runRows(`${largeMb} MB`, largeBytes, copy, ours, 'SFTP', intake));
