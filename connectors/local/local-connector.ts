@@ -29,6 +29,12 @@ type Entry = { kind: 'file'; stats: BigIntStats } | { kind: 'folder'; real: stri
  * symlinks that lead outside it, dangling ones and loops are skipped by `list` and are
  * "not found" for every other operation.
  */
+/**
+ * Bytes per read: 1 MiB instead of the stream default of 64 KiB, so a large file passes the
+ * pipeline (prep, upload chunks) in 16 times fewer pieces.
+ */
+const READ_BUFFER_BYTES = 1024 * 1024;
+
 export class LocalConnector implements SourceConnector {
   readonly root: string;
   private readonly logger: Logger;
@@ -83,7 +89,7 @@ export class LocalConnector implements SourceConnector {
       throw localError(err, 'opening', rel);
     }
     // The stream owns the handle from here (autoClose): closed on end, error or destroy.
-    return addAbortSignal(signal, handle.createReadStream());
+    return addAbortSignal(signal, handle.createReadStream({ highWaterMark: READ_BUFFER_BYTES }));
   }
 
   async remove(path: string, opts: SignalOpts): Promise<void> {
