@@ -81,7 +81,7 @@ export class SftpConnector implements SourceConnector {
     const { session } = lease;
     const { handle, size } = await this.openFile(lease, rel, signal);
     const stream = new PipelinedReadStream({
-      readAt: (position, length, cb) => session.read(handle, position, length, cb),
+      readAt: (position, target, cb) => session.read(handle, position, target, cb),
       chunkSize: Math.min(CHUNK_SIZE, session.maxReadLength),
       depth: READ_DEPTH,
       sizeHint: size,

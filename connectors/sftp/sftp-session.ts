@@ -195,11 +195,12 @@ export class SftpSession {
   }
 
   /** The hot path of reading: a plain callback, no promise per chunk. */
-  read(handle: Buffer, position: number, length: number, cb: (err: unknown, bytes: number, data: Buffer) => void): void {
-    if (this.dead) return cb(lostConnection(this.cause), 0, Buffer.alloc(0));
+  /** Reads up to target.length bytes at position into target. */
+  read(handle: Buffer, position: number, target: Buffer, cb: (err: unknown, bytes: number) => void): void {
+    if (this.dead) return cb(lostConnection(this.cause), 0);
     // ssh2 fails requests cut off by a closing connection with "No response from server"; the
     // reason it closed (a missed keepalive, a reset) says more.
-    this.sftp.read(handle, Buffer.allocUnsafe(length), 0, length, position, (err, bytes, data) => cb(err && this.dead ? lostConnection(this.cause) : err, bytes, data));
+    this.sftp.read(handle, target, 0, target.length, position, (err, bytes) => cb(err && this.dead ? lostConnection(this.cause) : err, bytes));
   }
 
   /** The longest read the server answers in one reply: ssh2 splits longer ones into sequential

@@ -386,7 +386,7 @@ describe('sftp error kinds', () => {
 });
 
 describe('sftp pipelined read stream (the read algorithm, over an in-memory file)', () => {
-  type Pending = { position: number; length: number; cb: (err: unknown, bytes: number, data: Buffer) => void };
+  type Pending = { position: number; target: Buffer; cb: (err: unknown, bytes: number) => void };
 
   function fakeFile(data: Buffer, opts: { shortEvery?: number; failAt?: number } = {}) {
     const pending: Pending[] = [];
@@ -394,8 +394,8 @@ describe('sftp pipelined read stream (the read algorithm, over an in-memory file
     let maxInFlight = 0;
     const closes: Array<Error | null> = [];
     const stream = new PipelinedReadStream({
-      readAt: (position, length, cb) => {
-        pending.push({ position, length, cb });
+      readAt: (position, target, cb) => {
+        pending.push({ position, target, cb });
         sent++;
         maxInFlight = Math.max(maxInFlight, pending.length);
       },
@@ -409,12 +409,12 @@ describe('sftp pipelined read stream (the read algorithm, over an in-memory file
     const answer = () => {
       for (const p of pending.splice(0).reverse()) {
         if (opts.failAt !== undefined && p.position >= opts.failAt) {
-          p.cb('EIO', 0, Buffer.alloc(0));
+          p.cb('EIO', 0);
           continue;
         }
-        const short = opts.shortEvery !== undefined && (p.position / 1000) % opts.shortEvery === 0 ? Math.ceil(p.length / 3) : p.length;
-        const slice = data.subarray(p.position, p.position + short);
-        p.cb(undefined, slice.length, Buffer.from(slice));
+        const length = p.target.length;
+        const short = opts.shortEvery !== undefined && (p.position / 1000) % opts.shortEvery === 0 ? Math.ceil(length / 3) : length;
+        p.cb(undefined, p.position >= data.length ? 0 : data.copy(p.target, 0, p.position, Math.min(data.length, p.position + short)));
       }
     };
     return { stream, answer, closes, stats: () => ({ sent, maxInFlight, pending: pending.length }) };
@@ -446,6 +446,15 @@ describe('sftp pipelined read stream (the read algorithm, over an in-memory file
     expect((await drain(f)).equals(data)).toBe(true);
     expect(f.stats().maxInFlight).toBeLessThanOrEqual(4);
     expect(f.closes).toEqual([null]);
+  });
+
+  test('hands on whole blocks of depth × chunk bytes, read in place', async () => {
+    const data = Buffer.from(Array.from({ length: 10_500 }, (_, i) => i % 253));
+    const f = fakeFile(data);
+    const sizes: number[] = [];
+    f.stream.on('data', (c: Buffer) => sizes.push(c.length));
+    expect((await drain(f)).equals(data)).toBe(true);
+    expect(sizes).toEqual([4000, 4000, 2500]);
   });
 
   test('asks for the end of the file in the same round trip as its last bytes', async () => {
