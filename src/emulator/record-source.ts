@@ -1,7 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
-import { RawRecord, splitJsonDocument } from './json-document-splitter';
+import { JsonOutlineError, RawRecord, splitJsonDocument } from './json-document-splitter';
 
 export type { RawRecord } from './json-document-splitter';
 
@@ -18,24 +17,56 @@ export async function jsonLayout(file: string, isMultiLineJson: boolean): Promis
   return (await firstSignificantChar(file)) === '[' ? 'document' : 'lines';
 }
 
-export function readJsonRecords(file: string, layout: JsonLayout): AsyncGenerator<RawRecord> {
-  return layout === 'lines' ? readJsonLines(file) : splitJsonDocument(createReadStream(file, { encoding: 'utf8' }));
+export function readJsonRecords(file: string, layout: JsonLayout, maxLineChars = MAX_LINE_CHARS): AsyncGenerator<RawRecord> {
+  return layout === 'lines' ? readJsonLines(file, maxLineChars) : splitJsonDocument(createReadStream(file, { encoding: 'utf8' }));
 }
 
-async function* readJsonLines(file: string): AsyncGenerator<RawRecord> {
+/**
+ * Platform takes records of at most 1 MB (aep-api.md guardrails). A line far past that fails its
+ * file instead of being held: a string cannot grow past ~512 MB in V8, and a 1 GB line used to
+ * take the whole emulator down.
+ */
+export const MAX_LINE_CHARS = 64 * 1024 * 1024;
+
+/** Lines end at LF, CRLF or a lone CR, as for readline. */
+async function* readJsonLines(file: string, maxLineChars = MAX_LINE_CHARS): AsyncGenerator<RawRecord> {
   const input = createReadStream(file, { encoding: 'utf8' });
-  const lines = createInterface({ input, crlfDelay: Infinity });
+  let partial = '';
   let line = 0;
+  let afterCr = false;
+  const record = (text: string): RawRecord | undefined => {
+    line++;
+    const r = line === 1 ? text.replace(/^\uFEFF/, '') : text;
+    return r.trim() === '' ? undefined : { text: r, line };
+  };
   try {
-    for await (const text of lines) {
-      line++;
-      const record = line === 1 ? text.replace(/^\uFEFF/, '') : text;
-      if (record.trim() !== '') yield { text: record, line };
+    for await (const chunk of input as AsyncIterable<string>) {
+      let start = afterCr && chunk.startsWith('\n') ? 1 : 0;
+      afterCr = false;
+      for (let end = nextBreak(chunk, start); end !== -1; end = nextBreak(chunk, start)) {
+        const r = record(partial + chunk.slice(start, end));
+        partial = '';
+        if (r) yield r;
+        if (chunk[end] === '\r') {
+          if (end + 1 === chunk.length) afterCr = true;
+          else if (chunk[end + 1] === '\n') end++;
+        }
+        start = end + 1;
+      }
+      partial += chunk.slice(start);
+      if (partial.length > maxLineChars) throw new JsonOutlineError(`a line longer than ${maxLineChars} characters cannot hold a record`, line + 1);
     }
+    const last = partial === '' ? undefined : record(partial);
+    if (last) yield last;
   } finally {
-    lines.close();
     input.destroy();
   }
+}
+
+function nextBreak(s: string, from: number): number {
+  const lf = s.indexOf('\n', from);
+  const cr = s.indexOf('\r', from);
+  return cr === -1 || (lf !== -1 && lf < cr) ? lf : cr;
 }
 
 /** The first character that is not whitespace (nor a byte-order mark), looking at most 64 KiB in. */
