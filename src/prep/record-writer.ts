@@ -104,6 +104,17 @@ function leafText(v: string, type: FieldType | undefined): string {
   }
 }
 
+/** An array node's elements gathered in `${t}p`, then `finish` (arrayText or arrayValue) of them into t. */
+function arrayNode(g: Codegen, node: Node, t: string, element: (g: Codegen, n: Node) => string, finish: string): string {
+  g.lines.push(`const ${t}p = [];`);
+  for (const kid of node.children) {
+    const k = element(g, kid);
+    g.lines.push(`if (${k} !== undefined) ${t}p[${Number(kid.key)}] = ${k};`);
+  }
+  g.lines.push(`const ${t} = ${finish}(${t}p);`);
+  return t;
+}
+
 /** Statements that leave node's JSON text (or undefined) in a fresh variable, whose name is returned. */
 function writerNode(g: Codegen, node: Node): string {
   const t = `t${g.next++}`;
@@ -112,15 +123,7 @@ function writerNode(g: Codegen, node: Node): string {
     g.lines.push(`const ${t} = ${v} === undefined ? undefined : ${leafText(v, g.types?.[node.field])};`);
     return t;
   }
-  if (isArrayNode(node)) {
-    g.lines.push(`const ${t}p = [];`);
-    for (const kid of node.children) {
-      const k = writerNode(g, kid);
-      g.lines.push(`if (${k} !== undefined) ${t}p[${Number(kid.key)}] = ${k};`);
-    }
-    g.lines.push(`const ${t} = arrayText(${t}p);`);
-    return t;
-  }
+  if (isArrayNode(node)) return arrayNode(g, node, t, writerNode, 'arrayText');
   g.lines.push(`let ${t} = '';`);
   for (const kid of node.children) {
     const k = writerNode(g, kid);
@@ -138,15 +141,7 @@ function builderNode(g: Codegen, node: Node): string {
     g.lines.push(`const ${t} = v[${node.field}];`);
     return t;
   }
-  if (isArrayNode(node)) {
-    g.lines.push(`const ${t}p = [];`);
-    for (const kid of node.children) {
-      const k = builderNode(g, kid);
-      g.lines.push(`if (${k} !== undefined) ${t}p[${Number(kid.key)}] = ${k};`);
-    }
-    g.lines.push(`const ${t} = arrayValue(${t}p);`);
-    return t;
-  }
+  if (isArrayNode(node)) return arrayNode(g, node, t, builderNode, 'arrayValue');
   g.lines.push(`let ${t};`);
   for (const kid of node.children) {
     const k = builderNode(g, kid);
