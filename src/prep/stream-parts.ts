@@ -3,13 +3,41 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 
 /* Small byte-stream stages the prep pipelines share. */
 
-/** Counts the bytes that pass, unchanged. */
+/**
+ * Counts the bytes that pass, and hands them on in pieces of at least `pieceBytes` (the last may
+ * be shorter; larger pieces pass as they are). Sources hand over ~64 KiB at a time (S3, Azure,
+ * FTP sockets); every stage after this one, and the upload, costs per piece, and at 64 KiB that
+ * cost was a third of a pass-through run's CPU (a local 1 GB run: 2.47 s → 1.76–1.93 s with
+ * 1 MiB pieces). Gathering costs one copy of the bytes.
+ */
 export class ByteCounter extends Transform {
   bytes = 0;
+  private parts: Buffer[] = [];
+  private held = 0;
+
+  constructor(private readonly pieceBytes = 1024 * 1024) {
+    super();
+  }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
-    done(null, chunk);
+    if (this.held === 0 && chunk.length >= this.pieceBytes) return done(null, chunk);
+    this.parts.push(chunk);
+    this.held += chunk.length;
+    if (this.held >= this.pieceBytes) this.pushHeld();
+    done();
+  }
+
+  override _flush(done: TransformCallback): void {
+    this.pushHeld();
+    done();
+  }
+
+  private pushHeld(): void {
+    if (this.held === 0) return;
+    this.push(this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.held));
+    this.parts = [];
+    this.held = 0;
   }
 }
 
