@@ -1,7 +1,11 @@
 import { rm } from 'node:fs/promises';
+import { CpuSampler, CpuShare, describeCpu } from './cpu-sampler';
 import { batchPhases, BenchEmulator, emulatorIntake, Measured, measureRun, Row, writeBenchConfig } from './harness';
 
 /** What the protocol benchmarks share: arguments, best-of rounds, and dataflowd-vs-rclone rows. */
+
+/** Samples, from the first import on, the CPU of every process the benchmark starts. */
+const cpu = new CpuSampler();
 
 export function arg(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -47,6 +51,8 @@ export interface RunFigures {
   run: Measured;
   uploadSeconds: number;
   processingSeconds: number;
+  /** Who used the cores during the upload phase (first batch created → last COMPLETE). */
+  uploadCpu: CpuShare;
   note: string;
 }
 
@@ -57,9 +63,10 @@ export async function dataflowdRun(emulator: BenchEmulator, connection: object, 
   try {
     const run = await measureRun(config, env);
     const result = JSON.parse(run.stdout) as { status: string; recordsOut: number; filesIngested: number; batchIds: string[] };
-    const phases = await batchPhases(emulator.url, result.batchIds);
+    const { uploadSeconds, processingSeconds, uploadWindows } = await batchPhases(emulator.url, result.batchIds);
+    const uploadCpu = cpu.between(Math.min(...uploadWindows.map((w) => w[0])), Math.max(...uploadWindows.map((w) => w[1])));
     await emulator.discardUploads(result.batchIds);
-    return { run, ...phases, note: `${result.status}, ${result.filesIngested} files, ${result.recordsOut} records` };
+    return { run, uploadSeconds, processingSeconds, uploadCpu, note: `${result.status}, ${result.filesIngested} files, ${result.recordsOut} records` };
   } finally {
     await rm(config.dir, { recursive: true, force: true });
   }
@@ -72,13 +79,18 @@ export async function dataflowdRun(emulator: BenchEmulator, connection: object, 
  */
 export function runRows(label: string, bytes: number, copy: Measured, ours: RunFigures, source: string, intake?: Measured): Row[] {
   const ofCeiling = intake ? `; ${Math.round((100 * intake.seconds) / ours.uploadSeconds)}% of the emulator's intake` : '';
+  // rclone's own CPU is measure()'s exact figure; the sampler adds the server's and the idle share.
+  const copyCpu = cpu.between(copy.startedAt, copy.endedAt);
+  const copyShare: CpuShare = { ...copyCpu, seconds: { ...copyCpu.seconds, rclone: copy.cpuSeconds } };
   return [
     { name: `rclone copy ${label}`, bytes, seconds: copy.seconds, peakRssMb: copy.peakRssMb, cpuSeconds: copy.cpuSeconds, note: 'to a local folder (the reference)' },
+    { name: '  CPU meanwhile', note: describeCpu(copyShare) },
     ...(intake
       ? [{ name: `curl PUT ${label} into the emulator`, bytes, seconds: intake.seconds, peakRssMb: intake.peakRssMb, cpuSeconds: intake.cpuSeconds, note: `local file, one PUT: the emulator's intake, the ceiling for any client here: ${ratio(intake.seconds, copy.seconds)}` }]
       : []),
     { name: `dataflowd run ${label}`, bytes, seconds: ours.run.seconds, peakRssMb: ours.run.peakRssMb, cpuSeconds: ours.run.cpuSeconds, note: `${ours.note}; whole run: ${ratio(ours.run.seconds, copy.seconds)}` },
     { name: '  of which upload', bytes, seconds: ours.uploadSeconds, note: `${source} → Platform, batch created → COMPLETE: ${ratio(ours.uploadSeconds, copy.seconds)}${ofCeiling}` },
+    { name: '  CPU in the upload', note: describeCpu(ours.uploadCpu) },
     { name: '  of which processing', bytes, seconds: ours.processingSeconds, note: "the emulator parsing and counting records (Platform's side)" },
   ];
 }

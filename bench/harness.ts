@@ -30,6 +30,9 @@ export interface Measured {
   cpuSeconds: number;
   /** Peak resident set size of the process (VmHWM), in MB. */
   peakRssMb: number;
+  /** When the command started and ended (epoch ms), for cpu-sampler.ts windows. */
+  startedAt: number;
+  endedAt: number;
   code: number;
   stdout: string;
   stderr: string;
@@ -70,6 +73,7 @@ async function endedChildrenCpu(): Promise<number> {
  */
 export async function measure(cmd: string, args: string[], opts: SpawnOptions = {}): Promise<Measured> {
   const cpuBefore = await endedChildrenCpu();
+  const startedAt = Date.now();
   const started = process.hrtime.bigint();
   const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -86,8 +90,9 @@ export async function measure(cmd: string, args: string[], opts: SpawnOptions = 
   const [code] = (await once(child, 'exit')) as [number | null];
   clearInterval(timer);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const endedAt = Date.now();
   const cpuSeconds = (await endedChildrenCpu()) - cpuBefore;
-  return { seconds, cpuSeconds, peakRssMb: peakKb / 1024, code: code ?? -1, stdout, stderr };
+  return { seconds, cpuSeconds, peakRssMb: peakKb / 1024, startedAt, endedAt, code: code ?? -1, stdout, stderr };
 }
 
 /**
@@ -223,8 +228,9 @@ export async function writeJsonLinesFile(file: string, bytes: number): Promise<n
 
 export interface Row {
   name: string;
-  bytes: number;
-  seconds: number;
+  /** Without bytes and seconds, a row of detail under the one above it. */
+  bytes?: number;
+  seconds?: number;
   peakRssMb?: number;
   cpuSeconds?: number;
   note?: string;
@@ -234,11 +240,11 @@ export function printTable(title: string, rows: Row[]): void {
   process.stdout.write(`\n${title}\n`);
   const lines = rows.map((r) => [
     r.name,
-    `${(r.bytes / 1e6).toFixed(0)} MB`,
-    `${r.seconds.toFixed(2)} s`,
-    `${(r.bytes / 1e6 / r.seconds).toFixed(1)} MB/s`,
-    r.peakRssMb === undefined ? '-' : `${r.peakRssMb.toFixed(0)} MB RSS`,
-    r.cpuSeconds === undefined ? '-' : `${r.cpuSeconds.toFixed(2)} s CPU`,
+    r.bytes === undefined ? '' : `${(r.bytes / 1e6).toFixed(0)} MB`,
+    r.seconds === undefined ? '' : `${r.seconds.toFixed(2)} s`,
+    r.bytes === undefined || r.seconds === undefined ? '' : `${(r.bytes / 1e6 / r.seconds).toFixed(1)} MB/s`,
+    r.peakRssMb === undefined ? (r.bytes === undefined ? '' : '-') : `${r.peakRssMb.toFixed(0)} MB RSS`,
+    r.cpuSeconds === undefined ? (r.bytes === undefined ? '' : '-') : `${r.cpuSeconds.toFixed(2)} s CPU`,
     r.note ?? '',
   ]);
   const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
@@ -252,24 +258,32 @@ export async function measureRun(config: BenchConfig, env: NodeJS.ProcessEnv = {
   return m;
 }
 
+export interface BatchPhases {
+  uploadSeconds: number;
+  processingSeconds: number;
+  /** Each batch's upload phase as [created, COMPLETE received] (epoch ms). */
+  uploadWindows: Array<[number, number]>;
+}
+
 /**
  * How a run's time splits between dataflowd's upload (batch created → COMPLETE received) and
  * the emulator's own processing (COMPLETE → final), read from the emulator's batch objects.
  */
-export async function batchPhases(emulatorUrl: string, batchIds: string[]): Promise<{ uploadSeconds: number; processingSeconds: number }> {
-
+export async function batchPhases(emulatorUrl: string, batchIds: string[]): Promise<BatchPhases> {
   const client = new PlatformClient({ endpoint: emulatorUrl, imsEndpoint: emulatorUrl, ...BENCH_CREDENTIALS });
   let uploadMs = 0;
   let processingMs = 0;
+  const uploadWindows: Array<[number, number]> = [];
   try {
     for (const id of batchIds) {
       const raw = (await client.getBatch(id)).raw as { created: number; started?: number; completed?: number };
       const started = raw.started ?? raw.created;
       uploadMs += started - raw.created;
       processingMs += (raw.completed ?? started) - started;
+      uploadWindows.push([raw.created, started]);
     }
   } finally {
     await client.close();
   }
-  return { uploadSeconds: uploadMs / 1000, processingSeconds: processingMs / 1000 };
+  return { uploadSeconds: uploadMs / 1000, processingSeconds: processingMs / 1000, uploadWindows };
 }
