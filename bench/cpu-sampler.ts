@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /*
@@ -11,7 +12,25 @@ import { readFileSync } from 'node:fs';
  */
 
 const SAMPLE_MS = 100;
-const CLOCK_TICKS = 100;
+/** Clock ticks per second, the unit of /proc's CPU times. */
+export const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * A process's CPU times from /proc/PID/stat (proc(5)), in seconds: its own (user + system) and
+ * its ended children's (cutime + cstime).
+ */
+export function procCpu(pid: number | 'self'): { own: number; children: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces), counted from state: utime is the 12th.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { own: (Number(f[11]) + Number(f[12])) / CLOCK_TICKS, children: (Number(f[13]) + Number(f[14])) / CLOCK_TICKS };
+}
 
 /** A process tree, named by what its top process runs. */
 export type CpuGroup = 'dataflowd' | 'emulator' | 'rclone' | 'server' | 'other';
@@ -41,10 +60,8 @@ function groupOf(cmdline: string): CpuGroup {
 /** CPU seconds of pid: utime + stime + cutime + cstime, so the children it reaped count too. */
 function cpuOf(pid: number): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces), from state: utime is the 12th.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / CLOCK_TICKS;
+    const { own, children } = procCpu(pid);
+    return own + children;
   } catch {
     return undefined; // it ended meanwhile
   }

@@ -1,5 +1,6 @@
 import { PlatformClient } from '../src/platform';
-import { execFileSync, spawn, SpawnOptions } from 'node:child_process';
+import { procCpu } from './cpu-sampler';
+import { spawn, SpawnOptions } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -48,23 +49,12 @@ async function vmHwmKb(pid: number): Promise<number | undefined> {
   }
 }
 
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
 /**
  * CPU seconds of this process's children that have ended (cutime + cstime of /proc/self/stat):
  * measured commands run one at a time, so the difference across one is that command's CPU.
  */
-async function endedChildrenCpu(): Promise<number> {
-  const stat = await readFile('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields 16 and 17 of proc(5), counted from 3 after the command name.
-  return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
+function endedChildrenCpu(): number {
+  return procCpu('self').children;
 }
 
 /**
@@ -72,7 +62,7 @@ async function endedChildrenCpu(): Promise<number> {
  * (VmHWM is the kernel's own high-water mark, so sampling only has to catch it before exit).
  */
 export async function measure(cmd: string, args: string[], opts: SpawnOptions = {}): Promise<Measured> {
-  const cpuBefore = await endedChildrenCpu();
+  const cpuBefore = endedChildrenCpu();
   const startedAt = Date.now();
   const started = process.hrtime.bigint();
   const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -91,7 +81,7 @@ export async function measure(cmd: string, args: string[], opts: SpawnOptions = 
   clearInterval(timer);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const endedAt = Date.now();
-  const cpuSeconds = (await endedChildrenCpu()) - cpuBefore;
+  const cpuSeconds = endedChildrenCpu() - cpuBefore;
   return { seconds, cpuSeconds, peakRssMb: peakKb / 1024, startedAt, endedAt, code: code ?? -1, stdout, stderr };
 }
 
@@ -238,15 +228,19 @@ export interface Row {
 
 export function printTable(title: string, rows: Row[]): void {
   process.stdout.write(`\n${title}\n`);
-  const lines = rows.map((r) => [
-    r.name,
-    r.bytes === undefined ? '' : `${(r.bytes / 1e6).toFixed(0)} MB`,
-    r.seconds === undefined ? '' : `${r.seconds.toFixed(2)} s`,
-    r.bytes === undefined || r.seconds === undefined ? '' : `${(r.bytes / 1e6 / r.seconds).toFixed(1)} MB/s`,
-    r.peakRssMb === undefined ? (r.bytes === undefined ? '' : '-') : `${r.peakRssMb.toFixed(0)} MB RSS`,
-    r.cpuSeconds === undefined ? (r.bytes === undefined ? '' : '-') : `${r.cpuSeconds.toFixed(2)} s CPU`,
-    r.note ?? '',
-  ]);
+  const lines = rows.map((r) =>
+    r.bytes === undefined || r.seconds === undefined
+      ? [r.name, '', '', '', '', '', r.note ?? '']
+      : [
+          r.name,
+          `${(r.bytes / 1e6).toFixed(0)} MB`,
+          `${r.seconds.toFixed(2)} s`,
+          `${(r.bytes / 1e6 / r.seconds).toFixed(1)} MB/s`,
+          r.peakRssMb === undefined ? '-' : `${r.peakRssMb.toFixed(0)} MB RSS`,
+          r.cpuSeconds === undefined ? '-' : `${r.cpuSeconds.toFixed(2)} s CPU`,
+          r.note ?? '',
+        ],
+  );
   const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
   for (const l of lines) process.stdout.write(`  ${l.map((c, i) => c.padEnd(widths[i])).join('  ')}\n`);
 }

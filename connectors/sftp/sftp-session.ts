@@ -194,8 +194,7 @@ export class SftpSession {
     }
   }
 
-  /** The hot path of reading: a plain callback, no promise per chunk. */
-  /** Reads up to target.length bytes at position into target. */
+  /** Reads up to target.length bytes at position into target: the hot path, a plain callback, no promise per chunk. */
   read(handle: Buffer, position: number, target: Buffer, cb: (err: unknown, bytes: number) => void): void {
     if (this.dead) return cb(lostConnection(this.cause), 0);
     // ssh2 fails requests cut off by a closing connection with "No response from server"; the

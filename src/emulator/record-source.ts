@@ -17,10 +17,6 @@ export async function jsonLayout(file: string, isMultiLineJson: boolean): Promis
   return (await firstSignificantChar(file)) === '[' ? 'document' : 'lines';
 }
 
-export function readJsonRecords(file: string, layout: JsonLayout, maxLineChars = MAX_LINE_CHARS): AsyncGenerator<RawRecord> {
-  return layout === 'lines' ? readJsonLines(file, maxLineChars) : splitJsonDocument(createReadStream(file, { encoding: 'utf8' }));
-}
-
 /**
  * Platform takes records of at most 1 MB (aep-api.md guardrails). A line far past that fails its
  * file instead of being held: a string cannot grow past ~512 MB in V8, and a 1 GB line used to
@@ -28,8 +24,12 @@ export function readJsonRecords(file: string, layout: JsonLayout, maxLineChars =
  */
 export const MAX_LINE_CHARS = 64 * 1024 * 1024;
 
+export function readJsonRecords(file: string, layout: JsonLayout, maxLineChars = MAX_LINE_CHARS): AsyncGenerator<RawRecord> {
+  return layout === 'lines' ? readJsonLines(file, maxLineChars) : splitJsonDocument(createReadStream(file, { encoding: 'utf8' }));
+}
+
 /** Lines end at LF, CRLF or a lone CR, as for readline. */
-async function* readJsonLines(file: string, maxLineChars = MAX_LINE_CHARS): AsyncGenerator<RawRecord> {
+async function* readJsonLines(file: string, maxLineChars: number): AsyncGenerator<RawRecord> {
   const input = createReadStream(file, { encoding: 'utf8' });
   let partial = '';
   let line = 0;
