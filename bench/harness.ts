@@ -1,7 +1,7 @@
 import { PlatformClient } from '../src/platform';
 import { procCpu } from './cpu-sampler';
 import { spawn, SpawnOptions } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,18 +10,23 @@ import { once } from 'node:events';
 /** Benchmarks drive the built CLI as a separate process, as a user would. */
 export const MAIN = path.resolve(__dirname, '..', 'src', 'main.js');
 
+/** The V8 flags on the CLI's first line (`#!/usr/bin/env -S node FLAGS`): what users run with. */
+const CLI_V8_FLAGS = readFileSync(MAIN, 'utf8').split('\n', 1)[0].split(/\s+/).filter((word) => word.startsWith('--'));
+
 /**
  * The emulator stands in for Platform, which runs elsewhere, yet here it shares the machine's
  * cores with the processes being measured. Taking 1 GB in makes ~16k short-lived socket buffers;
  * with V8's default 16 MB young generation collecting them cost it 1.2–1.5 s of CPU per GB,
- * with 64 MB 0.8–0.9 s (`curl -T` into it, measured from /proc).
+ * with 64 MB 0.8–0.9 s (`curl -T` into it, measured from /proc). During a 1 GB chunked upload
+ * from SFTP it then collected the old generation ~90 times (the CLI's first line says why); with a
+ * 256 MB floor, once.
  */
-const EMULATOR_V8_FLAGS = ['--max-semi-space-size=64'];
+const EMULATOR_V8_FLAGS = ['--max-semi-space-size=64', '--initial-old-space-size=256'];
 
 /** With BENCH_CPU_PROF=DIR, every dataflowd and emulator process writes a V8 CPU profile under DIR/WHO. */
 export function nodeArgs(who: 'run' | 'emulator'): string[] {
   const dir = process.env.BENCH_CPU_PROF;
-  const flags = who === 'emulator' ? EMULATOR_V8_FLAGS : [];
+  const flags = who === 'emulator' ? EMULATOR_V8_FLAGS : CLI_V8_FLAGS;
   return dir ? [...flags, '--cpu-prof', `--cpu-prof-dir=${path.join(dir, who)}`, MAIN] : [...flags, MAIN];
 }
 
