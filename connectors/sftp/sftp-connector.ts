@@ -12,9 +12,14 @@ import { PipelinedReadStream } from './read-stream';
 import { Lease, SessionPool } from './session-pool';
 import { SftpSession } from './sftp-session';
 
-/** 64 KiB reads, 16 in flight: a 1 MiB window, which keeps loopback and LAN links full. */
-const CHUNK_SIZE = 64 * 1024;
-const READ_DEPTH = 16;
+/**
+ * Reads as large as the server answers (OpenSSH: 255 KiB; 32 KiB where it does not say), as many
+ * in flight as fill 2 MiB: the window ssh2 grants a channel, so requests never wait for it. Each
+ * READ is a packet written to the socket; 64 KiB × 16 spent 0.8 s of a 1 GB upload's CPU on those
+ * writes alone, and 255 KiB × 8 took the upload from 290-350 MB/s to 340-390.
+ */
+const MAX_READ_BYTES = 256 * 1024;
+const BYTES_IN_FLIGHT = 2 * 1024 * 1024;
 
 export interface SftpConnectorOptions {
   config: SftpConfig;
@@ -80,10 +85,11 @@ export class SftpConnector implements SourceConnector {
     const lease = await this.pool.acquire(signal);
     const { session } = lease;
     const { handle, size } = await this.openFile(lease, rel, signal);
+    const chunkSize = Math.min(MAX_READ_BYTES, session.maxReadLength);
     const stream = new PipelinedReadStream({
       readAt: (position, target, cb) => session.read(handle, position, target, cb),
-      chunkSize: Math.min(CHUNK_SIZE, session.maxReadLength),
-      depth: READ_DEPTH,
+      chunkSize,
+      depth: Math.max(1, Math.floor(BYTES_IN_FLIGHT / chunkSize)),
       sizeHint: size,
       mapError: (err) => sftpError(err, 'reading', this.where(rel), rel) as Error,
       // After a failure or an abort, requests may still be queued on the server: start afresh.

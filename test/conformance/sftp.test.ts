@@ -12,6 +12,8 @@ import { conformanceSuite } from './connector.suite';
 
 let server: SftpServer | undefined;
 const live = () => new AbortController().signal;
+/** The size of the files the connection tests read. */
+const BIG = 16 << 20;
 
 function config(extra: Record<string, unknown> = {}): SftpConfig {
   const s = server!;
@@ -154,9 +156,11 @@ describe('sftp connector specifics', () => {
 
   describe('connections', () => {
     beforeAll(async () => {
-      await server!.put('big/one.bin', Buffer.alloc(4 << 20, 1));
-      await server!.put('big/two.bin', Buffer.alloc(4 << 20, 2));
-      await server!.put('big/three.bin', Buffer.alloc(4 << 20, 3));
+      // Larger than a stream holds (2 MiB of reads in flight, two 2 MiB blocks buffered), so a
+      // read that waits for its consumer still has requests to make.
+      await server!.put('big/one.bin', Buffer.alloc(BIG, 1));
+      await server!.put('big/two.bin', Buffer.alloc(BIG, 2));
+      await server!.put('big/three.bin', Buffer.alloc(BIG, 3));
     });
 
     test('maxConnections bounds open files: a further open waits for a stream to finish', async () => {
@@ -168,10 +172,10 @@ describe('sftp connector specifics', () => {
       // The third open needs a connection: it can only get one when a stream ends.
       expect((await c.stat('in/a.json', { signal: AbortSignal.timeout(300) }).catch((e: unknown) => e)) as Error).toMatchObject({ name: 'TimeoutError' });
       expect(third).toBeUndefined();
-      expect((await readAll(one)).length).toBe(4 << 20);
+      expect((await readAll(one)).length).toBe(BIG);
       await waiting;
-      expect((await readAll(third!)).equals(Buffer.alloc(4 << 20, 3))).toBe(true);
-      expect((await readAll(two)).equals(Buffer.alloc(4 << 20, 2))).toBe(true);
+      expect((await readAll(third!)).equals(Buffer.alloc(BIG, 3))).toBe(true);
+      expect((await readAll(two)).equals(Buffer.alloc(BIG, 2))).toBe(true);
     });
 
     test('a borrower waiting for a connection can be aborted', async () => {
@@ -193,7 +197,7 @@ describe('sftp connector specifics', () => {
       const err = await failure(readAll(stream));
       expect(err.kind).toBe('transient');
       expect(err.message).toMatch(/^reading sftp:\/\/127\.0\.0\.1:\d+\/big\/one\.bin: /);
-      expect((await readAll(await c.open('big/one.bin', { signal: live() }))).length).toBe(4 << 20);
+      expect((await readAll(await c.open('big/one.bin', { signal: live() }))).length).toBe(BIG);
     });
 
     test('keepalives notice a server that stopped answering: the read fails as transient', async () => {
@@ -208,7 +212,7 @@ describe('sftp connector specifics', () => {
       } finally {
         await thaw();
       }
-      expect((await readAll(await c.open('big/one.bin', { signal: live() }))).length).toBe(4 << 20);
+      expect((await readAll(await c.open('big/one.bin', { signal: live() }))).length).toBe(BIG);
     });
 
     test('a request in flight when the connection dies fails as transient, with the reason', async () => {
