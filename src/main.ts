@@ -2,7 +2,7 @@
 // The heap flag: buffers that outlive two young-generation collections (a block waiting in a
 // stream while a chunk is sent) count against the old generation's limit, which V8 sets barely
 // above the ~31 MB a run keeps alive. Once a run fell into that, every ~20 MB of such buffers
-// forced a full collection: ~50 per GB, 1.5 s of CPU, and a 1 GB SFTP upload at 160-200 MB/s
+// forced a full collection: ~50 per GB, 2.5 s more CPU, and a 1 GB SFTP upload at 160-200 MB/s
 // instead of 280-320. A floor of 128 MB stops it. Dockerfile and `npm start` pass the same flag.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
