@@ -105,13 +105,22 @@ export interface BenchEmulator {
   discardUploads(batchIds: string[]): Promise<void>;
 }
 
+/**
+ * With BENCH_EMULATOR_CPU=N the emulator runs on core N alone (taskset). Started on the other
+ * cores (`taskset -c 0 node dist/bench/ftp.js`), the benchmark then measures rclone and
+ * dataflowd with the same CPU each, while the emulator, standing in for a Platform that runs
+ * elsewhere, takes none of it.
+ */
+const EMULATOR_CPU = process.env.BENCH_EMULATOR_CPU;
+
 export async function startEmulatorProcess(dataDir: string): Promise<BenchEmulator> {
   const configDir = path.join(dataDir, 'emulator-config');
   await mkdir(configDir, { recursive: true });
   await writeFile(path.join(configDir, 'open.schema.json'), JSON.stringify({ type: 'object' }));
   await writeFile(path.join(configDir, 'dataflowd.yaml'), 'platform:\n  datasets: [{ id: bench, schema: open.schema.json }]\n');
-  const args = [...nodeArgs('emulator'), 'emulator', '--port', '0', '--data', dataDir, '--config', configDir];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, DATAFLOWD_LOG_LEVEL: 'warn' } });
+  const args = [process.execPath, ...nodeArgs('emulator'), 'emulator', '--port', '0', '--data', dataDir, '--config', configDir];
+  const pinned = EMULATOR_CPU === undefined ? args : ['taskset', '-c', EMULATOR_CPU, ...args];
+  const child = spawn(pinned[0], pinned.slice(1), { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, DATAFLOWD_LOG_LEVEL: 'warn' } });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout?.on('data', (c: Buffer) => {
