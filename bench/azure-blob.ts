@@ -159,16 +159,18 @@ async function main(): Promise<void> {
     rows.push({ name: `  same file from a local folder`, bytes: largeBytes, seconds: local.uploadSeconds, note: `upload phase of a local-source run: the core's own ceiling, ${ratio(local.uploadSeconds, copy.seconds)}` });
     await rm(large);
 
-    const small = path.join(work, 'small.json');
-    const smallBytes = await writeJsonLinesFile(small, 100_000);
-    const smallData = await readFile(small);
-    const names = Array.from({ length: smallCount }, (_, i) => `small/f${String(i).padStart(4, '0')}.json`);
-    const failed = (await mapLimit(names, 16, (name) => container.getBlockBlobClient(name).uploadData(smallData))).find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    const [copySmall, oursSmall] = await bestOf(rounds, () => rcloneCopy(azurite, 'small', work), () => azureRun(azurite, emulator, 'small'), { a: seconds, b: (f) => f.uploadSeconds });
-    rows.push(...runRows(`${smallCount} × 100 KB`, smallBytes * smallCount, copySmall, oursSmall, 'Azurite'));
-    const many = await fastest(rounds, () => readProcess(azurite, 'small', 'many'), (r) => r.streamSeconds);
-    rows.push({ name: `azure-blob connector read ${smallCount} × 100 KB`, bytes: smallBytes * smallCount, seconds: many.streamSeconds, peakRssMb: many.run.peakRssMb, cpuSeconds: many.run.cpuSeconds, note: `list + open() drained, 4 at once, without Node's start: ${ratio(many.streamSeconds, copySmall.seconds)}` });
+    if (smallCount > 0) {
+      const small = path.join(work, 'small.json');
+      const smallBytes = await writeJsonLinesFile(small, 100_000);
+      const smallData = await readFile(small);
+      const names = Array.from({ length: smallCount }, (_, i) => `small/f${String(i).padStart(4, '0')}.json`);
+      const failed = (await mapLimit(names, 16, (name) => container.getBlockBlobClient(name).uploadData(smallData))).find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      const [copySmall, oursSmall] = await bestOf(rounds, () => rcloneCopy(azurite, 'small', work), () => azureRun(azurite, emulator, 'small'), { a: seconds, b: (f) => f.uploadSeconds });
+      rows.push(...runRows(`${smallCount} × 100 KB`, smallBytes * smallCount, copySmall, oursSmall, 'Azurite'));
+      const many = await fastest(rounds, () => readProcess(azurite, 'small', 'many'), (r) => r.streamSeconds);
+      rows.push({ name: `azure-blob connector read ${smallCount} × 100 KB`, bytes: smallBytes * smallCount, seconds: many.streamSeconds, peakRssMb: many.run.peakRssMb, cpuSeconds: many.run.cpuSeconds, note: `list + open() drained, 4 at once, without Node's start: ${ratio(many.streamSeconds, copySmall.seconds)}` });
+    }
   } finally {
     await azurite.stop();
     await emulator.stop();

@@ -107,10 +107,12 @@ async function main(): Promise<void> {
     const intake = await intakeOf(emulator, server.local(largeFile), rounds);
     rows.push(...runRows(`${largeMb} MB`, largeBytes, copy, ours, 'FTP', intake));
 
-    const smallBytes = await writeJsonLinesFile(server.local('small/f0000.json'), 100_000);
-    for (let i = 1; i < smallCount; i++) await copyFile(server.local('small/f0000.json'), server.local(`small/f${String(i).padStart(4, '0')}.json`));
-    const [copySmall, oursSmall] = await bestOf(rounds, () => rcloneCopy(t, 'small', work), () => dataflowdRun(emulator, connectionOf(t), 'small'), { a: seconds, b: (f) => f.uploadSeconds });
-    rows.push(...runRows(`${smallCount} × 100 KB`, smallBytes * smallCount, copySmall, oursSmall, 'FTP'));
+    if (smallCount > 0) {
+      const smallBytes = await writeJsonLinesFile(server.local('small/f0000.json'), 100_000);
+      for (let i = 1; i < smallCount; i++) await copyFile(server.local('small/f0000.json'), server.local(`small/f${String(i).padStart(4, '0')}.json`));
+      const [copySmall, oursSmall] = await bestOf(rounds, () => rcloneCopy(t, 'small', work), () => dataflowdRun(emulator, connectionOf(t), 'small'), { a: seconds, b: (f) => f.uploadSeconds });
+      rows.push(...runRows(`${smallCount} × 100 KB`, smallBytes * smallCount, copySmall, oursSmall, 'FTP'));
+    }
   } finally {
     await server.stop();
     await emulator.stop();

@@ -138,11 +138,13 @@ async function main(): Promise<void> {
     const [copy, ours] = await medianOf(rounds, () => rcloneCopy(s3, 'large', work), () => dataflowdRun(emulator, connectionOf(s3.endpoint, 'large'), '', { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }), { a: seconds, b: (f) => f.uploadSeconds });
     rows.push(...runRows(`${largeMb} MB`, largeBytes, copy, ours, 'S3', intake));
 
-    const small = path.join(work, 'small.json');
-    const smallBytes = await writeJsonLinesFile(small, 100_000);
-    for (let i = 0; i < smallCount; i++) await upload(s3, `small/f${String(i).padStart(4, '0')}.json`, small);
-    const [copySmall, oursSmall] = await medianOf(rounds, () => rcloneCopy(s3, 'small', work), () => dataflowdRun(emulator, connectionOf(s3.endpoint, 'small'), '', { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }), { a: seconds, b: (f) => f.uploadSeconds });
-    rows.push(...runRows(`${smallCount} × 100 KB`, smallBytes * smallCount, copySmall, oursSmall, 'S3'));
+    if (smallCount > 0) {
+      const small = path.join(work, 'small.json');
+      const smallBytes = await writeJsonLinesFile(small, 100_000);
+      for (let i = 0; i < smallCount; i++) await upload(s3, `small/f${String(i).padStart(4, '0')}.json`, small);
+      const [copySmall, oursSmall] = await medianOf(rounds, () => rcloneCopy(s3, 'small', work), () => dataflowdRun(emulator, connectionOf(s3.endpoint, 'small'), '', { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }), { a: seconds, b: (f) => f.uploadSeconds });
+      rows.push(...runRows(`${smallCount} × 100 KB`, smallBytes * smallCount, copySmall, oursSmall, 'S3'));
+    }
   } finally {
     await s3.stop();
     await emulator.stop();
