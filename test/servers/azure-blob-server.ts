@@ -59,11 +59,11 @@ function azuriteMain(): string {
  * from its banner), in a temporary folder. `--disableTelemetry` always: without it Azurite
  * tries to reach a public address (testbed.md).
  */
-export async function startAzurite(): Promise<AzuriteServer> {
+export async function startAzurite(opts: { v8Flags?: string[] } = {}): Promise<AzuriteServer> {
   const main = azuriteMain();
   const location = await mkdtemp(path.join(tmpdir(), 'dataflowd-azurite-'));
   const args = ['--blobHost', '127.0.0.1', '--blobPort', '0', '--location', location, '--silent', '--skipApiVersionCheck', '--loose', '--disableTelemetry'];
-  const child = spawn(process.execPath, [main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(opts.v8Flags ?? []), main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let port: number;
   try {
     port = await readyPort(child);
