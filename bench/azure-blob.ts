@@ -35,9 +35,9 @@ const CONTAINER = 'bench';
 
 /**
  * Azurite stands in for Azure's storage as the emulator does for Platform, and falls into the same
- * storm of full garbage collections (harness.ts): in rounds after a few GB served, rclone's copy
- * made it burn 2-3 s of CPU per GB instead of 0.9 and took 400 MB/s instead of 750, which made
- * the reference slow and the ratio look better than it is. The same floor as the CLI's prevents it.
+ * storm of full garbage collections (harness.ts): in this benchmark's rounds, rclone's copies
+ * made it burn 2.0-3.1 s of CPU per GB instead of 0.9 and ran at 400-555 MB/s instead of 750,
+ * a slow reference that made the ratio look better than it is. The CLI's floor prevents it.
  */
 const AZURITE_V8_FLAGS = ['--initial-old-space-size=128'];
 
