@@ -21,9 +21,12 @@ const LIST_BATCH = 256;
 
 /**
  * Bytes per read: 1 MiB instead of the stream default of 64 KiB, so a large file passes the
- * pipeline (prep, upload chunks) in 16 times fewer pieces.
+ * pipeline (prep, upload chunks) in 16 times fewer pieces. A smaller file gets reads of its own
+ * size: Node allocates a whole read buffer for every read, the last one (which finds the end)
+ * included, so a 100 KB file read with 1 MiB buffers cost 2 MiB of garbage.
  */
 const READ_BUFFER_BYTES = 1024 * 1024;
+const MIN_READ_BUFFER_BYTES = 64 * 1024;
 
 /** What one directory entry turned out to be, after following a symlink that stays inside. */
 type Entry = { kind: 'file'; stats: BigIntStats } | { kind: 'folder'; real: string } | undefined;
@@ -81,15 +84,19 @@ export class LocalConnector implements SourceConnector {
     } catch (err) {
       throw localError(err, 'opening', rel);
     }
+    let size: number;
     try {
-      if (!(await handle.stat()).isFile()) throw connectorError('not_found', `opening ${JSON.stringify(rel)}: not a file`, { path: rel });
+      const stats = await handle.stat();
+      if (!stats.isFile()) throw connectorError('not_found', `opening ${JSON.stringify(rel)}: not a file`, { path: rel });
+      size = stats.size;
       signal.throwIfAborted();
     } catch (err) {
       await handle.close();
       throw localError(err, 'opening', rel);
     }
+    const highWaterMark = Math.min(READ_BUFFER_BYTES, Math.max(MIN_READ_BUFFER_BYTES, size));
     // The stream owns the handle from here (autoClose): closed on end, error or destroy.
-    return addAbortSignal(signal, handle.createReadStream({ highWaterMark: READ_BUFFER_BYTES }));
+    return addAbortSignal(signal, handle.createReadStream({ highWaterMark }));
   }
 
   async remove(path: string, opts: SignalOpts): Promise<void> {

@@ -105,6 +105,23 @@ describe('local connector specifics', () => {
     expect(await fsp.readFile(nodePath.join(dir, 'inbox', 'data', 'a.json'), 'utf8')).toBe('a');
   });
 
+  test('reads a small file in reads of its size, a large one in 1 MiB reads', async () => {
+    const inbox = nodePath.join(dir, 'inbox');
+    await fsp.writeFile(nodePath.join(inbox, 'small.json'), Buffer.alloc(100_000, 0x61));
+    await fsp.writeFile(nodePath.join(inbox, 'large.json'), Buffer.alloc(3 * 1024 * 1024, 0x62));
+    const readSize = async (path: string) => {
+      const stream = await connector.open(path, { signal });
+      const size = stream.readableHighWaterMark;
+      let bytes = 0;
+      for await (const piece of stream) bytes += (piece as Buffer).length;
+      return [size, bytes];
+    };
+    // Node allocates a read's whole buffer every time, the read that finds the end included.
+    expect(await readSize('small.json')).toEqual([100_000, 100_000]);
+    expect(await readSize('large.json')).toEqual([1024 * 1024, 3 * 1024 * 1024]);
+    await Promise.all(['small.json', 'large.json'].map((name) => fsp.rm(nodePath.join(inbox, name))));
+  });
+
   test('a missing root is not_found for check and list', async () => {
     const missing = localConnector.create({ type: 'local', root: 'absent' }, { logger: silentLogger, baseDir: dir });
     expect(await kindOf(missing.check!({ signal }))).toBe('not_found');

@@ -471,6 +471,15 @@ describe('sftp pipelined read stream (the read algorithm, over an in-memory file
     expect(f.stats().sent).toBe(4);
   });
 
+  test('a small file is read into a buffer of its size and the probe, not a whole block', async () => {
+    const data = Buffer.alloc(2_500, 7);
+    const f = fakeFile(data);
+    const buffers: number[] = [];
+    f.stream.on('data', (c: Buffer) => buffers.push(c.buffer.byteLength));
+    expect((await drain(f)).equals(data)).toBe(true);
+    expect(buffers).toEqual([2_500 + 1_000]);
+  });
+
   test('reads an empty file with a single request', async () => {
     const f = fakeFile(Buffer.alloc(0));
     expect((await drain(f)).length).toBe(0);
