@@ -224,11 +224,13 @@ test('against the emulator, with a third of the chunks failing: the file lands w
     orgId: 'ORG@AdobeOrg',
     sandbox: 'prod',
     scopes: ['openid'],
-    retry: { attempts: 8, baseDelayMs: 1, maxDelayMs: 5 },
-    upload: { largeFileBytes: 2000, chunkBytes: 1000, chunksInFlight: 3 },
+    retry: { attempts: 16, baseDelayMs: 1, maxDelayMs: 5 },
+    upload: { largeFileBytes: 2000, chunkBytes: 3000, chunksInFlight: 3 },
   });
   try {
-    const lines = Array.from({ length: 400 }, (_, i) => `${JSON.stringify({ id: `r${i}`, n: i })}\n`).join('');
+    // 32 chunks, 40% of PATCHes failing: no fault at all has a chance of 0.6^32 (with 9 chunks it
+    // was 1%, and the check below failed once in CI); a chunk failing all 16 attempts, 32 × 0.4^16.
+    const lines = Array.from({ length: 4000 }, (_, i) => `${JSON.stringify({ id: `r${i}`, n: i })}\n`).join('');
     const batch = await c.createBatch({ datasetId: 'ds', format: 'json' });
     emulator.faults.set({ rules: [{ method: 'PATCH', errorRate: 0.2, status: [500, 503, 429], resetRate: 0.1, midUploadResetRate: 0.1 }] });
     await c.uploadFile(batch.id, 'ds', 'big/part-0.json', Readable.from([Buffer.from(lines)]), { size: lines.length });
@@ -237,7 +239,7 @@ test('against the emulator, with a third of the chunks failing: the file lands w
     expect(injected.resets + injected.midUploadResets + Object.values(injected.statuses).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     await c.completeBatch(batch.id);
     const final = await c.waitForBatch(batch.id, { pollMs: 10 });
-    expect(final).toMatchObject({ status: 'success', metrics: { inputRecordCount: 400, inputByteSize: lines.length } });
+    expect(final).toMatchObject({ status: 'success', metrics: { inputRecordCount: 4000, inputByteSize: lines.length } });
     const [file] = await c.batchFiles(batch.id);
     const [entry] = await c.dataSetFileEntries(file.dataSetFileId);
     let text = '';
