@@ -62,12 +62,10 @@ export function registerFileUploadRoutes(app: FastifyInstance, deps: { options: 
       await pipeline(bodyStream(request), sink);
       // The batch may have been completed or aborted while the bytes were arriving.
       assertLoading(t.batch);
-      await mkdir(path.dirname(t.diskPath), { recursive: true });
-      await rename(tmp, t.diskPath).catch((err: NodeJS.ErrnoException) => {
-        throw problem(400, PROBLEM_CODES.badFilePath, 'Invalid file path', `${t.filePath} clashes with another file of the batch (${err.code})`);
-      });
-    } finally {
+      await moveInto(tmp, t);
+    } catch (err) {
       await rm(tmp, { force: true });
+      throw err;
     }
     const at = now();
     const replaced = t.batch.files.find((f) => f.path === t.filePath);
@@ -82,8 +80,12 @@ export function registerFileUploadRoutes(app: FastifyInstance, deps: { options: 
     const action = (request.query.action ?? '').toUpperCase();
     if (action === 'INITIALIZE') {
       assertLoading(t.batch);
-      await mkdir(path.dirname(t.diskPath), { recursive: true });
-      await writeFile(t.diskPath, '');
+      try {
+        await mkdir(path.dirname(t.diskPath), { recursive: true });
+        await writeFile(t.diskPath, '');
+      } catch (err) {
+        throw clash(t, err as NodeJS.ErrnoException);
+      }
       const at = now();
       upsert(t.batch, { path: t.filePath, sizeInBytes: 0, created: at, updated: at, state: 'uploading', chunks: [] });
       await store.save(t.batch);
@@ -146,6 +148,29 @@ export function registerFileUploadRoutes(app: FastifyInstance, deps: { options: 
     if (received.length > 0) reply.header('range', formatRanges(mergeRanges(received)));
     return reply.code(200).send();
   });
+}
+
+/**
+ * Renames a finished upload into place. The folder is made only when the rename says it is
+ * missing: most files sit at the top of the batch's files folder, which exists from the start.
+ */
+async function moveInto(tmp: string, t: Target): Promise<void> {
+  try {
+    await rename(tmp, t.diskPath);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw clash(t, err as NodeJS.ErrnoException);
+    try {
+      await mkdir(path.dirname(t.diskPath), { recursive: true });
+      await rename(tmp, t.diskPath);
+    } catch (again) {
+      throw clash(t, again as NodeJS.ErrnoException);
+    }
+  }
+}
+
+/** A file where the path needs a folder, or a folder where it needs a file (`a.json` and `a.json/b.json`). */
+function clash(t: Target, err: NodeJS.ErrnoException): Error {
+  return problem(400, PROBLEM_CODES.badFilePath, 'Invalid file path', `${t.filePath} clashes with another file of the batch (${err.code})`);
 }
 
 function requireFile(t: Target): StoredFile {

@@ -157,6 +157,20 @@ describe('emulator: batch lifecycle', () => {
     expect((await h.upload(id, 'part%3Da/file%20one.json', jsonLines([goodRecord(1)]))).status).toBe(201);
   });
 
+  test('a file and a folder of the same name clash with 400; the folder is made for nested paths', async () => {
+    const id = await h.createBatch();
+    expect((await h.upload(id, 'a.json', jsonLines([goodRecord(1)]))).status).toBe(201);
+    const underFile = await h.upload(id, 'a.json/b.json', jsonLines([goodRecord(2)]));
+    expect(underFile.status).toBe(400);
+    expect(underFile.text).toContain('clashes with another file of the batch');
+    expect((await h.upload(id, 'deep/er/c.json', jsonLines([goodRecord(3)]))).status).toBe(201);
+    expect((await h.upload(id, 'deep/er', jsonLines([goodRecord(4)]))).status).toBe(400);
+    const initialize = await h.call('POST', `${h.filesUrl(id, 'a.json/big.json')}?action=INITIALIZE`);
+    expect([initialize.status, initialize.text]).toEqual([400, expect.stringContaining('clashes with another file of the batch')]);
+    await h.action(id, 'COMPLETE');
+    expect((await h.waitFinal(id)).metrics).toMatchObject({ inputFileCount: 2, inputRecordCount: 2 });
+  });
+
   test('CSV rows are counted without the header, quoted newlines included', async () => {
     const csv = 'id,name,note\r\n1,Ann,"two\nlines"\r\n2,Bob,plain\r\n\r\n3,Cy,"say ""hi"""\r\n';
     const { batch } = await h.ingest({ 'people.csv': csv }, { inputFormat: { format: 'csv' } });
