@@ -15,20 +15,24 @@ export interface InputFormat {
   isMultiLineJson?: boolean;
 }
 
+/**
+ * A file of a batch. Never changed in place: a change is a new object in `files` (BatchStore
+ * keeps each one's JSON, so rewriting a record of 1000 files serialises only what changed).
+ */
 export interface StoredFile {
   /** filePath as the client named it, relative to the batch's files folder. */
-  path: string;
-  sizeInBytes: number;
-  created: number;
-  updated: number;
+  readonly path: string;
+  readonly sizeInBytes: number;
+  readonly created: number;
+  readonly updated: number;
   /** 'uploading' between a large file's INITIALIZE and its COMPLETE. */
-  state: 'complete' | 'uploading';
+  readonly state: 'complete' | 'uploading';
   /** Large file: the inclusive byte ranges received, in arrival order (overlaps are kept to be refused). */
-  chunks?: Array<[number, number]>;
+  readonly chunks?: ReadonlyArray<[number, number]>;
   /** Large file: the total size announced by Content-Range (`bytes a-b/total`), when given. */
-  declaredSize?: number;
+  readonly declaredSize?: number;
   /** Set by processing: records that landed, and whether a copy without the bad rows is served. */
-  landed?: { records: number; filtered: boolean };
+  readonly landed?: { readonly records: number; readonly filtered: boolean };
 }
 
 export interface BatchMetrics {

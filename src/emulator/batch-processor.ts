@@ -84,7 +84,7 @@ export class BatchProcessor {
     const rowErrors = batch.enableErrorDiagnostics ? new RowErrorLog(path.join(store.metaDir(batch.id), 'row_errors')) : undefined;
     const check = validators.forDataset(batch.datasetId);
     try {
-      for (const file of batch.files) {
+      for (const [index, file] of batch.files.entries()) {
         signal.throwIfAborted();
         const result = await ingestFile({
           file,
@@ -97,7 +97,7 @@ export class BatchProcessor {
           rowErrors,
           signal,
         });
-        file.landed = { records: result.records - result.failed, filtered: result.filtered };
+        batch.files[index] = { ...file, landed: { records: result.records - result.failed, filtered: result.filtered } };
       }
     } finally {
       await rowErrors?.close();

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../lib/logger';
-import type { BatchRecord } from './batch-model';
+import type { BatchRecord, StoredFile } from './batch-model';
 import { resolveInside } from './safe-path';
 
 /*
@@ -20,6 +20,8 @@ export class BatchStore {
   private readonly writes = new Map<string, Promise<void>>();
   /** Per batch, a write queued behind another and not yet begun. */
   private readonly waiting = new Map<string, Promise<void>>();
+  /** Each file's JSON as last written (see serialise). */
+  private readonly fileJson = new WeakMap<StoredFile, string>();
 
   private constructor(
     readonly dataDir: string,
@@ -109,8 +111,26 @@ export class BatchStore {
   private async write(batch: BatchRecord): Promise<void> {
     const target = path.join(this.batchDir(batch.id), 'batch.json');
     const tmp = `${target}.${randomBytes(4).toString('hex')}.tmp`;
-    await writeFile(tmp, JSON.stringify(batch));
+    await writeFile(tmp, this.serialise(batch));
     await rename(tmp, target);
+  }
+
+  /**
+   * JSON.stringify(batch), with each file's JSON kept from the last write: files are replaced,
+   * never changed in place (batch-model.ts), so a kept string is current while its object is.
+   * Serialising a record of 1000 files after every upload took a quarter of the emulator's time.
+   */
+  private serialise(batch: BatchRecord): string {
+    const { files, ...rest } = batch;
+    const parts = files.map((file) => {
+      let json = this.fileJson.get(file);
+      if (json === undefined) {
+        json = JSON.stringify(file);
+        this.fileJson.set(file, json);
+      }
+      return json;
+    });
+    return `${JSON.stringify(rest).slice(0, -1)},"files":[${parts.join(',')}]}`;
   }
 
   private async load(): Promise<void> {

@@ -144,7 +144,7 @@ export function registerFileUploadRoutes(app: FastifyInstance, deps: { options: 
 
   app.head(FILE_ROUTE, async (request: FileRequest, reply) => {
     const file = requireFile(target(request));
-    const received: ByteRange[] = file.state === 'uploading' ? (file.chunks ?? []) : file.sizeInBytes > 0 ? [[0, file.sizeInBytes - 1]] : [];
+    const received: readonly ByteRange[] = file.state === 'uploading' ? (file.chunks ?? []) : file.sizeInBytes > 0 ? [[0, file.sizeInBytes - 1]] : [];
     if (received.length > 0) reply.header('range', formatRanges(mergeRanges(received)));
     return reply.code(200).send();
   });
