@@ -9,7 +9,7 @@ import type { RemoteFile } from '../src/connector/types';
 import { silentLogger } from '../src/lib/logger';
 import { mapLimit } from '../src/lib/pool';
 import { AZURITE_ACCOUNT, AZURITE_KEY, AzuriteServer, startAzurite } from '../test/servers/azure-blob-server';
-import { BenchEmulator, measure, Measured, printTable, Row, startEmulatorProcess, writeJsonLinesFile } from './harness';
+import { BenchEmulator, CLI_V8_FLAGS, measure, Measured, printTable, Row, startEmulatorProcess, writeJsonLinesFile } from './harness';
 import { type RunFigures, arg, bestOf, dataflowdRun, fail, fastest, intakeOf, ok, ratio, runRows, seconds } from './compare';
 
 /**
@@ -39,7 +39,7 @@ const CONTAINER = 'bench';
  * made it burn 2.0-3.1 s of CPU per GB instead of 0.9 and ran at 400-555 MB/s instead of 750,
  * a slow reference that made the ratio look better than it is. The CLI's floor prevents it.
  */
-const AZURITE_V8_FLAGS = ['--initial-old-space-size=128'];
+const AZURITE_V8_FLAGS = CLI_V8_FLAGS;
 
 
 const connectionOf = (accountUrl: string, prefix?: string) => ({

@@ -11,7 +11,7 @@ import { once } from 'node:events';
 export const MAIN = path.resolve(__dirname, '..', 'src', 'main.js');
 
 /** The V8 flags on the CLI's first line (`#!/usr/bin/env -S node FLAGS`): what users run with. */
-const CLI_V8_FLAGS = readFileSync(MAIN, 'utf8').split('\n', 1)[0].split(/\s+/).filter((word) => word.startsWith('--'));
+export const CLI_V8_FLAGS = readFileSync(MAIN, 'utf8').split('\n', 1)[0].split(/\s+/).filter((word) => word.startsWith('--'));
 
 /**
  * The emulator stands in for Platform, which runs elsewhere, yet here it shares the machine's
@@ -119,8 +119,8 @@ export async function startEmulatorProcess(dataDir: string): Promise<BenchEmulat
   await writeFile(path.join(configDir, 'open.schema.json'), JSON.stringify({ type: 'object' }));
   await writeFile(path.join(configDir, 'dataflowd.yaml'), 'platform:\n  datasets: [{ id: bench, schema: open.schema.json }]\n');
   const args = [process.execPath, ...nodeArgs('emulator'), 'emulator', '--port', '0', '--data', dataDir, '--config', configDir];
-  const pinned = EMULATOR_CPU === undefined ? args : ['taskset', '-c', EMULATOR_CPU, ...args];
-  const child = spawn(pinned[0], pinned.slice(1), { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, DATAFLOWD_LOG_LEVEL: 'warn' } });
+  const command = EMULATOR_CPU === undefined ? args : ['taskset', '-c', EMULATOR_CPU, ...args];
+  const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, DATAFLOWD_LOG_LEVEL: 'warn' } });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout?.on('data', (c: Buffer) => {

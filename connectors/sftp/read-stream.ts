@@ -32,9 +32,9 @@ interface Slot {
  * round trip per chunk (ssh2's createReadStream: ~25 MiB/s on loopback); keeping `depth` reads
  * outstanding, as rclone and ssh2's fastGet do, fills the pipe. Requests read straight into
  * blocks of `depth` chunks, and the stream hands on whole blocks: everything downstream (prep,
- * upload chunks) then works on large pieces (the connector's 2 MiB) instead of 64 KiB ones, which
- * cost a third of a local run's CPU (see connectors/local). Backpressure: no new request is sent while the
- * consumer is behind, so memory stays within a few blocks.
+ * upload chunks) then works on large pieces (the connector's 2 MiB) instead of 64 KiB ones,
+ * which cost a third of a local run's CPU (see connectors/local). Backpressure: no new request is
+ * sent while the consumer is behind, so memory stays within a few blocks.
  */
 export class PipelinedReadStream extends Readable {
   private readonly slots: Slot[] = [];

@@ -84,7 +84,7 @@ export function registerFileUploadRoutes(app: FastifyInstance, deps: { options: 
         await mkdir(path.dirname(t.diskPath), { recursive: true });
         await writeFile(t.diskPath, '');
       } catch (err) {
-        throw clash(t, err as NodeJS.ErrnoException);
+        throw asClash(t, err);
       }
       const at = now();
       upsert(t.batch, { path: t.filePath, sizeInBytes: 0, created: at, updated: at, state: 'uploading', chunks: [] });
@@ -158,19 +158,24 @@ async function moveInto(tmp: string, t: Target): Promise<void> {
   try {
     await rename(tmp, t.diskPath);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw clash(t, err as NodeJS.ErrnoException);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw asClash(t, err);
     try {
       await mkdir(path.dirname(t.diskPath), { recursive: true });
       await rename(tmp, t.diskPath);
     } catch (again) {
-      throw clash(t, again as NodeJS.ErrnoException);
+      throw asClash(t, again);
     }
   }
 }
 
-/** A file where the path needs a folder, or a folder where it needs a file (`a.json` and `a.json/b.json`). */
-function clash(t: Target, err: NodeJS.ErrnoException): Error {
-  return problem(400, PROBLEM_CODES.badFilePath, 'Invalid file path', `${t.filePath} clashes with another file of the batch (${err.code})`);
+/**
+ * A file where the path needs a folder, or a folder where it needs a file (`a.json` and
+ * `a.json/b.json`), is the client's 400; any other failure (a full disk, say) stays the server's.
+ */
+function asClash(t: Target, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code !== 'ENOTDIR' && code !== 'EEXIST' && code !== 'EISDIR') return err;
+  return problem(400, PROBLEM_CODES.badFilePath, 'Invalid file path', `${t.filePath} clashes with another file of the batch (${code})`);
 }
 
 function requireFile(t: Target): StoredFile {
