@@ -161,7 +161,7 @@ async function main(): Promise<void> {
     rows.push({ name: '  of which streaming', bytes: largeBytes, seconds: read.streamSeconds, note: `open() → last byte, without Node's start: ${ratio(read.streamSeconds, cat.seconds)}` });
     rows.push({ name: `node:http GET ${largeMb} MB`, bytes: largeBytes, seconds: plain.streamSeconds, note: `no SDK, no connector: Node's own ceiling here, ${ratio(plain.streamSeconds, cat.seconds)}` });
     const [copy, ours] = await bestOf(rounds, () => rcloneCopy(azurite, 'large', work), () => azureRun(azurite, emulator, 'large'), { a: seconds, b: (f) => f.uploadSeconds });
-    const intake = await intakeOf(emulator, large, rounds);
+    const intake = await intakeOf(emulator, large, { command: `rclone cat "benchaz:${CONTAINER}/${largeName}"`, env: rcloneEnv(azurite) }, rounds);
     rows.push(...runRows(`${largeMb} MB`, largeBytes, copy, ours, 'Azurite', intake));
     const local = await fastest(rounds, () => azureRun(azurite, emulator, '', work), (f) => f.uploadSeconds);
     rows.push({ name: `  same file from a local folder`, bytes: largeBytes, seconds: local.uploadSeconds, note: `upload phase of a local-source run: the core's own ceiling, ${ratio(local.uploadSeconds, copy.seconds)}` });

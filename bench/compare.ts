@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { CpuSampler, CpuShare, describeCpu } from './cpu-sampler';
-import { batchPhases, BenchEmulator, emulatorIntake, Measured, measureRun, Row, writeBenchConfig } from './harness';
+import { batchPhases, BenchEmulator, emulatorIntake, IntakeSource, Measured, measureRun, Row, writeBenchConfig } from './harness';
 
 /** What the protocol benchmarks share: arguments, best-of rounds, and dataflowd-vs-rclone rows. */
 
@@ -40,8 +40,11 @@ export async function fastest<T>(rounds: number, run: () => Promise<T>, secondsO
   return best!;
 }
 
-/** The emulator's intake of a local copy of the file (harness.ts emulatorIntake), fastest of `rounds`. */
-export const intakeOf = (emulator: BenchEmulator, file: string, rounds: number) => fastest(rounds, () => emulatorIntake(emulator, file), (m) => m.seconds);
+/** The emulator's intake (harness.ts emulatorIntake) of a local copy of the file and of `rclone cat`, fastest of `rounds` each. */
+export async function intakeOf(emulator: BenchEmulator, file: string, piped: Extract<IntakeSource, { command: string }>, rounds: number): Promise<Intake> {
+  const local = await fastest(rounds, () => emulatorIntake(emulator, { file }), (m) => m.seconds);
+  return { local, piped: await fastest(rounds, () => emulatorIntake(emulator, piped), (m) => m.seconds) };
+}
 
 export const seconds = (m: Measured) => m.seconds;
 export const ratio = (ours: number, theirs: number) => `${(theirs / ours).toFixed(2)}× rclone's MB/s`;
@@ -72,24 +75,36 @@ export async function dataflowdRun(emulator: BenchEmulator, connection: object, 
   }
 }
 
+/** The emulator's intake of the same bytes: from a local file, and piped from the server by rclone. */
+export interface Intake {
+  local: Measured;
+  piped: Measured;
+}
+
 /**
  * rclone copy next to dataflowd's run of the same files, and how the run's time splits. With
- * `intake`, the emulator's own intake of the same bytes is shown too: the most any client could
- * reach on this machine, and how much of it the run's upload reaches.
+ * `intake`, two more references: `curl -T` of a local copy into the emulator (the most any client
+ * could reach on this machine) and `rclone cat | curl -T -` (the same server and the same sink as
+ * dataflowd, through the best tools piped together), and how the run's upload compares.
  */
-export function runRows(label: string, bytes: number, copy: Measured, ours: RunFigures, source: string, intake?: Measured): Row[] {
-  const ofCeiling = intake ? `; ${Math.round((100 * intake.seconds) / ours.uploadSeconds)}% of the emulator's intake` : '';
+export function runRows(label: string, bytes: number, copy: Measured, ours: RunFigures, source: string, intake?: Intake): Row[] {
+  const versus = intake ? `; ${Math.round((100 * intake.local.seconds) / ours.uploadSeconds)}% of the emulator's intake, ${(intake.piped.seconds / ours.uploadSeconds).toFixed(2)}× rclone cat | curl` : '';
   // rclone's own CPU is measure()'s exact figure; the sampler adds the server's and the idle share.
   const copyCpu = cpu.between(copy.startedAt, copy.endedAt);
   const copyShare: CpuShare = { ...copyCpu, seconds: { ...copyCpu.seconds, rclone: copy.cpuSeconds } };
+  const intakeRow = (name: string, m: Measured, note: string): Row => ({ name, bytes, seconds: m.seconds, peakRssMb: m.peakRssMb, cpuSeconds: m.cpuSeconds, note: `${note}: ${ratio(m.seconds, copy.seconds)}` });
   return [
     { name: `rclone copy ${label}`, bytes, seconds: copy.seconds, peakRssMb: copy.peakRssMb, cpuSeconds: copy.cpuSeconds, note: 'to a local folder (the reference)' },
     { name: '  CPU meanwhile', note: describeCpu(copyShare) },
     ...(intake
-      ? [{ name: `curl PUT ${label} into the emulator`, bytes, seconds: intake.seconds, peakRssMb: intake.peakRssMb, cpuSeconds: intake.cpuSeconds, note: `local file, one PUT: the emulator's intake, the ceiling for any client here: ${ratio(intake.seconds, copy.seconds)}` }]
+      ? [
+          intakeRow(`curl PUT ${label} into the emulator`, intake.local, "local file, one PUT: the emulator's intake, the ceiling for any client here"),
+          intakeRow(`rclone cat | curl PUT ${label}`, intake.piped, `${source} → emulator, one PUT, two tools piped (CPU: both)`),
+          { name: '  CPU meanwhile', note: describeCpu(cpu.between(intake.piped.startedAt, intake.piped.endedAt)).replace('rclone', 'rclone and curl') },
+        ]
       : []),
     { name: `dataflowd run ${label}`, bytes, seconds: ours.run.seconds, peakRssMb: ours.run.peakRssMb, cpuSeconds: ours.run.cpuSeconds, note: `${ours.note}; whole run: ${ratio(ours.run.seconds, copy.seconds)}` },
-    { name: '  of which upload', bytes, seconds: ours.uploadSeconds, note: `${source} → Platform, batch created → COMPLETE: ${ratio(ours.uploadSeconds, copy.seconds)}${ofCeiling}` },
+    { name: '  of which upload', bytes, seconds: ours.uploadSeconds, note: `${source} → Platform, batch created → COMPLETE: ${ratio(ours.uploadSeconds, copy.seconds)}${versus}` },
     { name: '  CPU in the upload', note: describeCpu(ours.uploadCpu) },
     { name: '  of which processing', bytes, seconds: ours.processingSeconds, note: "the emulator parsing and counting records (Platform's side)" },
   ];

@@ -104,7 +104,7 @@ async function main(): Promise<void> {
     const transfer = (JSON.parse(read.stdout) as { transferSeconds: number }).transferSeconds;
     rows.push({ name: '  of which the transfer', bytes: largeBytes, seconds: transfer, note: `open() → end, without node's start: ${ratio(transfer, cat.seconds)}` });
     const [copy, ours] = await bestOf(rounds, () => rcloneCopy(t, 'large', work), () => dataflowdRun(emulator, connectionOf(t), 'large'), { a: seconds, b: (f) => f.uploadSeconds });
-    const intake = await intakeOf(emulator, server.local(largeFile), rounds);
+    const intake = await intakeOf(emulator, server.local(largeFile), { command: `rclone cat "benchftp:${largeFile}"`, env: rcloneEnv(t) }, rounds);
     rows.push(...runRows(`${largeMb} MB`, largeBytes, copy, ours, 'FTP', intake));
 
     if (smallCount > 0) {

@@ -146,21 +146,29 @@ export async function startEmulatorProcess(dataDir: string): Promise<BenchEmulat
 
 const BENCH_CREDENTIALS = { clientId: 'bench', clientSecret: 'bench-secret', orgId: 'BENCH@AdobeOrg', sandbox: 'prod', scopes: ['openid'] };
 
+/** What an intake PUT sends: a local file, or what a shell command writes (sent chunked, size unknown). */
+export type IntakeSource = { file: string } | { command: string; env?: NodeJS.ProcessEnv };
+
 /**
- * The emulator's own intake on this machine: `curl -T` of a local file into a batch, one
- * streamed PUT, nothing else in the way. No client of the emulator can ingest faster than this,
- * so it bounds every "dataflowd run" figure next to it. The batch is aborted and its bytes
- * discarded afterwards.
+ * The emulator's own intake on this machine: `curl -T` into a batch, one streamed PUT, nothing
+ * else in the way. From a local file, no client of the emulator can ingest faster, so it bounds
+ * every "dataflowd run" figure next to it; from `rclone cat … |`, it is what the best tools piped
+ * together make of the same server and the same sink as dataflowd. The batch is aborted and its
+ * bytes discarded afterwards.
  */
-export async function emulatorIntake(emulator: BenchEmulator, file: string): Promise<Measured> {
+export async function emulatorIntake(emulator: BenchEmulator, source: IntakeSource, name = 'records.json'): Promise<Measured> {
   const client = new PlatformClient({ endpoint: emulator.url, imsEndpoint: emulator.url, ...BENCH_CREDENTIALS });
   try {
     const batch = await client.createBatch({ datasetId: 'bench', format: 'json' });
     const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: 'bench', client_secret: 'bench-secret', scope: 'openid' });
     const token = (await (await fetch(`${emulator.url}/ims/token/v3`, { method: 'POST', body: form })).json()) as { access_token: string };
-    const url = `${emulator.url}/data/foundation/import/batches/${batch.id}/datasets/bench/files/${path.basename(file)}`;
+    const url = `${emulator.url}/data/foundation/import/batches/${batch.id}/datasets/bench/files/${name}`;
     const headers = ['content-type: application/octet-stream', `authorization: Bearer ${token.access_token}`, 'x-api-key: bench', 'x-gw-ims-org-id: BENCH@AdobeOrg', 'x-sandbox-name: prod'];
-    const m = await measure('curl', ['-sS', '--fail', '-T', file, ...headers.flatMap((h) => ['-H', h]), url]);
+    const curl = ['-sS', '--fail', '-T', 'file' in source ? source.file : '-', ...headers.flatMap((h) => ['-H', h]), url];
+    const m =
+      'file' in source
+        ? await measure('curl', curl)
+        : await measure('bash', ['-c', 'set -o pipefail; eval "$0" | curl "$@"', source.command, ...curl], { env: source.env });
     if (m.code !== 0) throw new Error(`curl PUT into the emulator failed (${m.code}): ${m.stderr}`);
     await client.abortBatch(batch.id);
     await emulator.discardUploads([batch.id]);

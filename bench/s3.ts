@@ -130,7 +130,7 @@ async function main(): Promise<void> {
     const largeBytes = await writeJsonLinesFile(large, largeMb * 1e6);
     const largeKey = `large/records-${largeMb}mb.json`;
     await upload(s3, largeKey, large);
-    const intake = await intakeOf(emulator, large, rounds);
+    const intake = await intakeOf(emulator, large, { command: `rclone cat "benchs3:${BUCKET}/${largeKey}"`, env: rcloneEnv(s3) }, rounds);
     await rm(large);
     const [cat, read] = await medianOf(readRounds, () => rcloneCat(s3, largeKey), () => connectorRead(s3, largeKey), { a: seconds, b: seconds });
     rows.push({ name: `rclone cat ${largeMb} MB`, bytes: largeBytes, seconds: cat.seconds, peakRssMb: cat.peakRssMb, cpuSeconds: cat.cpuSeconds, note: 'one stream to /dev/null' });

@@ -105,7 +105,7 @@ async function main(): Promise<void> {
     rows.push({ name: `rclone cat ${largeMb} MB`, bytes: largeBytes, seconds: cat.seconds, peakRssMb: cat.peakRssMb, cpuSeconds: cat.cpuSeconds, note: 'one stream to /dev/null' });
     rows.push({ name: `sftp connector read ${largeMb} MB`, bytes: largeBytes, seconds: read.seconds, peakRssMb: read.peakRssMb, cpuSeconds: read.cpuSeconds, note: `open() drained, process start included: ${ratio(read.seconds, cat.seconds)}` });
     const [copy, ours] = await bestOf(rounds, () => rcloneCopy(t, 'large', work), () => dataflowdRun(emulator, connectionOf(t), 'large'), { a: seconds, b: (f) => f.uploadSeconds });
-    const intake = await intakeOf(emulator, server.local(largeFile), rounds);
+    const intake = await intakeOf(emulator, server.local(largeFile), { command: `rclone cat "benchsftp:${largeFile}"`, env: rcloneEnv(t) }, rounds);
     rows.push(...runRows(`${largeMb} MB`, largeBytes, copy, ours, 'SFTP', intake));
 
     if (smallCount > 0) {
