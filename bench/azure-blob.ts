@@ -41,7 +41,6 @@ const CONTAINER = 'bench';
  */
 const AZURITE_V8_FLAGS = CLI_V8_FLAGS;
 
-
 const connectionOf = (accountUrl: string, prefix?: string) => ({
   type: 'azure-blob',
   container: CONTAINER,
@@ -60,7 +59,6 @@ function rcloneEnv(azurite: AzuriteServer): NodeJS.ProcessEnv {
     RCLONE_CONFIG_BENCHAZ_ENDPOINT: azurite.accountUrl,
   };
 }
-
 
 async function rcloneCopy(azurite: AzuriteServer, prefix: string, work: string): Promise<Measured> {
   const target = await mkdtemp(path.join(work, 'rclone-'));
@@ -133,7 +131,6 @@ async function plainReadMode(url: string): Promise<void> {
 
 const nowhere = () => new Writable({ write: (_chunk, _encoding, done) => done() });
 
-
 /** A dataflowd run of the blobs under prefix, or with `localRoot`, of a local folder: the same
  *  bytes through the same core, which shows the core's own ceiling on this machine. */
 const azureRun = (azurite: AzuriteServer, emulator: BenchEmulator, prefix: string, localRoot?: string): Promise<RunFigures> =>
@@ -186,7 +183,6 @@ async function main(): Promise<void> {
   }
   printTable(`Azurite → Platform emulator next to rclone from the same Azurite (fastest of ${rounds} rounds each)`, rows);
 }
-
 
 if (process.argv[2] === '--read') readMode(process.argv[3], process.argv[4]).catch(fail);
 else if (process.argv[2] === '--read-plain') plainReadMode(process.argv[3]).catch(fail);

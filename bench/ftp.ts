@@ -33,7 +33,6 @@ interface Target {
   password: string;
 }
 
-
 const connectionOf = (t: Target) => ({ type: 'ftp', host: t.host, port: t.port, username: t.username, password: t.password });
 
 /** rclone with an on-the-fly remote from environment variables. */
@@ -47,7 +46,6 @@ function rcloneEnv(t: Target): NodeJS.ProcessEnv {
     RCLONE_CONFIG_BENCHFTP_PASS: execFileSync('rclone', ['obscure', t.password]).toString().trim(),
   };
 }
-
 
 async function rcloneCopy(t: Target, folder: string, work: string): Promise<Measured> {
   const target = await mkdtemp(path.join(work, 'rclone-'));
@@ -79,11 +77,6 @@ async function readMode(file: string): Promise<void> {
     await connector.close();
   }
 }
-
-
-
-
-
 
 async function main(): Promise<void> {
   const largeMb = arg('large-mb', 1000);
@@ -120,7 +113,6 @@ async function main(): Promise<void> {
   }
   printTable(`vsftpd (plain FTP) → Platform emulator next to rclone from the same vsftpd (fastest of ${rounds} rounds each)`, rows);
 }
-
 
 if (process.argv[2] === '--read') readMode(process.argv[3]).catch(fail);
 else main().catch(fail);

@@ -28,7 +28,6 @@ import { arg, dataflowdRun, fail, intakeOf, ok, ratio, runRows, seconds } from '
  */
 const BUCKET = 'bench';
 
-
 const connectionOf = (endpoint: string, prefix?: string) => ({
   type: 's3',
   bucket: BUCKET,
@@ -60,7 +59,6 @@ function rcloneEnv(s3: S3TestServer): NodeJS.ProcessEnv {
   delete env.AWS_CA_BUNDLE;
   return env;
 }
-
 
 async function rcloneCopy(s3: S3TestServer, prefix: string, work: string): Promise<Measured> {
   const target = await mkdtemp(path.join(work, 'rclone-'));
@@ -97,8 +95,6 @@ async function readMode(endpoint: string, key: string): Promise<void> {
   }
 }
 
-
-
 /**
  * Runs each candidate `rounds` times, alternating, and keeps the median run of each: on a shared
  * machine single runs swing by 2×, and the fastest of a few would compare outliers.
@@ -113,8 +109,6 @@ async function medianOf<A, B>(rounds: number, a: () => Promise<A>, b: () => Prom
   const median = <T>(xs: T[], by: (x: T) => number): T => [...xs].sort((x, y) => by(x) - by(y))[Math.floor(xs.length / 2)];
   return [median(as, secondsOf.a), median(bs, secondsOf.b)];
 }
-
-
 
 async function main(): Promise<void> {
   const largeMb = arg('large-mb', 1000);
@@ -152,7 +146,6 @@ async function main(): Promise<void> {
   }
   printTable(`s3rver → Platform emulator next to rclone from the same s3rver (median of ${readRounds} reads and ${rounds} runs each)`, rows);
 }
-
 
 if (process.argv[2] === '--read') readMode(process.argv[3], process.argv[4]).catch(fail);
 else main().catch(fail);

@@ -34,7 +34,6 @@ interface Target {
   hostKey: string;
 }
 
-
 const connectionOf = (t: Target) => ({ type: 'sftp', host: t.host, port: t.port, username: t.username, password: t.password, hostKey: t.hostKey });
 
 function targetOf(server: SftpServer): Target {
@@ -54,7 +53,6 @@ function rcloneEnv(t: Target): NodeJS.ProcessEnv {
     RCLONE_CONFIG_BENCHSFTP_DISABLE_HASHCHECK: 'true',
   };
 }
-
 
 async function rcloneCopy(t: Target, folder: string, work: string): Promise<Measured> {
   const target = await mkdtemp(path.join(work, 'rclone-'));
@@ -82,11 +80,6 @@ async function readMode(file: string): Promise<void> {
     await connector.close();
   }
 }
-
-
-
-
-
 
 async function main(): Promise<void> {
   const largeMb = arg('large-mb', 1000);
@@ -121,7 +114,6 @@ async function main(): Promise<void> {
   }
   printTable(`OpenSSH sshd → Platform emulator next to rclone from the same sshd (fastest of ${rounds} rounds each)`, rows);
 }
-
 
 if (process.argv[2] === '--read') readMode(process.argv[3]).catch(fail);
 else main().catch(fail);
