@@ -157,7 +157,10 @@ export function registerFaults(app: FastifyInstance, faults: FaultInjector, cloc
     let action = decision.action;
     if (action?.kind === 'mid-upload-reset' && !hasBody(request)) action = { kind: 'reset' };
     faults.count(decision, action);
-    if (decision.latencyMs > 0) await clock.sleep(decision.latencyMs);
+    if (decision.latencyMs > 0 && !(await delay(request, clock, decision.latencyMs))) {
+      reply.hijack();
+      return;
+    }
     if (action?.kind === 'reset' || action?.kind === 'mid-upload-reset') {
       reply.hijack();
       if (action.kind === 'mid-upload-reset') await halfTheBody(request);
@@ -181,6 +184,28 @@ export function registerFaults(app: FastifyInstance, faults: FaultInjector, cloc
       throw badRequest(`invalid fault rules: ${(err as Error).message}`);
     }
   });
+}
+
+/**
+ * Holds a request for `ms`; false when its client hung up first. A held request must not hold
+ * the process: a test that kills its client and closes the emulator ends at once, not a minute
+ * later when a long latency would have run out.
+ */
+async function delay(request: FastifyRequest, clock: Clock, ms: number): Promise<boolean> {
+  const socket = request.raw.socket;
+  if (socket.destroyed) return false;
+  const gone = new AbortController();
+  const hangUp = () => gone.abort();
+  socket.once('close', hangUp);
+  try {
+    await clock.sleep(ms, gone.signal);
+    return true;
+  } catch (err) {
+    if (gone.signal.aborted) return false;
+    throw err;
+  } finally {
+    socket.off('close', hangUp);
+  }
 }
 
 function hasBody(request: FastifyRequest): boolean {

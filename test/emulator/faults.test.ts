@@ -1,4 +1,6 @@
+import { request as httpRequest } from 'node:http';
 import { FaultInjector, startEmulator } from '../../src/emulator';
+import { FakeClock, settle } from '../support/fake-clock';
 import { DATASET_ID, goodRecord, Harness, jsonLines } from './emulator-harness';
 
 describe('fault injection', () => {
@@ -107,6 +109,33 @@ describe('fault injection', () => {
       h.emulator.faults.set({ rules: [] });
       expect((await h.ingest({ 'ok.json': jsonLines([goodRecord(1)]) })).batch.status).toBe('success');
     });
+  });
+
+  test('added latency holds a request until it runs out, and ends early when the client hangs up', async () => {
+    const clock = new FakeClock('2026-11-29T00:00:00Z');
+    const h = await Harness.start({ clock, faults: { rules: [{ path: '/data/foundation/catalog', latencyMs: 60_000 }] } });
+    // Waits on the event loop (I/O included), not on time, for the clock's sleepers to number n.
+    const sleepers = async (n: number) => {
+      for (let i = 0; i < 2000 && clock.pending() !== n; i++) await settle(1);
+      return clock.pending();
+    };
+    try {
+      const answered = h.call('GET', `/data/foundation/catalog/dataSets/${DATASET_ID}`);
+      expect(await sleepers(1)).toBe(1);
+      await clock.advance(60_000);
+      expect((await answered).status).toBe(200);
+
+      const req = httpRequest(`${h.emulator.url}/data/foundation/catalog/dataSets/${DATASET_ID}`, { headers: h.gatewayHeaders });
+      req.on('error', () => undefined);
+      req.end();
+      expect(await sleepers(1)).toBe(1);
+      req.destroy();
+      // The hung-up request no longer waits for the clock: nothing is left to keep the process alive.
+      expect(await sleepers(0)).toBe(0);
+      expect(h.emulator.faults.injected().delayed).toBe(2);
+    } finally {
+      await h.close();
+    }
   });
 
   test('faults given at start-up are in force from the first request; malformed ones fail the start', async () => {
