@@ -146,11 +146,22 @@ export class BatchStore {
     return `${JSON.stringify(rest).slice(0, -1)},"files":[${parts.join(',')}]}`;
   }
 
+  /** A slot's record; undefined when the file is missing, or unreadable (a write cut short: said in the log). */
+  private async readSlot(file: string): Promise<Slot | undefined> {
+    try {
+      const parsed = JSON.parse(await readFile(file, 'utf8')) as Slot | BatchRecord;
+      return path.basename(file) === LEGACY_RECORD ? { revision: 0, batch: parsed as BatchRecord } : (parsed as Slot);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.logger.warn({ err, file }, 'passing over an unreadable batch record');
+      return undefined;
+    }
+  }
+
   private async load(): Promise<void> {
     for (const entry of await readdir(this.batchesDir(), { withFileTypes: true })) {
       if (!entry.isDirectory()) continue;
       const dir = path.join(this.batchesDir(), entry.name);
-      const slots = await Promise.all(['batch.a.json', 'batch.b.json', LEGACY_RECORD].map((name) => readSlot(path.join(dir, name))));
+      const slots = await Promise.all(['batch.a.json', 'batch.b.json', LEGACY_RECORD].map((name) => this.readSlot(path.join(dir, name))));
       const newest = slots.reduce<Slot | undefined>((best, slot) => (slot && (!best || slot.revision > best.revision) ? slot : best), undefined);
       if (!newest) {
         this.logger.warn({ dir }, 'skipping a batch folder with no readable record');
@@ -172,20 +183,4 @@ const LEGACY_RECORD = 'batch.json';
 interface Slot {
   revision: number;
   batch: BatchRecord;
-}
-
-/** A slot's record, or undefined when the file is missing or was cut short. */
-async function readSlot(file: string): Promise<Slot | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  try {
-    const parsed = JSON.parse(text) as Slot | BatchRecord;
-    return path.basename(file) === LEGACY_RECORD ? { revision: 0, batch: parsed as BatchRecord } : (parsed as Slot);
-  } catch {
-    return undefined;
-  }
 }
