@@ -156,13 +156,13 @@ export type IntakeSource = { file: string } | { command: string; env?: NodeJS.Pr
  * together make of the same server and the same sink as dataflowd. The batch is aborted and its
  * bytes discarded afterwards.
  */
-export async function emulatorIntake(emulator: BenchEmulator, source: IntakeSource, name = 'records.json'): Promise<Measured> {
+export async function emulatorIntake(emulator: BenchEmulator, source: IntakeSource): Promise<Measured> {
   const client = new PlatformClient({ endpoint: emulator.url, imsEndpoint: emulator.url, ...BENCH_CREDENTIALS });
   try {
     const batch = await client.createBatch({ datasetId: 'bench', format: 'json' });
     const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: 'bench', client_secret: 'bench-secret', scope: 'openid' });
     const token = (await (await fetch(`${emulator.url}/ims/token/v3`, { method: 'POST', body: form })).json()) as { access_token: string };
-    const url = `${emulator.url}/data/foundation/import/batches/${batch.id}/datasets/bench/files/${name}`;
+    const url = `${emulator.url}/data/foundation/import/batches/${batch.id}/datasets/bench/files/records.json`;
     const headers = ['content-type: application/octet-stream', `authorization: Bearer ${token.access_token}`, 'x-api-key: bench', 'x-gw-ims-org-id: BENCH@AdobeOrg', 'x-sandbox-name: prod'];
     const curl = ['-sS', '--fail', '-T', 'file' in source ? source.file : '-', ...headers.flatMap((h) => ['-H', h]), url];
     const m =
