@@ -6,7 +6,7 @@ import { FILE_ERROR_CODES } from './ingest-codes';
 import { JsonOutlineError } from './json-document-splitter';
 import { LineSink } from './line-sink';
 import { parquetRowCount, ParquetFormatError } from './parquet-footer';
-import { jsonLayout, readJsonRecords } from './record-source';
+import { jsonLayout, type JsonLayout, readJsonRecords } from './record-source';
 import type { RecordCheck, RowProblem } from './record-validator';
 import type { RowErrorLog } from './row-error-log';
 
@@ -66,37 +66,61 @@ export async function ingestFile(ctx: FileIngestContext): Promise<FileResult> {
 
 async function ingestJson(ctx: FileIngestContext): Promise<FileResult> {
   const layout = await jsonLayout(ctx.uploadedPath, ctx.inputFormat.isMultiLineJson === true);
-  const landed = ctx.dropsBadRows ? new LineSink(ctx.landedPath) : undefined;
-  const separator = layout === 'lines' ? '\n' : ',\n';
   let records = 0;
-  let failed = 0;
-  let written = 0;
+  /** The file's bad records by number, in order (one number per bad row). */
+  const badRows: number[] = [];
   try {
-    if (landed && layout === 'document') await landed.write('[\n');
     for await (const raw of readJsonRecords(ctx.uploadedPath, layout)) {
       records++;
       const batchRow = ++ctx.tally.inputRecordCount;
       if (records % ABORT_CHECK_EVERY === 0) ctx.signal.throwIfAborted();
       const problem = checkRecord(raw.text, ctx.check);
-      if (problem) {
-        failed++;
-        countFailure(ctx.tally, problem.kind, batchRow, ctx.file.path, records, problem.message);
-        await ctx.rowErrors?.add(problem, { fileName: ctx.file.path, rowNumber: records, lineNumber: raw.line }, raw.text);
-      } else if (landed) {
-        await landed.write(layout === 'lines' ? raw.text + separator : (written > 0 ? separator : '') + raw.text);
-        written++;
-      }
+      if (!problem) continue;
+      badRows.push(records);
+      countFailure(ctx.tally, problem.kind, batchRow, ctx.file.path, records, problem.message);
+      await ctx.rowErrors?.add(problem, { fileName: ctx.file.path, rowNumber: records, lineNumber: raw.line }, raw.text);
     }
-    if (landed && layout === 'document') await landed.write('\n]\n');
   } catch (err) {
     if (!(err instanceof JsonOutlineError)) throw err;
     fileError(ctx, FILE_ERROR_CODES.unreadableFile.code, `${FILE_ERROR_CODES.unreadableFile.description} ${err.message}`);
-  } finally {
-    await landed?.close();
   }
-  const filtered = landed !== undefined && failed > 0;
-  if (landed && !filtered) await rm(ctx.landedPath, { force: true });
-  return { records, failed, filtered };
+  const filtered = ctx.dropsBadRows && badRows.length > 0;
+  if (filtered) await writeLanded(ctx, layout, badRows);
+  else if (ctx.dropsBadRows) await rm(ctx.landedPath, { force: true }); // from an earlier attempt
+  return { records, failed: badRows.length, filtered };
+}
+
+/**
+ * The landed copy: the file again without its bad rows, in a second pass made only when it has
+ * some. Copying every record while checking it cost the emulator a tenth of its processing time,
+ * and a copy of each file on disk, for files with no bad row, which are most, and then deleted it.
+ */
+async function writeLanded(ctx: FileIngestContext, layout: JsonLayout, badRows: readonly number[]): Promise<void> {
+  const landed = new LineSink(ctx.landedPath);
+  let record = 0;
+  let nextBad = 0;
+  let written = 0;
+  try {
+    if (layout === 'document') await landed.write('[\n');
+    try {
+      for await (const raw of readJsonRecords(ctx.uploadedPath, layout)) {
+        record++;
+        if (record % ABORT_CHECK_EVERY === 0) ctx.signal.throwIfAborted();
+        if (record === badRows[nextBad]) {
+          nextBad++;
+          continue;
+        }
+        await landed.write(layout === 'lines' ? `${raw.text}\n` : `${written > 0 ? ',\n' : ''}${raw.text}`);
+        written++;
+      }
+    } catch (err) {
+      // The first pass met the same broken outline and said so; the copy ends where the records did.
+      if (!(err instanceof JsonOutlineError)) throw err;
+    }
+    if (layout === 'document') await landed.write('\n]\n');
+  } finally {
+    await landed.close();
+  }
 }
 
 function checkRecord(text: string, check: RecordCheck): RowProblem | undefined {
