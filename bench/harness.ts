@@ -185,10 +185,11 @@ export interface BenchConfig {
 
 /**
  * A config folder whose dataflow `bench` reads `connectionYaml` (the `bench` connection) into the
- * dataset `bench` of a remote emulator, with no schema so the emulator only counts records.
+ * dataset `bench` of a remote emulator, with no schema so the emulator only counts records. It is
+ * made under `under` (default the system's temporary folder), whose removal takes it along.
  */
-export async function writeBenchConfig(opts: { emulatorUrl: string; connectionYaml: string; dataflowYaml?: string; filesAtOnce?: number }): Promise<BenchConfig> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'dataflowd-bench-'));
+export async function writeBenchConfig(opts: { emulatorUrl: string; connectionYaml: string; dataflowYaml?: string; filesAtOnce?: number; under?: string }): Promise<BenchConfig> {
+  const dir = await mkdtemp(path.join(opts.under ?? tmpdir(), 'dataflowd-bench-'));
   const configDir = path.join(dir, 'config');
   await mkdir(path.join(configDir, 'dataflows'), { recursive: true });
   await writeFile(path.join(configDir, 'open.schema.json'), JSON.stringify({ type: 'object' }));

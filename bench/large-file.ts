@@ -32,7 +32,7 @@ async function main(): Promise<void> {
       await pipeline(createReadStream(file), createGzip({ level: 1 }), createWriteStream(`${file}.gz`));
       await rm(file);
     }
-    const config = await writeBenchConfig({ emulatorUrl: emulator.url, connectionYaml: `{ type: local, root: ${JSON.stringify(inbox)} }` });
+    const config = await writeBenchConfig({ emulatorUrl: emulator.url, connectionYaml: `{ type: local, root: ${JSON.stringify(inbox)} }`, under: work });
     const run = await measureRun(config);
     const result = JSON.parse(run.stdout) as { status: string; recordsOut: number; bytes: number; batchIds: string[] };
     const phases = await batchPhases(emulator.url, result.batchIds);

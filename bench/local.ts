@@ -24,7 +24,7 @@ async function main(): Promise<void> {
       const bytes = (await stat(file)).size;
       const cat = await measure('sh', ['-c', `cat "${file}" > /dev/null`]);
       rows.push({ name: `cat ${mb} MB`, bytes, seconds: cat.seconds, peakRssMb: cat.peakRssMb, cpuSeconds: cat.cpuSeconds, note: 'read ceiling' });
-      const config = await writeBenchConfig({ emulatorUrl: emulator.url, connectionYaml: `{ type: local, root: ${JSON.stringify(inbox)} }` });
+      const config = await writeBenchConfig({ emulatorUrl: emulator.url, connectionYaml: `{ type: local, root: ${JSON.stringify(inbox)} }`, under: work });
       const run = await measureRun(config);
       const result = JSON.parse(run.stdout) as { status: string; recordsOut: number; batchIds: string[] };
       const phases = await batchPhases(emulator.url, result.batchIds);

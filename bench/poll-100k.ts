@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   }
   const emulator = await startEmulatorProcess(path.join(work, 'platform'));
   try {
-    const config = await writeBenchConfig({ emulatorUrl: emulator.url, connectionYaml: `{ type: local, root: ${JSON.stringify(inbox)} }` });
+    const config = await writeBenchConfig({ emulatorUrl: emulator.url, connectionYaml: `{ type: local, root: ${JSON.stringify(inbox)} }`, under: work });
     // The ledger already knows every file, as after the runs that ingested them.
     const store = await openStore(`sqlite:${path.join(config.dir, 'state.db')}`);
     const connector = localConnector.create({ type: 'local', root: inbox }, { logger: silentLogger, baseDir: inbox });
