@@ -92,8 +92,9 @@ async function ingestJson(ctx: FileIngestContext): Promise<FileResult> {
 
 /**
  * The landed copy: the file again without its bad rows, in a second pass made only when it has
- * some. Copying every record while checking it cost the emulator a tenth of its processing time,
- * and a copy of each file on disk, for files with no bad row, which are most, and then deleted it.
+ * some. Copying every record while checking it, for every file, then deleting the copy of files
+ * with no bad row (most of them) took half of the emulator's processing time (1 GB of JSON Lines:
+ * 23.0 s, 11.4 s without).
  */
 async function writeLanded(ctx: FileIngestContext, layout: JsonLayout, badRows: readonly number[]): Promise<void> {
   const landed = new LineSink(ctx.landedPath);
