@@ -125,7 +125,7 @@ export class BatchStore {
   }
 
   private slotFile(id: string, revision: number): string {
-    return path.join(this.batchDir(id), revision % 2 === 1 ? 'batch.a.json' : 'batch.b.json');
+    return path.join(this.batchDir(id), SLOTS[revision % 2 === 1 ? 0 : 1]);
   }
 
   /**
@@ -161,7 +161,7 @@ export class BatchStore {
     for (const entry of await readdir(this.batchesDir(), { withFileTypes: true })) {
       if (!entry.isDirectory()) continue;
       const dir = path.join(this.batchesDir(), entry.name);
-      const slots = await Promise.all(['batch.a.json', 'batch.b.json', LEGACY_RECORD].map((name) => this.readSlot(path.join(dir, name))));
+      const slots = await Promise.all([...SLOTS, LEGACY_RECORD].map((name) => this.readSlot(path.join(dir, name))));
       const newest = slots.reduce<Slot | undefined>((best, slot) => (slot && (!best || slot.revision > best.revision) ? slot : best), undefined);
       if (!newest) {
         this.logger.warn({ dir }, 'skipping a batch folder with no readable record');
@@ -176,6 +176,9 @@ export class BatchStore {
     }
   }
 }
+
+/** The record's two slot files: odd revisions go to the first, even ones to the second. */
+const SLOTS = ['batch.a.json', 'batch.b.json'] as const;
 
 /** Where earlier versions kept the record, replaced whole by rename: read as revision 0. */
 const LEGACY_RECORD = 'batch.json';
