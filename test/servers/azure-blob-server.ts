@@ -6,19 +6,16 @@ import {
   generateBlobSASQueryParameters,
   StorageSharedKeyCredential,
 } from '@azure/storage-blob';
-import { ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { printedPort, stopProcess } from './processes';
 
 /** Azurite's well-known development account (testbed.md); it accepts no other. */
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
 export const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
-
-const READY_MS = 15_000;
-const STOP_MS = 5_000;
 
 export interface AzuriteServer {
   port: number;
@@ -66,9 +63,12 @@ export async function startAzurite(opts: { v8Flags?: string[] } = {}): Promise<A
   const child = spawn(process.execPath, [...(opts.v8Flags ?? []), main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let port: number;
   try {
-    port = await readyPort(child);
+    port = await printedPort('Azurite', child, (out) => {
+      const banner = /successfully listens on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      return banner ? Number(banner[1]) : undefined;
+    });
   } catch (err) {
-    await kill(child);
+    await stopProcess(child);
     await rm(location, { recursive: true, force: true });
     throw err;
   }
@@ -115,7 +115,7 @@ export async function startAzurite(opts: { v8Flags?: string[] } = {}): Promise<A
       ).toString(),
     stop() {
       stopped ??= (async () => {
-        await kill(child);
+        await stopProcess(child);
         await rm(location, { recursive: true, force: true });
       })();
       return stopped;
@@ -136,45 +136,4 @@ function putRaw(pathAndQuery: string, port: number, data: string): Promise<void>
     req.once('error', reject);
     req.end(data);
   });
-}
-
-function readyPort(child: ChildProcess): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => done(new Error(`Azurite did not start within ${READY_MS} ms: ${err.trim()}`)), READY_MS);
-    const onExit = (code: number | null) => done(new Error(`Azurite exited with ${code} before it was ready: ${err.trim()}`));
-    const onOut = (chunk: Buffer) => {
-      out += chunk.toString();
-      const banner = /successfully listens on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (banner) done(undefined, Number(banner[1]));
-    };
-    const onErr = (chunk: Buffer) => (err += chunk.toString());
-    function done(error: Error | undefined, port?: number) {
-      clearTimeout(timer);
-      child.off('exit', onExit);
-      child.stdout!.off('data', onOut);
-      // Keep draining both pipes, so that the server never blocks on a full one.
-      child.stdout!.resume();
-      if (error) reject(error);
-      else resolve(port!);
-    }
-    child.once('exit', onExit);
-    child.stdout!.on('data', onOut);
-    child.stderr!.on('data', onErr);
-  });
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_MS);
-  try {
-    await exited;
-  } finally {
-    clearTimeout(timer);
-  }
-  child.stdout?.destroy();
-  child.stderr?.destroy();
 }

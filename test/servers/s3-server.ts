@@ -1,10 +1,10 @@
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { printedPort, stopProcess } from './processes';
 
 /** The credentials s3rver accepts (it checks the key id; it does not verify V4 signatures). */
 export const S3RVER_KEY = 'S3RVER';
@@ -16,8 +16,6 @@ function launcher(): string {
   if (found === undefined) throw new Error(`s3rver-launcher.mjs not found (looked in ${candidates.join(', ')})`);
   return found;
 }
-const READY_MS = 15_000;
-const STOP_MS = 5_000;
 
 export interface S3TestServer {
   /** http://127.0.0.1:PORT */
@@ -59,9 +57,12 @@ export async function startS3Server(buckets: readonly string[]): Promise<S3TestS
   });
   let port: number;
   try {
-    port = await readyPort(child);
+    port = await printedPort('s3rver', child, (out) => {
+      const line = /^(\{.*\})$/m.exec(out);
+      return line ? (JSON.parse(line[1]) as { port: number }).port : undefined;
+    });
   } catch (err) {
-    await kill(child);
+    await stopProcess(child);
     await rm(directory, { recursive: true, force: true });
     throw err;
   }
@@ -93,7 +94,7 @@ export async function startS3Server(buckets: readonly string[]): Promise<S3TestS
     stop() {
       stopped ??= (async () => {
         client.destroy();
-        await kill(child);
+        await stopProcess(child);
         await rm(directory, { recursive: true, force: true });
       })();
       return stopped;
@@ -114,46 +115,4 @@ export function testClient(endpoint: string, credentials = { accessKeyId: S3RVER
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
-}
-
-function readyPort(child: ChildProcess): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => done(new Error(`s3rver did not start within ${READY_MS} ms: ${err.trim()}`)), READY_MS);
-    const onExit = (code: number | null) => done(new Error(`s3rver exited with ${code} before it was ready: ${err.trim()}`));
-    const onOut = (chunk: Buffer) => {
-      out += chunk.toString();
-      const line = /^(\{.*\})$/m.exec(out);
-      if (line) done(undefined, (JSON.parse(line[1]) as { port: number }).port);
-    };
-    const onErr = (chunk: Buffer) => (err += chunk.toString());
-    function done(error: Error | undefined, port?: number) {
-      clearTimeout(timer);
-      child.off('exit', onExit);
-      child.stdout!.off('data', onOut);
-      // Keep draining both pipes, so that a chatty server never blocks on a full one.
-      child.stdout!.resume();
-      if (error) reject(error);
-      else resolve(port!);
-    }
-    child.once('exit', onExit);
-    child.stdout!.on('data', onOut);
-    child.stderr!.on('data', onErr);
-  });
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_MS);
-  try {
-    await exited;
-  } finally {
-    clearTimeout(timer);
-  }
-  child.stdin?.destroy();
-  child.stdout?.destroy();
-  child.stderr?.destroy();
 }
