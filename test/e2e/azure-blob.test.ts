@@ -1,5 +1,6 @@
 import { AZURITE_ACCOUNT, AzuriteServer, startAzurite } from '../servers/azure-blob-server';
-import { jsonl, people, sorted, Workspace } from './workspace';
+import { itRunsFromTheSource, sourceDataflow, writeSourceRunDataflows } from './source-runs';
+import { Workspace } from './workspace';
 
 const CONTAINER = 'exports';
 const PREFIX = 'luma';
@@ -22,9 +23,6 @@ describe('dataflowd run from Azure Blob (Azurite), end to end through the real C
     return [`  ${name}:`, ...Object.entries({ type: 'azure-blob', container: CONTAINER, prefix: PREFIX, ...keys }).map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`)];
   }
 
-  const dataflow = (connectionName: string, path: string, extra: string[] = []) =>
-    ['source:', `  connection: ${connectionName}`, `  path: ${path}`, '  include: ["*.json"]', ...extra, 'target:', '  dataset: people'].join('\n');
-
   beforeAll(async () => {
     azurite = await startAzurite();
     await azurite.createContainer(CONTAINER);
@@ -41,11 +39,10 @@ describe('dataflowd run from Azure Blob (Azurite), end to end through the real C
         ...connection('luma-blob-identity', { accountUrl: `https://127.0.0.1:${azurite.port}/${AZURITE_ACCOUNT}` }),
       ].join('\n'),
     );
-    await ws.writeDataflow('people', dataflow('luma-blob', '/incoming'));
-    await ws.writeDataflow('people-archived', dataflow('luma-blob', '/outbound', ['  recursive: true', '  afterIngest: move', '  moveTo: /archive']));
-    await ws.writeDataflow('people-wrong-key', dataflow('luma-blob-wrong-key', '/incoming'));
-    await ws.writeDataflow('people-no-container', dataflow('luma-blob-no-container', '/incoming'));
-    await ws.writeDataflow('people-identity', dataflow('luma-blob-identity', '/incoming'));
+    await writeSourceRunDataflows(ws, 'luma-blob');
+    await ws.writeDataflow('people-wrong-key', sourceDataflow('luma-blob-wrong-key', '/incoming'));
+    await ws.writeDataflow('people-no-container', sourceDataflow('luma-blob-no-container', '/incoming'));
+    await ws.writeDataflow('people-identity', sourceDataflow('luma-blob-identity', '/incoming'));
   });
 
   afterAll(async () => {
@@ -54,49 +51,14 @@ describe('dataflowd run from Azure Blob (Azurite), end to end through the real C
     for (const name of Object.keys(secretEnv ?? {})) delete process.env[name];
   });
 
-  const a = people(0, 40);
-  const b = people(100, 25);
-  const c = people(400, 5);
-  const landedFrom = async (...sets: unknown[][]) => expect(sorted(await ws.landed())).toEqual(sorted(sets.flat()));
-
-  it('ingests exactly the source records, and nothing on a second run', async () => {
-    await put('incoming/a.json', jsonl(a));
-    await put('incoming/b.json', jsonl(b));
-    await put('incoming/notes.txt', 'not selected');
-    await put('incoming/sub/deeper.json', jsonl(people(900, 1)));
-    const first = await ws.cli(['run', 'people', '--json']);
-    expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout)).toMatchObject({ status: 'succeeded', filesTaken: 2, filesIngested: 2, recordsOut: 65 });
-    await landedFrom(a, b);
-    expect(first.stdout + first.stderr).not.toContain(secretEnv.E2E_AZURE_CONNECTION_STRING);
-
-    const second = await ws.cli(['run', 'people']);
-    expect(second.code).toBe(0);
-    expect(second.stdout).toMatch(/skipped/);
-    expect(second.stdout).toMatch(/2 already ingested/);
-    await landedFrom(a, b);
-  });
-
-  it('ingests a rewritten blob again: its etag changed', async () => {
-    const more = people(200, 3);
-    await put('incoming/b.json', jsonl([...b, ...more]));
-    const run = await ws.cli(['run', 'people', '--json']);
-    expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ status: 'succeeded', filesTaken: 1, filesIngested: 1, recordsIn: 28, recordsOut: 28 });
-    await landedFrom(a, b, b, more);
-  });
-
-  it('afterIngest: move leaves the source folder empty and the archive folder full', async () => {
-    await put('outbound/c1.json', jsonl(c.slice(0, 2)));
-    await put('outbound/2024/c2.json', jsonl(c.slice(2)));
-    const run = await ws.cli(['run', 'people-archived', '--json']);
-    expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ status: 'succeeded', filesIngested: 2, recordsOut: 5 });
-    expect(await blobs('outbound')).toEqual([]);
-    expect(await blobs('archive')).toEqual(['archive/2024/c2.json', 'archive/c1.json']);
-    expect((await azurite.read(CONTAINER, `${PREFIX}/archive/c1.json`))?.toString()).toBe(jsonl(c.slice(0, 2)));
-    await landedFrom(a, b, b, people(200, 3), c);
-  });
+  itRunsFromTheSource(() => ({
+    ws,
+    put,
+    rewrite: put,
+    list: blobs,
+    read: (rel) => azurite.read(CONTAINER, `${PREFIX}/${rel}`),
+    secrets: Object.values(secretEnv),
+  }));
 
   it('a wrong account key fails the run with an auth error in history, without leaking the key', async () => {
     const run = await ws.cli(['run', 'people-wrong-key', '--json']);

@@ -1,6 +1,7 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { S3RVER_KEY, S3TestServer, startS3Server } from '../servers/s3-server';
-import { jsonl, people, sorted, Workspace } from './workspace';
+import { itRunsFromTheSource, sourceDataflow, writeSourceRunDataflows } from './source-runs';
+import { Workspace } from './workspace';
 
 const BUCKET = 'exports';
 const PREFIX = 'luma';
@@ -33,9 +34,6 @@ describe('dataflowd run from S3 (s3rver), end to end through the real CLI and th
     return [`  ${name}:`, ...Object.entries(keys).map(([k, v]) => `    ${k}: ${v}`)];
   }
 
-  const dataflow = (connectionName: string, path: string, extra: string[] = []) =>
-    ['source:', `  connection: ${connectionName}`, `  path: ${path}`, '  include: ["*.json"]', ...extra, 'target:', '  dataset: people'].join('\n');
-
   beforeAll(async () => {
     Object.assign(process.env, SECRET_ENV);
     s3 = await startS3Server([BUCKET]);
@@ -47,10 +45,9 @@ describe('dataflowd run from S3 (s3rver), end to end through the real CLI and th
         ...connection('luma-s3-no-bucket', { bucket: 'no-such-bucket' }),
       ].join('\n'),
     );
-    await ws.writeDataflow('people', dataflow('luma-s3', '/incoming'));
-    await ws.writeDataflow('people-archived', dataflow('luma-s3', '/outbound', ['  recursive: true', '  afterIngest: move', '  moveTo: /archive']));
-    await ws.writeDataflow('people-wrong-key', dataflow('luma-s3-wrong-key', '/incoming'));
-    await ws.writeDataflow('people-no-bucket', dataflow('luma-s3-no-bucket', '/incoming'));
+    await writeSourceRunDataflows(ws, 'luma-s3');
+    await ws.writeDataflow('people-wrong-key', sourceDataflow('luma-s3-wrong-key', '/incoming'));
+    await ws.writeDataflow('people-no-bucket', sourceDataflow('luma-s3-no-bucket', '/incoming'));
   });
 
   afterAll(async () => {
@@ -59,47 +56,14 @@ describe('dataflowd run from S3 (s3rver), end to end through the real CLI and th
     for (const name of Object.keys(SECRET_ENV)) delete process.env[name];
   });
 
-  const a = people(0, 40);
-  const b = people(100, 25);
-  const c = people(400, 5);
-  const landedFrom = async (...sets: unknown[][]) => expect(sorted(await ws.landed())).toEqual(sorted(sets.flat()));
-
-  it('ingests exactly the source records, and nothing on a second run', async () => {
-    await put('incoming/a.json', jsonl(a));
-    await put('incoming/b.json', jsonl(b));
-    await put('incoming/notes.txt', 'not selected');
-    await put('incoming/sub/deeper.json', jsonl(people(900, 1)));
-    const first = await ws.cli(['run', 'people', '--json']);
-    expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout)).toMatchObject({ status: 'succeeded', filesTaken: 2, filesIngested: 2, recordsOut: 65 });
-    await landedFrom(a, b);
-
-    const second = await ws.cli(['run', 'people']);
-    expect(second.code).toBe(0);
-    expect(second.stdout).toMatch(/skipped/);
-    expect(second.stdout).toMatch(/2 already ingested/);
-    await landedFrom(a, b);
-  });
-
-  it('ingests a rewritten object again: its ETag changed', async () => {
-    const more = people(200, 3);
-    await put('incoming/b.json', jsonl([...b, ...more]));
-    const run = await ws.cli(['run', 'people', '--json']);
-    expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ status: 'succeeded', filesTaken: 1, filesIngested: 1, recordsIn: 28, recordsOut: 28 });
-    await landedFrom(a, b, b, more);
-  });
-
-  it('afterIngest: move leaves the source folder empty and the archive folder full', async () => {
-    await put('outbound/c1.json', jsonl(c.slice(0, 2)));
-    await put('outbound/2024/c2.json', jsonl(c.slice(2)));
-    const run = await ws.cli(['run', 'people-archived', '--json']);
-    expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ status: 'succeeded', filesIngested: 2, recordsOut: 5 });
-    expect(await keys('outbound')).toEqual([]);
-    expect(await keys('archive')).toEqual(['archive/2024/c2.json', 'archive/c1.json']);
-    await landedFrom(a, b, b, people(200, 3), c);
-  });
+  itRunsFromTheSource(() => ({
+    ws,
+    put,
+    rewrite: put,
+    list: keys,
+    read: (rel) => s3.read(BUCKET, `${PREFIX}/${rel}`),
+    secrets: Object.values(SECRET_ENV),
+  }));
 
   it('wrong credentials fail the run with an auth error in history, without leaking the secret', async () => {
     const run = await ws.cli(['run', 'people-wrong-key', '--json']);

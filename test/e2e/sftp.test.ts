@@ -1,7 +1,8 @@
-import { readdir, utimes, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { KEY_PASSPHRASE, SFTP_PASSWORD, SftpServer, startSftpServer } from '../servers/sftp-server';
-import { jsonl, people, sorted, Workspace } from './workspace';
+import { itRunsFromTheSource, serverFolder, sourceDataflow, writeSourceRunDataflows } from './source-runs';
+import { Workspace } from './workspace';
 
 /** Secrets reach the config through ${env:...} and ${file:...}, as in production, and must never be printed. */
 const SECRET_ENV = { E2E_SFTP_PASSWORD: SFTP_PASSWORD, E2E_SFTP_PASSPHRASE: KEY_PASSPHRASE, E2E_SFTP_WRONG_PASSWORD: 'wrong-password-5d2e8b' };
@@ -36,18 +37,6 @@ describe('dataflowd run from SFTP (OpenSSH), end to end through the real CLI and
       ...extra.flat(),
     ].join('\n');
 
-  const dataflow = (connectionName: string, folder: string, extra: string[] = []) =>
-    ['source:', `  connection: ${connectionName}`, `  path: ${folder}`, '  include: ["*.json"]', ...extra, 'target:', '  dataset: people'].join('\n');
-
-  /** Files below a folder of the server's root, '/'-separated, sorted. */
-  async function files(folder: string): Promise<string[]> {
-    const entries = await readdir(sftp.local(folder), { recursive: true, withFileTypes: true }).catch(() => []);
-    return entries
-      .filter((e) => e.isFile())
-      .map((e) => path.relative(sftp.root, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
-      .sort();
-  }
-
   async function lastRun(name: string): Promise<{ id: string; status: string; error: string | null }> {
     const [last] = JSON.parse((await ws.cli(['history', name, '--json', '--limit', '1'])).stdout);
     return last;
@@ -59,11 +48,11 @@ describe('dataflowd run from SFTP (OpenSSH), end to end through the real CLI and
     ws = await Workspace.create();
     await writeFile(keyFile(), sftp.keys.ed25519Encrypted, { mode: 0o600 });
     await ws.writeDaemonConfig(connections());
-    await ws.writeDataflow('people', dataflow('luma-sftp', '/incoming'));
-    await ws.writeDataflow('people-archived', dataflow('luma-sftp-key', '/outbound', ['  recursive: true', '  afterIngest: move', '  moveTo: /archive']));
-    await ws.writeDataflow('people-wrong-password', dataflow('luma-sftp-wrong-password', '/incoming'));
-    await ws.writeDataflow('people-other-host', dataflow('luma-sftp-other-host', '/incoming'));
-    await ws.writeDataflow('people-no-folder', dataflow('luma-sftp', '/no-such-folder'));
+    // Moving goes over the encrypted private key; the rest over the password.
+    await writeSourceRunDataflows(ws, 'luma-sftp', 'luma-sftp-key');
+    await ws.writeDataflow('people-wrong-password', sourceDataflow('luma-sftp-wrong-password', '/incoming'));
+    await ws.writeDataflow('people-other-host', sourceDataflow('luma-sftp-other-host', '/incoming'));
+    await ws.writeDataflow('people-no-folder', sourceDataflow('luma-sftp', '/no-such-folder'));
   });
 
   afterAll(async () => {
@@ -72,55 +61,12 @@ describe('dataflowd run from SFTP (OpenSSH), end to end through the real CLI and
     for (const name of Object.keys(SECRET_ENV)) delete process.env[name];
   });
 
-  const a = people(0, 40);
-  const b = people(100, 25);
-  const c = people(400, 5);
-  const landedFrom = async (...sets: unknown[][]) => expect(sorted(await ws.landed())).toEqual(sorted(sets.flat()));
+  const secrets = [...Object.values(SECRET_ENV), 'PRIVATE KEY'];
   const noSecrets = (text: string) => {
-    for (const secret of Object.values(SECRET_ENV)) expect(text).not.toContain(secret);
-    expect(text).not.toContain('PRIVATE KEY');
+    for (const secret of secrets) expect(text).not.toContain(secret);
   };
 
-  it('ingests exactly the source records, and nothing on a second run', async () => {
-    await sftp.put('incoming/a.json', jsonl(a));
-    await sftp.put('incoming/b b.json', jsonl(b));
-    await sftp.put('incoming/notes.txt', 'not selected');
-    await sftp.put('incoming/sub/deeper.json', jsonl(people(900, 1)));
-    const first = await ws.cli(['run', 'people', '--json']);
-    expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout)).toMatchObject({ status: 'succeeded', filesTaken: 2, filesIngested: 2, recordsOut: 65 });
-    noSecrets(first.stdout + first.stderr);
-    await landedFrom(a, b);
-
-    const second = await ws.cli(['run', 'people']);
-    expect(second.code).toBe(0);
-    expect(second.stdout).toMatch(/skipped/);
-    expect(second.stdout).toMatch(/2 already ingested/);
-    await landedFrom(a, b);
-  });
-
-  it('ingests a changed file again as a new version', async () => {
-    const more = people(200, 3);
-    await sftp.put('incoming/b b.json', jsonl([...b, ...more]));
-    const earlier = new Date(Date.now() - 3_600_000);
-    await utimes(sftp.local('incoming/b b.json'), earlier, earlier);
-    const run = await ws.cli(['run', 'people', '--json']);
-    expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ status: 'succeeded', filesTaken: 1, filesIngested: 1, recordsIn: 28, recordsOut: 28 });
-    await landedFrom(a, b, b, more);
-  });
-
-  it('afterIngest: move (over an encrypted private key) leaves the source folder empty and the archive full', async () => {
-    await sftp.put('outbound/c1.json', jsonl(c.slice(0, 2)));
-    await sftp.put('outbound/2024/données ü.json', jsonl(c.slice(2)));
-    const run = await ws.cli(['run', 'people-archived', '--json']);
-    expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ status: 'succeeded', filesIngested: 2, recordsOut: 5 });
-    noSecrets(run.stdout + run.stderr);
-    expect(await files('outbound')).toEqual([]);
-    expect(await files('archive')).toEqual(['archive/2024/données ü.json', 'archive/c1.json']);
-    await landedFrom(a, b, b, people(200, 3), c);
-  });
+  itRunsFromTheSource(() => serverFolder(ws, sftp, secrets));
 
   it('a wrong password fails the run with an auth error in history, without leaking the password', async () => {
     const run = await ws.cli(['run', 'people-wrong-password', '--json']);

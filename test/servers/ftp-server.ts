@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmod, chown, mkdir, mkdtemp, readFile, rm, unlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -29,8 +29,6 @@ export interface FtpTestServer extends OwnedFiles {
   /** Folder on this machine where the user lands: the connection's root. */
   root: string;
   remove(rel: string): Promise<void>;
-  read(rel: string): Promise<Buffer | undefined>;
-  setModifiedAt(rel: string, at: Date): Promise<void>;
   /** Kills every session process, not the listener: connections drop as if the network did. */
   dropSessions(): Promise<void>;
   /** Stops the server(s) by pid and deletes the temp folder. Idempotent. */
@@ -140,7 +138,8 @@ function files(
   owner: { uid: number; gid: number },
   s: { port: number; implicitPort?: number; ca?: string; processes: Started[]; cleanup(): Promise<void> },
 ): FtpTestServer {
-  const { local, put, mkdir: makeDirs } = ownedFiles(root, owner);
+  const owned = ownedFiles(root, owner);
+  const { local } = owned;
   let stopped: Promise<void> | undefined;
   const server: FtpTestServer = {
     host: '127.0.0.1',
@@ -150,12 +149,8 @@ function files(
     password: FTP_PASSWORD,
     ca: s.ca,
     root,
-    local,
-    put,
-    mkdir: makeDirs,
+    ...owned,
     remove: (rel) => unlink(local(rel)),
-    read: (rel) => readFile(local(rel)).catch(() => undefined),
-    setModifiedAt: (rel, at) => utimes(local(rel), at, at),
     dropSessions: async () => {
       for (const p of s.processes) await signalDescendants(p.child.pid, 'SIGKILL');
     },

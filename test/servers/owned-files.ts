@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chown, mkdir, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -13,6 +13,11 @@ export interface OwnedFiles {
   put(rel: string, data: Buffer | string): Promise<void>;
   /** Creates folders below the root. */
   mkdir(rel: string): Promise<void>;
+  /** A file's bytes, or undefined when there is none. */
+  read(rel: string): Promise<Buffer | undefined>;
+  /** The files below a folder, '/'-separated from the root, sorted; [] when there is no folder. */
+  list(folder: string): Promise<string[]>;
+  setModifiedAt(rel: string, at: Date): Promise<void>;
 }
 
 export function ownedFiles(root: string, owner: { uid: number; gid: number }): OwnedFiles {
@@ -29,6 +34,15 @@ export function ownedFiles(root: string, owner: { uid: number; gid: number }): O
   return {
     local,
     mkdir: makeDirs,
+    read: (rel) => readFile(local(rel)).catch(() => undefined),
+    setModifiedAt: (rel, at) => utimes(local(rel), at, at),
+    async list(folder) {
+      const entries = await readdir(local(folder), { recursive: true, withFileTypes: true }).catch(() => []);
+      return entries
+        .filter((e) => e.isFile())
+        .map((e) => path.relative(root, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
+        .sort();
+    },
     async put(rel, data) {
       await makeDirs(path.posix.dirname(rel));
       await writeFile(local(rel), data);
