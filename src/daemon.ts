@@ -1,6 +1,7 @@
 import { connectorDefinitions } from '../connectors';
 import { definitionHash, LoadedConfig } from './config';
 import type { DataflowConfig } from './config';
+import { DaemonMetrics } from './http/metrics';
 import { startHttp, HttpServer } from './http/server';
 import type { Clock } from './lib/clock';
 import { errorMessage } from './lib/errors';
@@ -12,6 +13,7 @@ import { newRunId } from './run/run-id';
 import { changedDataflows } from './schedule/config-diff';
 import { onceKey, OnceRecord } from './schedule/once';
 import { Scheduler, TickTrigger } from './schedule/scheduler';
+import type { RunRecord } from './store/types';
 import { openServices, Services } from './services';
 
 export interface DaemonOptions {
@@ -31,6 +33,7 @@ export class Daemon {
   private readonly runs: Semaphore;
   private readonly active = new Set<string>();
   private readonly scheduler: Scheduler;
+  private readonly metrics: DaemonMetrics;
   private http?: HttpServer;
   private stopping?: Promise<void>;
   private runner: DataflowRunner;
@@ -55,6 +58,11 @@ export class Daemon {
       },
       hasRun: async (name) => (await store.listRuns({ dataflow: name, limit: 1 })).length > 0,
     });
+    this.metrics = new DaemonMetrics({
+      store,
+      dataflows: () => this.current.dataflows.map((d) => d.name),
+      nextRun: (name) => this.scheduler.nextRun(name),
+    });
   }
 
   static async start(config: LoadedConfig, opts: DaemonOptions): Promise<Daemon> {
@@ -69,6 +77,7 @@ export class Daemon {
         logger,
         trigger: (name) => daemon.trigger(name),
         nextRun: (name) => daemon.scheduler.nextRun(name),
+        metrics: daemon.metrics,
       });
       for (const df of config.dataflows) await daemon.schedule(df);
       logger.info({ dataflows: config.dataflows.filter((d) => d.enabled).map((d) => d.name), http: daemon.http.url }, 'dataflowd started');
@@ -116,7 +125,13 @@ export class Daemon {
     this.active.add(name);
     return this.runs.use(async () => {
       if (this.abort.signal.aborted) return { failed: false };
-      const run = await this.runner.run(df, trigger, this.abort.signal);
+      const finished = this.metrics.runStarted(name);
+      let run: RunRecord | undefined;
+      try {
+        run = await this.runner.run(df, trigger, this.abort.signal);
+      } finally {
+        finished(run);
+      }
       // A once run cut short by a stop has not had its chance: it runs again at the next start.
       if (trigger === 'once' && !this.abort.signal.aborted) {
         const record: OnceRecord = { hash: definitionHash(df), runId: run.id, at: run.startedAt.toISOString() };
@@ -176,6 +191,6 @@ export class Daemon {
     const now = this.opts.clock.now();
     const id = newRunId(now);
     await store.createRun({ id, dataflow: name, trigger: 'schedule', startedAt: now });
-    await store.finishRun(id, { status: 'skipped', finishedAt: now, error: 'previous run still going' });
+    this.metrics.runFinished(await store.finishRun(id, { status: 'skipped', finishedAt: now, error: 'previous run still going' }));
   }
 }

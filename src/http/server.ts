@@ -5,6 +5,7 @@ import type { LoadedConfig } from '../config';
 import type { Logger } from '../lib/logger';
 import type { Store } from '../store/types';
 import { DASHBOARD_HTML } from './dashboard';
+import type { DaemonMetrics } from './metrics';
 
 export interface HttpServer {
   url: string;
@@ -19,9 +20,10 @@ export interface HttpDeps {
   /** Starts a run now; false when no such dataflow. */
   trigger(name: string): boolean;
   nextRun(name: string): Date | undefined;
+  metrics: DaemonMetrics;
 }
 
-/** DESIGN.md §8: health, readiness, the status API and the dashboard. */
+/** DESIGN.md §8: health, readiness, metrics, the status API and the dashboard. */
 export async function startHttp(deps: HttpDeps): Promise<HttpServer> {
   const { store } = deps;
   const { host, port, token } = deps.config().daemon.http;
@@ -47,6 +49,10 @@ export async function startHttp(deps: HttpDeps): Promise<HttpServer> {
     } catch {
       return reply.code(503).send({ status: 'store unreachable' });
     }
+  });
+  app.get('/metrics', async (_req, reply) => {
+    const { contentType, body } = await deps.metrics.render();
+    return reply.type(contentType).send(body);
   });
   app.get('/api/dataflows', async () => {
     const out = [];

@@ -55,7 +55,7 @@ describe('dataflowd start', () => {
   });
   afterAll(() => ws.close());
 
-  it('runs every dataflow on its schedule, keeps going when one fails, and stops cleanly on SIGTERM', async () => {
+  it('runs every dataflow on its schedule, keeps going when one fails, reports it in /metrics, and stops cleanly on SIGTERM', async () => {
     const daemon = await startDaemon(ws);
     try {
       const flows = await until(
@@ -73,6 +73,15 @@ describe('dataflowd start', () => {
       expect((await fetch(`${daemon.url}/healthz`)).status).toBe(200);
       expect((await fetch(`${daemon.url}/readyz`)).status).toBe(200);
       expect(await (await fetch(`${daemon.url}/`)).text()).toContain('<title>dataflowd</title>');
+
+      const scrape = await fetch(`${daemon.url}/metrics`);
+      expect(scrape.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      const metrics = await scrape.text();
+      expect(metrics).toContain('dataflowd_runs_total{dataflow="good",status="succeeded"} 1');
+      expect(metrics).toContain('dataflowd_runs_total{dataflow="broken",status="failed"} 1');
+      expect(metrics).toContain(`dataflowd_records_total{dataflow="good",outcome="ingested"} ${records.length}`);
+      expect(metrics).toContain('dataflowd_last_run_status{dataflow="broken",status="failed"} 1');
+      expect(metrics).toMatch(/^dataflowd_next_run_timestamp_seconds\{dataflow="ticks"\} \d+/m);
     } finally {
       daemon.child.kill('SIGTERM');
       const [code] = await once(daemon.child, 'exit');

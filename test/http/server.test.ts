@@ -1,0 +1,55 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { connectorDefinitions } from '../../connectors';
+import { loadConfig, type LoadedConfig } from '../../src/config';
+import { DaemonMetrics } from '../../src/http/metrics';
+import { HttpServer, startHttp } from '../../src/http/server';
+import { silentLogger } from '../../src/lib/logger';
+import { openStore } from '../../src/store/open-store';
+import type { Store } from '../../src/store/types';
+
+const TOKEN = 'api-token-3b7e1d';
+
+describe('the HTTP API with a token', () => {
+  let dir: string;
+  let store: Store;
+  let http: HttpServer;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'dataflowd-http-'));
+    await writeFile(path.join(dir, 'dataflowd.yaml'), 'platform: { mode: embedded }\nstate: { url: "sqlite::memory:" }\nhttp: { listen: "127.0.0.1:0", token: "${env:API_TOKEN}" }\n');
+    const { config, problems } = await loadConfig(dir, { connectors: connectorDefinitions, env: { API_TOKEN: TOKEN } });
+    expect(problems).toEqual([]);
+    store = await openStore('sqlite::memory:');
+    const loaded = config as LoadedConfig;
+    http = await startHttp({
+      store,
+      config: () => loaded,
+      logger: silentLogger,
+      trigger: () => false,
+      nextRun: () => undefined,
+      metrics: new DaemonMetrics({ store, dataflows: () => [], nextRun: () => undefined }),
+    });
+  });
+  afterAll(async () => {
+    await http?.close();
+    await store?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const get = (route: string, token?: string) => fetch(`${http.url}${route}`, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
+
+  it.each(['/api/dataflows', '/metrics', '/'])('refuses %s without the token, or with another, and serves it with the token', async (route) => {
+    const refused = await get(route);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toBe('Bearer');
+    expect((await get(route, 'not-the-token')).status).toBe(401);
+    expect((await get(route, TOKEN)).status).toBe(200);
+  });
+
+  it('leaves the health probes open, for the orchestrator', async () => {
+    expect((await get('/healthz')).status).toBe(200);
+    expect((await get('/readyz')).status).toBe(200);
+  });
+});
