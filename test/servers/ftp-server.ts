@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { OwnedFiles, ownedFiles } from './owned-files';
-import { ensureTestUser, greets, printedPort, requirePackage, run, signalDescendants, Started, startOnFreePort, stopProcess, waitUntilAnswers } from './processes';
+import { answers, ensureTestUser, printedPort, requirePackage, run, signalDescendants, Started, startOnFreePort, stopProcess, waitUntilAnswers } from './processes';
 
 /** The account the tests log in with; created on first use (tests run as root). */
 export const FTP_USER = 'dataflowd-ftp';
@@ -66,7 +66,7 @@ export async function startVsftpd(opts: { tls?: boolean } = {}): Promise<FtpTest
     };
     started.push(await startOnFreePort('vsftpd', vsftpd('vsftpd.conf', false), greetsFtp));
     // Implicit TLS: the server waits for the client's hello, so a connection accepted is ready.
-    if (opts.tls) started.push(await startOnFreePort('vsftpd (implicit TLS)', vsftpd('vsftpd-implicit.conf', true), (port) => greets(port, () => false, true)));
+    if (opts.tls) started.push(await startOnFreePort('vsftpd (implicit TLS)', vsftpd('vsftpd-implicit.conf', true), (port) => answers(port)));
     return files(root, account, {
       port: started[0].port,
       implicitPort: started[1]?.port,
@@ -204,7 +204,7 @@ async function ensureFtpUser(): Promise<{ uid: number; gid: number }> {
   return account;
 }
 
-const greetsFtp = (port: number) => greets(port, (line) => line.startsWith('220'));
+const greetsFtp = (port: number) => answers(port, (line) => line.startsWith('220'));
 
 /**
  * Consecutive ports that are free now, for passive data connections. Every transfer and listing

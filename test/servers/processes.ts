@@ -105,11 +105,11 @@ export async function waitUntilAnswers(name: string, port: number, child: ChildP
 }
 
 /**
- * Whether the port greets a new connection with a first line that `isGreeting` accepts (SSH's
- * banner, FTP's 220); with `acceptOnly`, whether it accepts a connection at all (implicit TLS
- * waits for the client's hello).
+ * Whether the port serves: it accepts a connection and, given `isGreeting`, greets it with a
+ * first line that `isGreeting` accepts (SSH's banner, FTP's 220). Without it, accepting is enough
+ * (implicit TLS waits for the client's hello).
  */
-export function greets(port: number, isGreeting: (line: string) => boolean, acceptOnly = false): Promise<boolean> {
+export function answers(port: number, isGreeting?: (line: string) => boolean): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port });
     let data = '';
@@ -118,10 +118,10 @@ export function greets(port: number, isGreeting: (line: string) => boolean, acce
       resolve(ok);
     };
     socket.setTimeout(1_000, () => done(false));
-    if (acceptOnly) socket.on('connect', () => done(true));
+    if (!isGreeting) socket.on('connect', () => done(true));
     socket.on('data', (c: Buffer) => {
       data += c.toString('latin1');
-      if (data.includes('\n')) done(isGreeting(data));
+      if (data.includes('\n')) done(isGreeting?.(data) ?? true);
     });
     socket.on('error', () => done(false));
     socket.on('end', () => done(false));

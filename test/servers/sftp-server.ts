@@ -4,7 +4,7 @@ import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/p
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { OwnedFiles, ownedFiles } from './owned-files';
-import { ensureTestUser, greets, requirePackage, run, signalDescendants, startOnFreePort, stopProcess } from './processes';
+import { answers, ensureTestUser, requirePackage, run, signalDescendants, startOnFreePort, stopProcess } from './processes';
 
 /** The account the tests log in with; created on first use (tests run as root). */
 export const SFTP_USER = 'dataflowd-sftp';
@@ -136,7 +136,7 @@ function startSshd(dir: string, root: string): Promise<{ child: ChildProcess; po
       await writeFile(path.join(dir, 'sshd_config'), sshdConfig(dir, root, port));
       return spawn(SSHD, ['-D', '-e', '-f', path.join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
     },
-    (port) => greets(port, (line) => line.startsWith('SSH-2.0-')),
+    (port) => answers(port, (line) => line.startsWith('SSH-2.0-')),
   );
 }
 
