@@ -1,33 +1,10 @@
 import type { Command } from 'commander';
 import { openStore } from '../store/open-store';
+import { runJson } from '../store/run-json';
 import type { RunRecord, Store } from '../store/types';
 import { describeRowError } from '../prep/row-errors';
 import { commandLogger, EXIT, loadConfigOrExit, withConfigOption } from './common';
 import { nextRuns } from './next-runs';
-
-/** The fields `history --json` prints for each run (issue: id … first error). */
-export function runJson(run: RunRecord) {
-  return {
-    id: run.id,
-    dataflow: run.dataflow,
-    trigger: run.trigger,
-    status: run.status,
-    startedAt: run.startedAt.toISOString(),
-    finishedAt: run.finishedAt?.toISOString() ?? null,
-    durationMs: run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : null,
-    filesTaken: run.filesTaken,
-    filesIngested: run.filesIngested,
-    filesFailed: run.filesFailed,
-    recordsIn: run.recordsIn,
-    recordsOut: run.recordsOut,
-    recordsFailed: run.recordsFailed,
-    bytes: run.bytes,
-    batchIds: run.batchIds,
-    error: run.error,
-    errorKind: run.errorKind,
-    errorCode: run.errorCode,
-  };
-}
 
 /** "[auth ERR_SFTP_AUTH] message": the kind and code in front of the message, when known. */
 export function errorText(j: { error: string | null; errorKind: string | null; errorCode: string | null }): string {

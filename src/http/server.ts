@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { FastifyReply, FastifyRequest } from 'fastify';
-import { runJson } from '../cli/history';
+import { runJson } from '../store/run-json';
 import type { LoadedConfig } from '../config';
 import type { Logger } from '../lib/logger';
 import type { Store } from '../store/types';
