@@ -43,11 +43,15 @@ async function main(): Promise<void> {
     for await (const f of connector.list('', { recursive: false, signal: new AbortController().signal })) {
       versions.push({ path: f.path, size: f.size, modifiedAt: f.modifiedAt, fingerprint: fingerprint(f, traits) });
     }
-    await store.createRun({ id: 'seed', dataflow: 'bench', trigger: 'manual', startedAt: new Date() });
-    const entries = await store.addPending('bench', 'seed', versions);
-    await store.createBatch({ id: 'seed-batch', runId: 'seed', dataflow: 'bench', dataset: 'bench', externalId: 'seed' });
-    await store.setFileState(entries.map((e) => e.id), 'ingested', { batchId: 'seed-batch' });
-    await store.finishRun('seed', { status: 'succeeded', finishedAt: new Date() });
+    const lease = await store.acquireLease('bench', { processId: 'bench-seed', host: 'bench', pid: 0 }, { ttlMs: 60_000 });
+    if (!lease.granted) throw new Error('the seed could not take the lease');
+    const fence = { dataflow: 'bench', token: lease.lease.token };
+    await store.createRun({ id: 'seed', dataflow: 'bench', trigger: 'manual', startedAt: new Date() }, fence);
+    const entries = await store.addPending(fence, 'seed', versions.map((v) => ({ ...v, supersedes: null })));
+    await store.createBatch(fence, { id: 'seed-batch', runId: 'seed', dataset: 'bench', externalId: 'seed' });
+    await store.setFileState(fence, entries.map((e) => e.id), 'ingested', { batchId: 'seed-batch' });
+    await store.finishRun('seed', { status: 'succeeded', finishedAt: new Date() }, fence);
+    await store.releaseLease(fence, 'bench-seed');
     await store.close();
 
     const find = await measure('sh', ['-c', `find "${inbox}" -type f | wc -l`]);

@@ -8,12 +8,11 @@ import { errorMessage } from './lib/errors';
 import type { Logger } from './lib/logger';
 import { Semaphore } from './lib/pool';
 import { DataflowRunner } from './run/dataflow-runner';
-import { recover } from './run/recover';
-import { newRunId } from './run/run-id';
+import type { HeldLease } from './run/lease';
+import { settleDeadLeases } from './run/recover';
 import { changedDataflows } from './schedule/config-diff';
-import { onceKey, OnceRecord } from './schedule/once';
 import { Scheduler, TickTrigger } from './schedule/scheduler';
-import type { RunRecord } from './store/types';
+import type { RunRecord, RunTrigger } from './store/types';
 import { openServices, Services } from './services';
 
 export interface DaemonOptions {
@@ -21,7 +20,15 @@ export interface DaemonOptions {
   clock: Clock;
   /** How long the first stop signal lets uploads finish before aborting them. */
   shutdownTimeoutMs?: number;
+  /** Jitter before claiming a tick, so that idle replicas claim first (tests set 0). */
+  claimDelayMs?: (activeRuns: number) => number;
 }
+
+/** What `POST /api/dataflows/NAME/runs` answers. */
+export type TriggerAnswer = { started: true } | { started: false; reason: string };
+
+/** A replica running more runs waits a little longer before claiming a tick: dataflows spread. */
+const CLAIM_DELAY = (activeRuns: number) => Math.min(500, activeRuns * 100) + Math.floor(Math.random() * 25);
 
 /**
  * The composition root of `dataflowd start` (DESIGN.md §2): config → connectors → store →
@@ -31,7 +38,7 @@ export interface DaemonOptions {
 export class Daemon {
   private readonly abort = new AbortController();
   private readonly runs: Semaphore;
-  private readonly active = new Set<string>();
+  private activeRuns = 0;
   private readonly scheduler: Scheduler;
   private readonly metrics: DaemonMetrics;
   private http?: HttpServer;
@@ -49,13 +56,9 @@ export class Daemon {
     this.scheduler = new Scheduler({
       clock: opts.clock,
       logger: opts.logger,
-      run: (name, trigger) => this.runNow(name, trigger),
-      overlapped: (name) => this.recordOverlap(name),
-      onceDone: async (name) => {
-        const df = this.dataflow(name);
-        const raw = await store.getMeta(onceKey(name));
-        return df !== undefined && raw !== undefined && (JSON.parse(raw) as OnceRecord).hash === definitionHash(df);
-      },
+      run: (name, trigger, due) => this.tick(name, trigger, due),
+      overlapped: (name, due) => this.recordOverlap(name, due),
+      onceDone: (name) => this.onceDone(name),
       hasRun: async (name) => (await store.listRuns({ dataflow: name, limit: 1 })).length > 0,
     });
     this.metrics = new DaemonMetrics({
@@ -70,7 +73,8 @@ export class Daemon {
     const services = await openServices(config, connectorDefinitions, logger, clock);
     const daemon = new Daemon(services, config, opts);
     try {
-      await recover(services.store, services.platform, logger, clock, daemon.abort.signal);
+      const { store, platform, leases } = services;
+      await settleDeadLeases(leases, { store, platform, logger, clock, signal: daemon.abort.signal });
       daemon.http = await startHttp({
         store: services.store,
         config: () => daemon.current,
@@ -80,7 +84,10 @@ export class Daemon {
         metrics: daemon.metrics,
       });
       for (const df of config.dataflows) await daemon.schedule(df);
-      logger.info({ dataflows: config.dataflows.filter((d) => d.enabled).map((d) => d.name), http: daemon.http.url }, 'dataflowd started');
+      logger.info(
+        { dataflows: config.dataflows.filter((d) => d.enabled).map((d) => d.name), http: daemon.http.url, store: store.kind, process: leases.owner },
+        'dataflowd started',
+      );
       return daemon;
     } catch (err) {
       await daemon.scheduler.stop();
@@ -112,40 +119,80 @@ export class Daemon {
     log.info(diff, 'config reloaded');
   }
 
-  /** Runs a dataflow now, within limits.runs; resolves when the run is over. */
-  async runNow(name: string, trigger: TickTrigger | 'api'): Promise<{ failed: boolean }> {
-    const df = this.dataflow(name);
-    if (!df) return { failed: false };
-    // One run per dataflow at a time, whoever asks (a tick, the API): two runs would race for
-    // the same files.
-    if (this.active.has(name)) {
-      await this.recordOverlap(name);
-      return { failed: false };
-    }
-    this.active.add(name);
-    return this.runs.use(async () => {
-      if (this.abort.signal.aborted) return { failed: false };
-      const finished = this.metrics.runStarted(name);
-      let run: RunRecord | undefined;
-      try {
-        run = await this.runner.run(df, trigger, this.abort.signal);
-      } finally {
-        finished(run);
-      }
-      // A once run cut short by a stop has not had its chance: it runs again at the next start.
-      if (trigger === 'once' && !this.abort.signal.aborted) {
-        const record: OnceRecord = { hash: definitionHash(df), runId: run.id, at: run.startedAt.toISOString() };
-        await this.services.store.setMeta(onceKey(df.name), JSON.stringify(record));
-      }
-      return { failed: run.status === 'failed' };
-    }).finally(() => this.active.delete(name));
+  /**
+   * A scheduled tick: claimed once across replicas (the replica whose claim the store accepts
+   * runs it), then run like any other. `once` ticks are not claimed: their lease is waited for
+   * and the once record read again under it, so that a replica that died half-way is taken over.
+   */
+  private async tick(name: string, trigger: TickTrigger, due: Date): Promise<{ failed?: boolean }> {
+    if (trigger === 'schedule' && !(await this.claim(name, due))) return {};
+    return this.runNow(name, trigger);
   }
 
-  /** `POST /api/dataflows/NAME/runs`: starts a run, does not wait for it. */
-  trigger(name: string): boolean {
-    if (!this.dataflow(name)) return false;
-    this.runNow(name, 'api').catch((err) => this.opts.logger.error({ dataflow: name, err: errorMessage(err) }, 'triggered run crashed'));
-    return true;
+  /** Runs a dataflow now, within limits.runs; resolves when the run is over. */
+  async runNow(name: string, trigger: RunTrigger): Promise<{ failed?: boolean; run?: RunRecord }> {
+    const held = await this.hold(name, trigger);
+    if (!('lease' in held)) return held.run ? { run: held.run } : {};
+    return this.execute(name, trigger, held.lease);
+  }
+
+  /** `POST /api/dataflows/NAME/runs`: starts a run, or says why not; does not wait for it. */
+  async trigger(name: string): Promise<TriggerAnswer | undefined> {
+    if (!this.dataflow(name)) return undefined;
+    const held = await this.hold(name, 'api');
+    if (!('lease' in held)) return { started: false, reason: held.run?.error ?? 'dataflowd is stopping' };
+    this.execute(name, 'api', held.lease).catch((err) => this.opts.logger.error({ dataflow: name, err: errorMessage(err) }, 'triggered run crashed'));
+    return { started: true };
+  }
+
+  /** The dataflow's lease, or the skipped run that names the live process holding it. */
+  private async hold(name: string, trigger: RunTrigger): Promise<{ lease: HeldLease } | { run?: RunRecord }> {
+    if (this.abort.signal.aborted) return {};
+    const { leases } = this.services;
+    const taken = await leases.take(name, { wait: trigger === 'once', signal: this.abort.signal });
+    if ('held' in taken) return { lease: taken.held };
+    const run = await this.runner.busyRun(name, trigger, taken.busy);
+    this.metrics.runFinished(run);
+    return { run };
+  }
+
+  /** A run under a held lease, within limits.runs; lets the lease go when it is over. */
+  private async execute(name: string, trigger: RunTrigger, lease: HeldLease): Promise<{ failed?: boolean; run?: RunRecord }> {
+    try {
+      const df = this.dataflow(name);
+      if (!df || (trigger === 'once' && (await this.onceDone(name)))) return {};
+      return await this.runs.use(async () => {
+        if (this.abort.signal.aborted) return {};
+        this.activeRuns++;
+        const finished = this.metrics.runStarted(name);
+        let run: RunRecord | undefined;
+        try {
+          run = await this.runner.runHeld(df, trigger, lease, this.abort.signal);
+        } finally {
+          finished(run);
+          this.activeRuns--;
+        }
+        // A once run cut short by a stop has not had its chance: it runs again at the next start.
+        if (trigger === 'once' && !this.abort.signal.aborted && !lease.signal.aborted) {
+          await this.services.store.recordOnceRun(lease.fence, { hash: definitionHash(df), runId: run.id, at: run.startedAt });
+        }
+        return { failed: run.status === 'failed', run };
+      });
+    } finally {
+      await lease.release();
+    }
+  }
+
+  private async claim(name: string, due: Date): Promise<boolean> {
+    const delay = (this.opts.claimDelayMs ?? CLAIM_DELAY)(this.activeRuns);
+    if (delay > 0) await this.opts.clock.sleep(delay, this.abort.signal);
+    return this.services.store.claimTick(name, due, this.services.leases.owner.processId);
+  }
+
+  private async onceDone(name: string): Promise<boolean> {
+    const df = this.dataflow(name);
+    const record = await this.services.store.onceRun(name);
+    return df !== undefined && record !== undefined && record.hash === definitionHash(df);
   }
 
   /**
@@ -182,15 +229,17 @@ export class Daemon {
   }
 
   private makeRunner(config: LoadedConfig): DataflowRunner {
-    const { store, platform } = this.services;
-    return new DataflowRunner({ config, connectors: connectorDefinitions, store, platform, logger: this.opts.logger, clock: this.opts.clock });
+    const { store, platform, leases } = this.services;
+    return new DataflowRunner({ config, connectors: connectorDefinitions, store, leases, platform, logger: this.opts.logger, clock: this.opts.clock });
   }
 
-  private async recordOverlap(name: string): Promise<void> {
-    const { store } = this.services;
-    const now = this.opts.clock.now();
-    const id = newRunId(now);
-    await store.createRun({ id, dataflow: name, trigger: 'schedule', startedAt: now });
-    this.metrics.runFinished(await store.finishRun(id, { status: 'skipped', finishedAt: now, error: 'previous run still going' }));
+  /** This process is still running the dataflow when its next tick comes: skipped, once across replicas. */
+  private async recordOverlap(name: string, due: Date): Promise<void> {
+    if (!(await this.claim(name, due))) return;
+    const holder = await this.services.store.getLease(name);
+    const run = holder && holder.releasedAt === null
+      ? await this.runner.busyRun(name, 'schedule', holder)
+      : await this.runNow(name, 'schedule').then((r) => r.run);
+    if (run) this.opts.logger.debug({ dataflow: name, error: run.error }, 'tick during a run');
   }
 }

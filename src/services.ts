@@ -7,6 +7,7 @@ import type { Clock } from './lib/clock';
 import type { Logger } from './lib/logger';
 import { PlatformClient } from './platform';
 import { DataflowRunner } from './run/dataflow-runner';
+import { LeaseKeeper, thisProcess } from './run/lease';
 import { openStore } from './store/open-store';
 import type { Store } from './store/types';
 
@@ -16,6 +17,8 @@ export interface Services {
   platform: PlatformClient;
   /** The in-process Platform emulator, in embedded mode. */
   emulator?: Emulator;
+  /** This process's leases (one owner per process). */
+  leases: LeaseKeeper;
   /** Runs dataflows of `config`. */
   runner: DataflowRunner;
   close(): Promise<void>;
@@ -72,12 +75,15 @@ export async function openServices(
     await emulator?.close();
     throw err;
   }
-  const runner = new DataflowRunner({ config, connectors, store, platform, logger, clock });
+  const { ttl, heartbeat } = config.daemon.state.lease;
+  const leases = new LeaseKeeper(store, thisProcess(), { ttlMs: ttl, heartbeatMs: heartbeat }, clock, logger);
+  const runner = new DataflowRunner({ config, connectors, store, leases, platform, logger, clock });
   return {
     config,
     store,
     platform,
     emulator,
+    leases,
     runner,
     async close() {
       await platform.close();

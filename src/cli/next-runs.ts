@@ -1,6 +1,5 @@
 import { definitionHash, LoadedConfig } from '../config';
 import { scheduleOf } from '../schedule/next-run';
-import { onceKey, OnceRecord } from '../schedule/once';
 import type { Store } from '../store/types';
 
 /**
@@ -15,9 +14,9 @@ export async function nextRuns(config: LoadedConfig, store: Store, now: Date, on
     let next: string;
     if (!df.enabled) next = 'never (disabled)';
     else if (!spec.cron && spec.frequency === 'once') {
-      const raw = await store.getMeta(onceKey(df.name));
-      const done = raw !== undefined && (JSON.parse(raw) as OnceRecord).hash === definitionHash(df);
-      next = done ? `never (once: ran in run ${(JSON.parse(raw) as OnceRecord).runId})` : start && start > now ? `${start.toISOString()} (once)` : 'at the next start (once)';
+      const record = await store.onceRun(df.name);
+      const done = record !== undefined && record.hash === definitionHash(df);
+      next = done ? `never (once: ran in run ${record.runId})` : start && start > now ? `${start.toISOString()} (once)` : 'at the next start (once)';
     } else {
       const neverRan = (await store.listRuns({ dataflow: df.name, limit: 1 })).length === 0;
       const at = neverRan && (!start || start <= now) ? undefined : scheduleOf({ ...spec, startTime: start }).next(now);

@@ -4,7 +4,6 @@ import type { Command } from 'commander';
 import { connectorDefinitions } from '../../connectors';
 import { definitionHash, formatProblem, loadConfig, LoadedConfig, Problem } from '../config';
 import { YamlFile } from '../config/yaml-file';
-import { onceKey, OnceRecord } from '../schedule/once';
 import { errorMessage } from '../lib/errors';
 import { silentLogger } from '../lib/logger';
 import { openStore } from '../store/open-store';
@@ -50,12 +49,11 @@ async function onceNotes(config: LoadedConfig): Promise<string[]> {
   try {
     const notes: string[] = [];
     for (const df of once) {
-      const raw = await store.getMeta(onceKey(df.name));
-      if (!raw) continue;
-      const record = JSON.parse(raw) as OnceRecord;
+      const record = await store.onceRun(df.name);
+      if (!record) continue;
       notes.push(
         record.hash === definitionHash(df)
-          ? `note: ${df.name} (once) already ran in run ${record.runId} on ${record.at}; it will not run again unless its source or target changes`
+          ? `note: ${df.name} (once) already ran in run ${record.runId} on ${record.at.toISOString()}; it will not run again unless its source or target changes`
           : `note: ${df.name} (once) changed since its run ${record.runId}: it will run once more at the next start`,
       );
     }

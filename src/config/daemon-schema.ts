@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EVEN_WITH_ISSUES, httpUrlSchema, nameSchema, nonEmptyString } from './common-schemas';
 import { secret } from './secret-fields';
+import { durationSchema } from './units';
 
 /** The shape of `dataflowd.yaml` (DESIGN.md §3). */
 
@@ -48,12 +49,26 @@ const aepPlatformSchema = z.strictObject({
 
 export const platformSchema = z.discriminatedUnion('mode', [embeddedPlatformSchema, aepPlatformSchema]);
 
+/** How long a run's lease on its dataflow lasts without a heartbeat, and how often it is renewed. */
+export const leaseSchema = z
+  .strictObject({
+    ttl: durationSchema.prefault('30s').meta({ description: 'A lease not renewed for this long is taken over by another process (ms when loaded)' }),
+    heartbeat: durationSchema.prefault('10s').meta({ description: 'How often a holder renews its lease; well inside ttl (ms when loaded)' }),
+  })
+  .superRefine((l, ctx) => {
+    if (typeof l.ttl === 'number' && typeof l.heartbeat === 'number' && l.heartbeat * 2 > l.ttl) {
+      ctx.addIssue({ code: 'custom', path: ['heartbeat'], message: 'must be at most half of ttl, so that one late heartbeat does not lose the lease' });
+    }
+  }, EVEN_WITH_ISSUES);
+
 /** `sqlite:PATH` (relative to dataflowd.yaml's folder; absolute once loaded) or `postgres://`. */
 export const stateSchema = z.strictObject({
   url: z
     .string()
     .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, { error: 'expected sqlite:PATH or postgres://user@host:5432/db' })
-    .default('sqlite:./data/state.db'),
+    .default('sqlite:./data/state.db')
+    .meta({ description: 'The state database: SQLite for one process, PostgreSQL (password from ${env:…}) for replicas' }),
+  lease: leaseSchema.prefault({}).meta({ description: 'Leases: which process runs each dataflow now' }),
 });
 
 const LISTEN = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/;

@@ -17,8 +17,8 @@ export interface HttpDeps {
   /** The config in force (it changes on reload). */
   config(): LoadedConfig;
   logger: Logger;
-  /** Starts a run now; false when no such dataflow. */
-  trigger(name: string): boolean;
+  /** Starts a run now, or says why not; undefined when no such dataflow. */
+  trigger(name: string): Promise<{ started: true } | { started: false; reason: string } | undefined>;
   nextRun(name: string): Date | undefined;
   metrics: DaemonMetrics;
 }
@@ -56,8 +56,11 @@ export async function startHttp(deps: HttpDeps): Promise<HttpServer> {
   });
   app.get('/api/dataflows', async () => {
     const out = [];
+    const now = Date.now();
+    const held = new Map((await store.listLeases()).filter((l) => l.releasedAt === null && l.expiresAt.getTime() > now).map((l) => [l.dataflow, l]));
     for (const df of deps.config().dataflows) {
       const [last] = await store.listRuns({ dataflow: df.name, limit: 1 });
+      const lease = held.get(df.name);
       out.push({
         name: df.name,
         description: df.description ?? null,
@@ -67,6 +70,7 @@ export async function startHttp(deps: HttpDeps): Promise<HttpServer> {
         schedule: df.schedule,
         nextRun: deps.nextRun(df.name)?.toISOString() ?? null,
         lastRun: last ? runJson(last) : null,
+        holder: lease ? { host: lease.host, pid: lease.pid, processId: lease.processId, since: lease.acquiredAt.toISOString() } : null,
       });
     }
     return out;
@@ -77,8 +81,9 @@ export async function startHttp(deps: HttpDeps): Promise<HttpServer> {
     return (await store.listRuns({ dataflow: req.params.name, limit })).map(runJson);
   });
   app.post<{ Params: { name: string } }>('/api/dataflows/:name/runs', async (req, reply) => {
-    if (!deps.trigger(req.params.name)) return reply.code(404).send({ error: 'no such dataflow' });
-    return reply.code(202).send({ accepted: true });
+    const answer = await deps.trigger(req.params.name);
+    if (!answer) return reply.code(404).send({ error: 'no such dataflow' });
+    return answer.started ? reply.code(202).send({ accepted: true }) : reply.code(409).send({ accepted: false, reason: answer.reason });
   });
   app.get<{ Params: { id: string } }>('/api/runs/:id', async (req, reply) => {
     const run = await store.getRun(req.params.id);

@@ -10,8 +10,10 @@ import type { Logger } from '../lib/logger';
 import type { PlatformClient } from '../platform';
 import { buildPrepPlan, type PrepPlan } from '../prep/prep-plan';
 import { type FileSample, sampleFile } from '../prep/sample';
-import type { RunRecord, RunTrigger, Store } from '../store/types';
+import type { Fence, LeaseRecord, RunRecord, RunTrigger, Store } from '../store/types';
+import { BUSY_CODE, describeHolder, HeldLease, LeaseKeeper } from './lease';
 import type { RunPlan } from './plan';
+import { recoverDataflow } from './recover';
 import { runDataflow } from './run-dataflow';
 import { newRunId } from './run-id';
 import { scan } from './scan';
@@ -20,6 +22,8 @@ export interface RunnerDeps {
   config: LoadedConfig;
   connectors: readonly ConnectorDefinition[];
   store: Store;
+  /** This process's leases: a run holds its dataflow's lease from before listing to the end. */
+  leases: LeaseKeeper;
   platform: PlatformClient;
   logger: Logger;
   clock: Clock;
@@ -48,28 +52,70 @@ interface Prepared {
   excludedBy: (path: string) => string | undefined;
 }
 
+/** What `run` is to do when another process holds the dataflow. */
+export interface RunOptions extends RunCallbacks {
+  /** Wait for the holder to finish (`run --wait`), instead of recording a skipped run. */
+  wait?: boolean;
+}
+
 /**
- * Turns a dataflow's config into a run: opens its connection, resolves its dataset, runs, and
- * closes the connection. A dataflow that cannot even start (unknown dataset, unreachable host)
- * still gets a failed run in history with the reason.
+ * Turns a dataflow's config into a run: takes the dataflow's lease (or says who holds it),
+ * settles what a dead holder left, opens its connection, resolves its dataset, runs, closes the
+ * connection and lets the lease go. A dataflow that cannot even start (unknown dataset,
+ * unreachable host) still gets a failed run in history with the reason.
  */
 export class DataflowRunner {
   private readonly datasetIds = new Map<string, string>();
 
   constructor(private readonly deps: RunnerDeps) {}
 
-  async run(df: DataflowConfig, trigger: RunTrigger, signal: AbortSignal, callbacks: RunCallbacks = {}): Promise<RunRecord> {
+  /** One run now, or a skipped run naming the live process that holds the dataflow. */
+  async run(df: DataflowConfig, trigger: RunTrigger, signal: AbortSignal, opts: RunOptions = {}): Promise<RunRecord> {
+    const taken = await this.deps.leases.take(df.name, { wait: opts.wait, signal });
+    if ('busy' in taken) return this.busyRun(df.name, trigger, taken.busy);
+    try {
+      return await this.runHeld(df, trigger, taken.held, signal, opts);
+    } finally {
+      await taken.held.release();
+    }
+  }
+
+  /**
+   * A run under a lease the caller took and releases. First settles whatever the dataflow's
+   * earlier holders left unsettled: with the lease held, nobody else is working on it.
+   */
+  async runHeld(df: DataflowConfig, trigger: RunTrigger, held: HeldLease, signal: AbortSignal, callbacks: RunCallbacks = {}): Promise<RunRecord> {
+    const runSignal = AbortSignal.any([signal, held.signal]);
+    const { store, platform, logger, clock } = this.deps;
+    if (held.tookOverFrom) logger.warn({ dataflow: df.name, from: held.tookOverFrom }, 'took over the lease of a process that did not let go of it');
+    try {
+      await recoverDataflow({ store, platform, fence: held.fence, logger, clock, signal: runSignal });
+    } catch (err) {
+      if (runSignal.aborted) return this.failedRun(df.name, trigger, held.fence, err);
+      logger.error({ dataflow: df.name, err: errorMessage(err) }, 'recovery of earlier runs failed; the next run tries again');
+    }
     let prepared: Prepared;
     try {
-      prepared = await this.prepare(df, signal);
+      prepared = await this.prepare(df, runSignal, { resolveDataset: true, fence: held.fence });
     } catch (err) {
-      return this.failedRun(df.name, trigger, err);
+      return this.failedRun(df.name, trigger, held.fence, err);
     }
     try {
-      return await runDataflow({ ...this.deps, ...prepared, signal, ...callbacks }, trigger);
+      return await runDataflow({ ...this.deps, ...prepared, fence: held.fence, owner: this.deps.leases.owner, signal: runSignal, ...callbacks }, trigger);
     } finally {
-      await prepared.connector.close().catch((err) => this.deps.logger.warn({ dataflow: df.name, err: errorMessage(err) }, 'closing the connection failed'));
+      await prepared.connector.close().catch((err) => logger.warn({ dataflow: df.name, err: errorMessage(err) }, 'closing the connection failed'));
     }
+  }
+
+  /** The run a tick or a `run` gets when a live process holds the dataflow: skipped, naming the holder. */
+  async busyRun(dataflow: string, trigger: RunTrigger, holder: LeaseRecord): Promise<RunRecord> {
+    const { store, clock, logger } = this.deps;
+    const now = clock.now();
+    const id = newRunId(now);
+    const error = describeHolder(holder);
+    logger.info({ dataflow, holder: { processId: holder.processId, host: holder.host, pid: holder.pid } }, `not run: ${error}`);
+    await store.createRun({ id, dataflow, trigger, startedAt: now, owner: this.deps.leases.owner });
+    return store.finishRun(id, { status: 'skipped', finishedAt: now, error, errorKind: 'transient', errorCode: BUSY_CODE });
   }
 
   /**
@@ -91,7 +137,6 @@ export class DataflowRunner {
         now: this.deps.clock.now(),
         signal,
         rules: { excludedBy, minFileAgeMs: plan.minFileAgeMs, notBefore: plan.notBefore, changedFiles: plan.changedFiles, fingerprint: (f) => fingerprint(f, traits) },
-        observe: false,
         onDecision: (d) => decisions.push(d),
       });
       for (const d of decisions.filter((x) => x.action === 'take').slice(0, MAX_SAMPLED_FILES)) {
@@ -108,7 +153,7 @@ export class DataflowRunner {
     return { decisions, samples, notes };
   }
 
-  private async prepare(df: DataflowConfig, signal: AbortSignal, opts: { resolveDataset: boolean; notes?: string[] } = { resolveDataset: true }): Promise<Prepared> {
+  private async prepare(df: DataflowConfig, signal: AbortSignal, opts: { resolveDataset: boolean; fence?: Fence; notes?: string[] }): Promise<Prepared> {
     const { config } = this.deps;
     const connection = config.daemon.connections[df.source.connection] as { type: string } | undefined;
     const definition = this.deps.connectors.find((c) => c.type === connection?.type);
@@ -120,7 +165,7 @@ export class DataflowRunner {
     const folder = normalizeRemotePath(df.source.path);
     const datasetId = opts.resolveDataset ? await this.datasetId(df.target.dataset, signal) : df.target.dataset;
     const prep = await this.prepPlan(df, signal, opts.notes);
-    const notBefore = await this.notBefore(df, !opts.resolveDataset);
+    const notBefore = await this.notBefore(df, opts.fence);
     const connector = definition.create(parsed, { logger: this.deps.logger.child({ connection: df.source.connection }), baseDir: config.dir });
     const globs = compileGlobs({ include: df.source.include, exclude: df.source.exclude });
     const plan: RunPlan = {
@@ -185,18 +230,16 @@ export class DataflowRunner {
 
   /**
    * `backfill: false` takes only files modified after startTime or, without one, after the
-   * dataflow's first run, remembered in the store so that it holds across restarts (a dry run
-   * reads it but does not set it).
+   * dataflow's first run, remembered in the store so that it holds across restarts (a dry run,
+   * which holds no lease, reads it but does not set it).
    */
-  private async notBefore(df: DataflowConfig, dryRun: boolean): Promise<Date | undefined> {
+  private async notBefore(df: DataflowConfig, fence: Fence | undefined): Promise<Date | undefined> {
     if (df.schedule.backfill) return undefined;
     if (df.schedule.startTime !== undefined) return new Date(df.schedule.startTime);
-    const key = `backfill-from:${df.name}`;
-    const known = await this.deps.store.getMeta(key);
-    if (known !== undefined) return new Date(known);
+    const known = await this.deps.store.backfillFrom(df.name);
+    if (known !== undefined) return known;
     const now = this.deps.clock.now();
-    if (!dryRun) await this.deps.store.setMeta(key, now.toISOString());
-    return now;
+    return fence ? this.deps.store.markBackfillFrom(fence, now) : now;
   }
 
   /** target.dataset is an id, or a name looked up through Catalog. */
@@ -210,12 +253,12 @@ export class DataflowRunner {
     return found.id;
   }
 
-  private async failedRun(dataflow: string, trigger: RunTrigger, err: unknown): Promise<RunRecord> {
+  private async failedRun(dataflow: string, trigger: RunTrigger, fence: Fence, err: unknown): Promise<RunRecord> {
     const { store, clock, logger } = this.deps;
     const id = newRunId(clock.now());
     const facts = errorFacts(err);
     logger.error({ dataflow, runId: id, err: facts.error, kind: facts.errorKind, code: facts.errorCode }, 'run could not start');
-    await store.createRun({ id, dataflow, trigger, startedAt: clock.now() });
-    return store.finishRun(id, { status: 'failed', finishedAt: clock.now(), ...facts });
+    await store.createRun({ id, dataflow, trigger, startedAt: clock.now(), owner: this.deps.leases.owner }, fence);
+    return store.finishRun(id, { status: 'failed', finishedAt: clock.now(), ...facts }, fence);
   }
 }

@@ -8,9 +8,7 @@ import { retry } from '../lib/retry';
 import type { Batch, PlatformClient } from '../platform';
 import { batchFormat, prepareFile, type PrepStats } from '../prep/prepare';
 import { storedRowError } from '../prep/row-errors';
-import type { LedgerEntry, Store } from '../store/types';
-import { recordBatchIntent } from './batch-intents';
-import { oweAfterIngest } from './owed-after-ingest';
+import type { Fence, LedgerEntry, Store } from '../store/types';
 import type { RunPlan } from './plan';
 import { hasRowErrors, keepPlatformRowErrors } from './platform-row-errors';
 import { batchExternalId } from './run-id';
@@ -48,6 +46,8 @@ export function isContentRejection(err: unknown): boolean {
 export interface DeliverContext {
   plan: RunPlan;
   runId: string;
+  /** The run's lease: every ledger write of the batch carries it. */
+  fence: Fence;
   store: Store;
   platform: PlatformClient;
   connector: SourceConnector;
@@ -73,9 +73,9 @@ interface Uploaded {
  * recording it.
  */
 export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEntry[], seq: number): Promise<BatchOutcome> {
-  const { plan, store, platform, signal } = ctx;
+  const { plan, store, platform, signal, fence } = ctx;
   const externalId = batchExternalId(plan.dataflow, ctx.runId, seq);
-  await recordBatchIntent(store, ctx.runId, externalId);
+  await store.addBatchIntent(fence, ctx.runId, externalId);
   const created = await platform.createBatch(
     {
       datasetId: plan.datasetId,
@@ -89,9 +89,15 @@ export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEn
   const batchId = created.id;
   const log = ctx.logger.child({ batchId });
   crashPoint('batch-created');
-  await store.createBatch({ id: batchId, runId: ctx.runId, dataflow: plan.dataflow, dataset: plan.datasetId, externalId }, [
-    { ids: files.map((f) => f.id), state: 'uploading', patch: { batchId } },
-  ]);
+  try {
+    await store.createBatch(fence, { id: batchId, runId: ctx.runId, dataset: plan.datasetId, externalId }, [
+      { ids: files.map((f) => f.id), state: 'uploading', patch: { batchId } },
+    ]);
+  } catch (err) {
+    // Unrecorded, the batch would wait for recovery to find it by its externalId: abort it now.
+    await abortQuietly(platform, batchId, log);
+    throw err;
+  }
   log.info({ files: files.length, dataset: plan.datasetId }, 'batch created');
 
   const results = await mapLimit(files, plan.fileConcurrency, (entry) => uploadFile(ctx, batchId, entry));
@@ -110,7 +116,7 @@ export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEn
     }
   });
   if (vanished.length > 0) {
-    await store.setFileState(vanished.map((f) => f.id), 'vanished', { batchId: null });
+    await store.setFileState(fence, vanished.map((f) => f.id), 'vanished', { batchId: null });
     log.warn({ paths: vanished.map((f) => f.path) }, 'files vanished before they could be read');
   }
   const base = { batchId, filesVanished: vanished.length, bytes: sum(uploaded, (u) => u.bytes), recordsIn: sum(uploaded, (u) => u.records) };
@@ -126,8 +132,8 @@ export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEn
       ...rejected.map((r) => ({ ids: [r.entry.id], state: 'failed' as const, patch: { error: r.reason } })),
       redeliver ? { ids: others.map((f) => f.id), state: 'pending' as const, patch: { batchId: null } } : { ids: others.map((f) => f.id), state: 'error' as const, patch: { error: reason } },
     ];
-    if (await abortQuietly(platform, batchId, log)) await store.updateBatch(batchId, { state: 'aborted', error: reason }, settled);
-    else for (const s of settled) await store.setFileState(s.ids, s.state, s.patch);
+    if (await abortQuietly(platform, batchId, log)) await store.updateBatch(fence, batchId, { state: 'aborted', error: reason }, settled);
+    else for (const s of settled) await store.setFileState(fence, s.ids, s.state, s.patch);
     for (const r of rejected) log.error({ path: r.entry.path, error: r.reason }, 'file rejected: not sent again until it changes');
     if (failure !== undefined) log.error({ err: failure }, 'batch aborted: a file could not be delivered');
     const cause = failure ?? rejected[0]?.cause;
@@ -139,16 +145,16 @@ export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEn
     // Every file was empty: an empty batch would fail in Platform (error 133). There is nothing
     // to ingest, so the batch is aborted and the files are settled with no records.
     const done = { ids: uploaded.map((u) => u.entry.id), state: 'ingested' as const, patch: { records: 0 } };
-    if (await abortQuietly(platform, batchId, log)) await store.updateBatch(batchId, { state: 'aborted', error: 'no records in any file' }, [done]);
-    else await store.setFileState(done.ids, done.state, done.patch);
+    if (await abortQuietly(platform, batchId, log)) await store.updateBatch(fence, batchId, { state: 'aborted', error: 'no records in any file' }, [done]);
+    else await store.setFileState(fence, done.ids, done.state, done.patch);
     log.info({ files: uploaded.length }, 'no records in any file: nothing sent');
     return { ...base, status: 'succeeded', filesIngested: uploaded.length, filesFailed: 0, recordsOut: 0, recordsFailed: 0 };
   }
 
   // Completing is written before COMPLETE is sent: a batch Platform may have accepted is never
   // aborted by recovery, only looked up (and completed again if it is still loading).
-  if (plan.afterIngest !== 'keep') await oweAfterIngest(store, plan.dataflow, batchId);
-  await store.updateBatch(batchId, { state: 'completing' }, [{ ids: uploaded.map((u) => u.entry.id), state: 'completing' }]);
+  if (plan.afterIngest !== 'keep') await store.oweAfterIngest(fence, batchId);
+  await store.updateBatch(fence, batchId, { state: 'completing' }, [{ ids: uploaded.map((u) => u.entry.id), state: 'completing' }]);
   crashPoint('before-complete');
   await platform.completeBatch(batchId, signal);
   crashPoint('after-complete');
@@ -195,7 +201,7 @@ async function recordPrepOutcome(ctx: DeliverContext, batchId: string, entry: Le
   }
   if (stats.failed > 0) ctx.logger.warn({ path: entry.path, rejected: stats.failed, first: stats.rowErrors[0]?.message }, 'rows rejected before upload');
   if (ctx.plan.errorDiagnostics && stats.rowErrors.length > 0) {
-    await ctx.store.addRowErrors(stats.rowErrors.map((e) => storedRowError(e, { runId: ctx.runId, batchId, fileId: entry.id })));
+    await ctx.store.addRowErrors(ctx.fence, stats.rowErrors.map((e) => storedRowError(e, { runId: ctx.runId, batchId, fileId: entry.id })));
   }
 }
 
@@ -207,13 +213,14 @@ async function settle(ctx: DeliverContext, batch: Batch, uploaded: Uploaded[], b
   const log = ctx.logger.child({ batchId: batch.id });
   if (ctx.plan.errorDiagnostics && hasRowErrors(batch)) {
     const fileIds = new Map(uploaded.map((u) => [remoteName(ctx.plan.folder, u.entry.path), u.entry.id]));
-    await keepPlatformRowErrors(store, ctx.platform, batch, { runId: ctx.runId, fileIds }, log, ctx.signal);
+    await keepPlatformRowErrors(store, ctx.platform, batch, { runId: ctx.runId, fence: ctx.fence, fileIds }, log, ctx.signal);
   }
   if (batch.succeeded) {
     // Rows Platform dropped within the partial-ingestion threshold are worth a word on the batch.
     const note = recordsFailed > 0 ? describeBatchErrors(batch) : undefined;
     const ingested = uploaded.map((u) => ({ ids: [u.entry.id], state: 'ingested' as const, patch: { records: u.records } }));
     await store.updateBatch(
+      ctx.fence,
       batch.id,
       { state: 'succeeded', platformStatus: batch.status, recordsIn: m.inputRecordCount ?? base.recordsIn, recordsOut, recordsFailed, error: note },
       ingested,
@@ -224,6 +231,7 @@ async function settle(ctx: DeliverContext, batch: Batch, uploaded: Uploaded[], b
   const error = describeBatchErrors(batch);
   const judged = fileStateAfter(batch) === 'failed';
   await store.updateBatch(
+    ctx.fence,
     batch.id,
     { state: judged ? 'failed' : 'aborted', platformStatus: batch.status, recordsIn: m.inputRecordCount ?? base.recordsIn, recordsOut: 0, recordsFailed, error },
     [{ ids: uploaded.map((u) => u.entry.id), state: fileStateAfter(batch), patch: { error } }],

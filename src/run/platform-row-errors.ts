@@ -2,7 +2,7 @@ import { errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { Batch, PlatformClient } from '../platform';
 import { isRejectedRowRecord } from '../prep/row-errors';
-import type { NewRowError, Store } from '../store/types';
+import type { Fence, NewRowError, Store } from '../store/types';
 
 /*
  * Rows Platform itself refused (reference/aep-api.md §5.2): with error diagnostics on, a batch
@@ -48,14 +48,14 @@ export async function keepPlatformRowErrors(
   store: Store,
   platform: PlatformClient,
   batch: Batch,
-  at: { runId: string; fileIds: ReadonlyMap<string, number> },
+  at: { runId: string; fence: Fence; fileIds: ReadonlyMap<string, number> },
   logger: Logger,
   signal: AbortSignal,
 ): Promise<number> {
   try {
     // Rows prep rejected before upload are already kept, in the source's terms.
     const records = (await platform.rowErrors(batch.id, { limit: MAX_PLATFORM_ROW_ERRORS, signal })).filter((r) => !isRejectedRowRecord(r));
-    if (records.length > 0) await store.addRowErrors(records.map((r) => toRowError(r, { runId: at.runId, batchId: batch.id }, at.fileIds)));
+    if (records.length > 0) await store.addRowErrors(at.fence, records.map((r) => toRowError(r, { runId: at.runId, batchId: batch.id }, at.fileIds)));
     return records.length;
   } catch (err) {
     if (signal.aborted) throw err;

@@ -1,12 +1,12 @@
 import type { Clock } from '../lib/clock';
-import { errorMessage } from '../lib/errors';
+import { errorMessage, isAbortError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { Batch, PlatformClient } from '../platform';
-import type { BatchRecord, RunRecord, Store } from '../store/types';
-import { batchIntents } from './batch-intents';
+import type { BatchRecord, Fence, RunRecord, Store } from '../store/types';
 import { BATCH_POLLING, describeBatchErrors, fileStateAfter } from './deliver-batch';
+import type { LeaseKeeper } from './lease';
 
-const INTERRUPTED = 'interrupted: dataflowd stopped during this run';
+const INTERRUPTED = 'interrupted: the process running it stopped or lost its lease';
 
 /** What one recovery did, for logs and tests. */
 export interface RecoveryReport {
@@ -16,83 +16,107 @@ export interface RecoveryReport {
   aborted: string[];
   /** Batches left `completing`, settled from Platform's word: batch id → its final status. */
   resolved: Record<string, string>;
-  /** Batches that could not be settled now (Platform unreachable): tried again at the next start. */
+  /** Batches (and `run:ID` for runs whose strays were not looked for) that could not be settled now: tried again by the next holder. */
   unsettled: string[];
   runsClosed: number;
 }
 
+export interface RecoveryContext {
+  store: Store;
+  platform: PlatformClient;
+  /** The lease of the dataflow being recovered: everything unsettled of it was left by a dead process. */
+  fence: Fence;
+  logger: Logger;
+  clock: Clock;
+  signal: AbortSignal;
+}
+
 /**
- * Settles what a process that died left unfinished (DESIGN.md §6, crash recovery), so that each
- * file version is ingested exactly once whatever the moment of death:
+ * Settles what a dead process left unfinished of one dataflow (DESIGN.md §6, crash recovery).
+ * Called by whoever holds the dataflow's lease before it runs, so it never touches the work of a
+ * live process: while the lease is held, nobody else works on the dataflow. Each file version is
+ * ingested exactly once whatever the moment of death:
  * - batches Platform created but the ledger never recorded are found in Catalog by the
- *   externalIds their runs wrote down first (batch-intents.ts), and aborted;
+ *   externalIds their runs wrote down first (batch intents), and aborted;
  * - batches left `uploading` are aborted, and their files go to `error`, taken again later;
  * - batches left `completing` are looked up: one still `loading` never got its COMPLETE, and is
  *   completed now (every file had been uploaded); then its files are settled from the final status;
- * - files left `pending` outside any batch go to `error`; runs left `running` are closed as failed.
- * Each step is idempotent: dying during recovery is recovered by the next start.
+ * - files left pending outside any batch go to `error`; runs left `running` are closed as failed.
+ * Each step is idempotent: dying during recovery is recovered by the next holder. Failures to
+ * reach Platform are logged and left for the next holder.
  */
-export async function recover(store: Store, platform: PlatformClient, logger: Logger, clock: Clock, signal: AbortSignal): Promise<RecoveryReport> {
+export async function recoverDataflow(ctx: RecoveryContext): Promise<RecoveryReport> {
+  const { store, fence, logger } = ctx;
   const report: RecoveryReport = { strays: [], aborted: [], resolved: {}, unsettled: [], runsClosed: 0 };
-  const interrupted = await store.runningRuns();
+  const interrupted = await store.runningRuns(fence.dataflow);
+  const unlooked = new Set<string>();
   for (const run of interrupted) {
     try {
-      report.strays.push(...(await abortStrays(store, platform, run, signal)));
+      report.strays.push(...(await abortStrays(ctx, run)));
     } catch (err) {
-      logger.error({ runId: run.id, err: errorMessage(err) }, 'could not look for batches the run left behind; will try again at next start');
+      if (isAbortError(err)) throw err;
+      logger.error({ runId: run.id, err: errorMessage(err) }, 'could not look for batches the run left behind; the next run looks again');
+      unlooked.add(run.id);
       report.unsettled.push(`run:${run.id}`);
     }
   }
   for (const id of report.strays) logger.warn({ batchId: id }, 'aborted a batch the ledger never recorded');
 
-  for (const batch of await store.unsettledBatches()) {
+  for (const batch of await store.unsettledBatches(fence.dataflow)) {
     try {
       if (batch.state === 'uploading') {
-        await abandonUpload(store, platform, batch, signal);
+        await abandonUpload(ctx, batch);
         report.aborted.push(batch.id);
       } else {
-        report.resolved[batch.id] = await resolveCompleting(store, platform, batch, signal);
+        report.resolved[batch.id] = await resolveCompleting(ctx, batch);
       }
       logger.info({ batchId: batch.id, dataflow: batch.dataflow, was: batch.state, now: report.resolved[batch.id] ?? 'aborted' }, 'recovered batch');
     } catch (err) {
+      if (isAbortError(err)) throw err;
       report.unsettled.push(batch.id);
-      logger.error({ batchId: batch.id, err: errorMessage(err) }, 'could not settle batch; will try again at next start');
+      logger.error({ batchId: batch.id, err: errorMessage(err) }, 'could not settle batch; the next run tries again');
     }
   }
-  const orphans = (await store.unsettledFiles()).filter((f) => f.batchId === null);
-  if (orphans.length > 0) await store.setFileState(orphans.map((f) => f.id), 'error', { error: INTERRUPTED });
-  // A run whose stray batches could not be looked for stays `running`, so the next start looks again.
-  for (const run of interrupted.filter((r) => !report.unsettled.includes(`run:${r.id}`))) {
-    await store.finishRun(run.id, { status: 'failed', finishedAt: clock.now(), error: INTERRUPTED, errorKind: 'transient', errorCode: 'ERR_RUN_INTERRUPTED' });
+  const orphans = (await store.unsettledFiles(fence.dataflow)).filter((f) => f.batchId === null);
+  if (orphans.length > 0) await store.setFileState(fence, orphans.map((f) => f.id), 'error', { error: INTERRUPTED });
+  // A run whose stray batches could not be looked for stays `running`, so the next holder looks again.
+  for (const run of interrupted.filter((r) => !unlooked.has(r.id))) {
+    await store.finishRun(run.id, { status: 'failed', finishedAt: ctx.clock.now(), error: INTERRUPTED, errorKind: 'transient', errorCode: 'ERR_RUN_INTERRUPTED' }, fence);
     report.runsClosed++;
-    logger.warn({ runId: run.id, dataflow: run.dataflow }, 'closed a run interrupted by a stop');
+    logger.warn({ runId: run.id, dataflow: run.dataflow, ranBy: run.owner }, 'closed a run interrupted by a stop');
   }
   return report;
 }
 
 /**
- * At the start of a run: the dataflow's batches an earlier run of it left `completing` (its wait
- * for Platform's verdict failed) are settled now, so their files do not wait for a restart. Safe
- * because runs of one dataflow never overlap. Failures are logged; the batch waits for later.
+ * At `dataflowd start`: every dataflow with unsettled work whose lease is free or dead is taken,
+ * settled and let go, through the same code a run uses. Dataflows a live process holds are left
+ * to it; dataflows no longer in the config are settled too (recovery needs no connection).
  */
-export async function resolveLeftBatches(store: Store, platform: PlatformClient, dataflow: string, logger: Logger, signal: AbortSignal): Promise<void> {
-  for (const batch of await store.unsettledBatches()) {
-    if (batch.dataflow !== dataflow || batch.state !== 'completing') continue;
+export async function settleDeadLeases(keeper: LeaseKeeper, ctx: Omit<RecoveryContext, 'fence'>): Promise<Record<string, RecoveryReport | 'busy'>> {
+  const out: Record<string, RecoveryReport | 'busy'> = {};
+  for (const dataflow of await ctx.store.dataflowsToSettle()) {
+    const taken = await keeper.take(dataflow);
+    if ('busy' in taken) {
+      ctx.logger.info({ dataflow, holder: taken.busy.processId, host: taken.busy.host, pid: taken.busy.pid }, 'unsettled work belongs to a live process; left to it');
+      out[dataflow] = 'busy';
+      continue;
+    }
     try {
-      const status = await resolveCompleting(store, platform, batch, signal);
-      logger.info({ batchId: batch.id, status }, 'settled a batch an earlier run left completing');
-    } catch (err) {
-      if (signal.aborted) throw err;
-      logger.warn({ batchId: batch.id, err: errorMessage(err) }, 'could not settle a batch an earlier run left completing; trying again next run');
+      out[dataflow] = await recoverDataflow({ ...ctx, fence: taken.held.fence, signal: AbortSignal.any([ctx.signal, taken.held.signal]) });
+    } finally {
+      await taken.held.release();
     }
   }
+  return out;
 }
 
 /** The run's batches that Platform has and the ledger does not, aborted when not final yet. */
-async function abortStrays(store: Store, platform: PlatformClient, run: RunRecord, signal: AbortSignal): Promise<string[]> {
+async function abortStrays(ctx: RecoveryContext, run: RunRecord): Promise<string[]> {
+  const { store, platform, signal } = ctx;
   const recorded = new Set((await store.batchesOfRun(run.id)).map((b) => b.externalId));
   const aborted: string[] = [];
-  for (const externalId of await batchIntents(store, run.id)) {
+  for (const externalId of await store.batchIntents(run.id)) {
     if (recorded.has(externalId)) continue;
     for (const found of await platform.listBatches({ externalId }, signal)) {
       if (found.externalId !== externalId || found.final) continue;
@@ -104,16 +128,18 @@ async function abortStrays(store: Store, platform: PlatformClient, run: RunRecor
   return aborted;
 }
 
-async function abandonUpload(store: Store, platform: PlatformClient, batch: BatchRecord, signal: AbortSignal): Promise<void> {
+async function abandonUpload(ctx: RecoveryContext, batch: BatchRecord): Promise<void> {
+  const { store, platform, signal, fence } = ctx;
   const current = await platform.getBatch(batch.id, signal);
   if (!current.final) await platform.abortBatch(batch.id, signal);
   const files = (await store.filesOfBatch(batch.id)).filter((f) => f.state === 'uploading' || f.state === 'pending');
-  await store.updateBatch(batch.id, { state: 'aborted', platformStatus: current.final ? current.status : 'aborted', error: INTERRUPTED }, [
+  await store.updateBatch(fence, batch.id, { state: 'aborted', platformStatus: current.final ? current.status : 'aborted', error: INTERRUPTED }, [
     { ids: files.map((f) => f.id), state: 'error', patch: { error: INTERRUPTED } },
   ]);
 }
 
-async function resolveCompleting(store: Store, platform: PlatformClient, batch: BatchRecord, signal: AbortSignal): Promise<string> {
+async function resolveCompleting(ctx: RecoveryContext, batch: BatchRecord): Promise<string> {
+  const { store, platform, signal, fence } = ctx;
   let final: Batch = await platform.getBatch(batch.id, signal);
   if (final.status === 'loading') await platform.completeBatch(batch.id, signal);
   if (!final.final) final = await platform.waitForBatch(batch.id, { signal, ...BATCH_POLLING });
@@ -122,6 +148,7 @@ async function resolveCompleting(store: Store, platform: PlatformClient, batch: 
   const state = fileStateAfter(final);
   if (state === 'ingested') {
     await store.updateBatch(
+      fence,
       batch.id,
       {
         state: 'succeeded',
@@ -136,6 +163,7 @@ async function resolveCompleting(store: Store, platform: PlatformClient, batch: 
   } else {
     const error = describeBatchErrors(final);
     await store.updateBatch(
+      fence,
       batch.id,
       { state: state === 'failed' ? 'failed' : 'aborted', platformStatus: final.status, recordsIn: m.inputRecordCount ?? null, recordsFailed: m.failedRecordCount ?? null, error },
       [{ ids: files.map((f) => f.id), state, patch: { error } }],

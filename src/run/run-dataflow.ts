@@ -3,21 +3,23 @@ import type { Decision, DetectRules } from '../detect/detect';
 import { fingerprint } from '../detect/fingerprint';
 import type { Clock } from '../lib/clock';
 import { crashPoint } from '../lib/crash-points';
-import { errorFacts } from '../lib/errors';
+import { errorFacts, errorMessage, isDataflowError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { PlatformClient } from '../platform';
-import type { RunCounts, RunRecord, RunStatus, RunTrigger, Store } from '../store/types';
+import type { Fence, LeaseOwner, RunCounts, RunRecord, RunStatus, RunTrigger, Store } from '../store/types';
 import { applyAfterIngest } from './after-ingest';
 import { BatchOutcome, deliverBatch } from './deliver-batch';
 import { groupBatches } from './group-batches';
-import { owedAfterIngest, paidAfterIngest } from './owed-after-ingest';
 import type { RunPlan } from './plan';
-import { resolveLeftBatches } from './recover';
 import { newRunId } from './run-id';
 import { scan } from './scan';
 
 export interface RunDeps {
   plan: RunPlan;
+  /** The dataflow's lease, held by this process for the whole run: every write carries it. */
+  fence: Fence;
+  /** This process, recorded on the run. */
+  owner: LeaseOwner;
   store: Store;
   platform: PlatformClient;
   connector: SourceConnector;
@@ -32,15 +34,15 @@ export interface RunDeps {
 }
 
 /**
- * One run (DESIGN.md §6): list → detect → record pending → batches → complete → settle →
- * afterIngest → close the run. Never throws for the dataflow's own failures: they end the run
- * `failed` with the reason recorded, so the daemon goes on with the others.
+ * One run (DESIGN.md §6), under the dataflow's lease: list → detect → record pending → batches →
+ * complete → settle → afterIngest → close the run. Never throws for the dataflow's own failures:
+ * they end the run `failed` with the reason recorded, so the daemon goes on with the others.
  */
 export async function runDataflow(deps: RunDeps, trigger: RunTrigger): Promise<RunRecord> {
-  const { plan, store, clock } = deps;
+  const { plan, store, clock, fence } = deps;
   const runId = newRunId(clock.now());
   const logger = deps.logger.child({ dataflow: plan.dataflow, runId });
-  await store.createRun({ id: runId, dataflow: plan.dataflow, trigger, startedAt: clock.now() });
+  await store.createRun({ id: runId, dataflow: plan.dataflow, trigger, startedAt: clock.now(), owner: deps.owner }, fence);
   logger.info({ trigger }, 'run started');
   const counts: RunCounts = { filesTaken: 0, filesIngested: 0, filesFailed: 0, recordsIn: 0, recordsOut: 0, recordsFailed: 0, bytes: 0 };
   const batchIds: string[] = [];
@@ -49,7 +51,6 @@ export async function runDataflow(deps: RunDeps, trigger: RunTrigger): Promise<R
   let errorCode: string | null = null;
   let status: RunStatus;
   try {
-    await resolveLeftBatches(store, deps.platform, plan.dataflow, logger, deps.signal);
     await payOwedAfterIngest(deps, logger);
     const rules = detectRules(deps);
     const scanned = await scan({ ...deps, dataflow: plan.dataflow, folder: plan.folder, recursive: plan.recursive, rules, now: clock.now() });
@@ -57,11 +58,15 @@ export async function runDataflow(deps: RunDeps, trigger: RunTrigger): Promise<R
     if (scanned.taken.length === 0) {
       error = `nothing new: ${scanned.listed} listed${describeSkipped(scanned.skipped)}`;
       logger.info({ listed: scanned.listed, skipped: scanned.skipped }, 'nothing new');
-      const skipped = await store.finishRun(runId, { ...counts, status: 'skipped', finishedAt: clock.now(), batchIds, error });
+      const skipped = await store.finishRun(runId, { ...counts, status: 'skipped', finishedAt: clock.now(), batchIds, error }, fence);
       logger.info({ status: skipped.status, ...counts, batchIds }, 'run finished');
       return skipped;
     }
-    const pending = await store.addPending(plan.dataflow, runId, scanned.taken.map((d) => d.version));
+    const pending = await store.addPending(
+      fence,
+      runId,
+      scanned.taken.map((d) => ({ ...d.version, supersedes: d.previous?.id ?? null })),
+    );
     crashPoint('after-pending');
     counts.filesTaken = pending.length;
     deps.onTaken?.(pending.length, pending.reduce((a, f) => a + f.size, 0));
@@ -91,11 +96,25 @@ export async function runDataflow(deps: RunDeps, trigger: RunTrigger): Promise<R
     ({ error, errorKind, errorCode } = errorFacts(err));
     status = 'failed';
     logger.error({ err }, 'run failed');
-    await settleLeftovers(store, runId, error);
+    await settleLeftovers(deps, runId, error).catch((e) => logger.warn({ err: errorMessage(e) }, 'could not settle the run’s files; recovery will'));
   }
-  const run = await store.finishRun(runId, { ...counts, status, finishedAt: clock.now(), batchIds, error, errorKind, errorCode });
-  logger.info({ status, ...counts, batchIds }, 'run finished');
-  return run;
+  const result = { ...counts, status, finishedAt: clock.now(), batchIds, error, errorKind, errorCode };
+  try {
+    const run = await store.finishRun(runId, result, fence);
+    logger.info({ status, ...counts, batchIds }, 'run finished');
+    return run;
+  } catch (err) {
+    if (!isLeaseLost(err)) throw err;
+    // The process that took the dataflow over closes this run as interrupted; say what happened here.
+    logger.error({ status, ...counts, batchIds }, 'run ended without its lease: its outcome is recorded by the process that took over');
+    const { error: lost, errorKind: kind, errorCode: code } = errorFacts(err);
+    const seen = await store.getRun(runId);
+    return { ...(seen as RunRecord), ...result, status: 'failed', error: lost, errorKind: kind, errorCode: code };
+  }
+}
+
+function isLeaseLost(err: unknown): boolean {
+  return isDataflowError(err) && err.code === 'ERR_LEASE_LOST';
 }
 
 /** afterIngest for the ingested files of these batches; then they owe nothing (owed-after-ingest.ts). */
@@ -104,14 +123,14 @@ async function afterIngestOf(deps: RunDeps, batchIds: readonly string[], logger:
     const ingested = (await deps.store.filesOfBatch(id)).filter((f) => f.state === 'ingested');
     await applyAfterIngest(deps.plan, deps.connector, ingested, (f) => fingerprint(f, deps.traits), logger, deps.signal);
   }
-  if (deps.plan.afterIngest !== 'keep') await paidAfterIngest(deps.store, deps.plan.dataflow, batchIds);
+  if (deps.plan.afterIngest !== 'keep') await deps.store.paidAfterIngest(deps.fence, batchIds);
 }
 
 /** What earlier runs (or crash recovery) left owing: the settled batches get their afterIngest now. */
 async function payOwedAfterIngest(deps: RunDeps, logger: Logger): Promise<void> {
   if (deps.plan.afterIngest === 'keep') return;
   const settled: string[] = [];
-  for (const id of await owedAfterIngest(deps.store, deps.plan.dataflow)) {
+  for (const id of await deps.store.owedAfterIngest(deps.plan.dataflow)) {
     const batch = await deps.store.getBatch(id);
     if (batch?.state !== 'uploading' && batch?.state !== 'completing') settled.push(id);
   }
@@ -130,10 +149,10 @@ function detectRules(deps: RunDeps): DetectRules {
   };
 }
 
-/** A run that died half-way leaves no file `pending` or `uploading` behind it. */
-async function settleLeftovers(store: Store, runId: string, error: string): Promise<void> {
-  const open = (await store.filesOfRun(runId)).filter((f) => f.state === 'pending' || f.state === 'uploading');
-  if (open.length > 0) await store.setFileState(open.map((f) => f.id), 'error', { error });
+/** A run that failed half-way leaves no file `pending` or `uploading` behind it. */
+async function settleLeftovers(deps: RunDeps, runId: string, error: string): Promise<void> {
+  const open = (await deps.store.filesOfRun(runId)).filter((f) => f.state === 'pending' || f.state === 'uploading');
+  if (open.length > 0) await deps.store.setFileState(deps.fence, open.map((f) => f.id), 'error', { error });
 }
 
 function addOutcome(counts: RunCounts, o: BatchOutcome): void {

@@ -1,7 +1,7 @@
 import type { RemoteFile, SourceConnector } from '../connector/types';
 import { Decision, DetectRules, decideAgainstLedger, preselect, stabilityGate } from '../detect/detect';
 import { retry } from '../lib/retry';
-import type { Store } from '../store/types';
+import type { Fence, Store } from '../store/types';
 
 /** Ledger lookups per query: bounded memory for folders of any size (DESIGN.md §6 step 3). */
 const CHUNK = 500;
@@ -22,8 +22,8 @@ export interface ScanOptions {
   rules: DetectRules;
   now: Date;
   signal: AbortSignal;
-  /** Remember young files' versions for the stability gate; false for a dry run (it writes nothing). */
-  observe?: boolean;
+  /** The run's lease, to remember young files' versions for the stability gate; none for a dry run (it writes nothing). */
+  fence?: Fence;
   /** Called for every decision, taken or not (for `--dry-run`). */
   onDecision?: (d: Decision) => void;
 }
@@ -71,18 +71,14 @@ async function scanOnce(opts: ScanOptions): Promise<ScanResult & { decisions: De
 
 /**
  * Young files pass the stability gate when the previous listing saw the same version. Versions
- * seen are kept in the store's meta table, per dataflow and path, only for files younger than
- * minFileAge, so there are few of them.
+ * seen are kept in the store per dataflow and path, only for files younger than minFileAge, so
+ * there are few of them.
  */
 async function gate(opts: ScanOptions, file: RemoteFile, early: Decision | undefined): Promise<Decision | undefined> {
   if (!early || early.action !== 'skip' || early.reason !== 'too_young') return early;
-  const key = `seen:${opts.dataflow}:${file.path}`;
-  const raw = await opts.store.getMeta(key);
+  const seen = await opts.store.seenVersion(opts.dataflow, file.path);
   // Only a listing before this scan counts (a listing retried after a failure is the same scan).
-  const seen = raw === undefined ? undefined : (JSON.parse(raw) as { fingerprint: string; at: number });
-  const verdict = stabilityGate(file, early, seen && seen.at < opts.now.getTime() ? seen.fingerprint : undefined, opts.rules);
-  if (verdict && opts.observe !== false) {
-    await opts.store.setMeta(key, JSON.stringify({ fingerprint: opts.rules.fingerprint(file), at: opts.now.getTime() }));
-  }
+  const verdict = stabilityGate(file, early, seen && seen.seenAt < opts.now ? seen.fingerprint : undefined, opts.rules);
+  if (verdict && opts.fence) await opts.store.recordSeen(opts.fence, file.path, { fingerprint: opts.rules.fingerprint(file), seenAt: opts.now });
   return verdict;
 }

@@ -14,10 +14,13 @@ export type TickTrigger = 'schedule' | 'once';
 export interface SchedulerOptions {
   clock: Clock;
   logger: Logger;
-  /** Starts a run and resolves with its outcome when it is over. */
-  run(name: string, trigger: TickTrigger): Promise<{ failed: boolean }>;
-  /** A tick fired while the previous run was still going: recorded, not queued. */
-  overlapped(name: string): Promise<void>;
+  /**
+   * Starts a run for the tick due at `due` and resolves with its outcome when it is over;
+   * `failed` undefined when it did not run (another replica had the tick, or the dataflow).
+   */
+  run(name: string, trigger: TickTrigger, due: Date): Promise<{ failed?: boolean }>;
+  /** A tick fired while this process's previous run was still going: recorded, not queued. */
+  overlapped(name: string, due: Date): Promise<void>;
   /** For `once` dataflows: has this definition already had its run? */
   onceDone(name: string): Promise<boolean>;
   /** Whether the dataflow has ever run: one that never did runs at start-up (its first run). */
@@ -109,8 +112,9 @@ export class Scheduler {
           due = undefined;
           continue;
         }
+        const tick = due;
         due = undefined;
-        this.fire(name, entry, trigger);
+        this.fire(name, entry, trigger, tick);
         if (trigger === 'once') return;
       }
     } catch (err) {
@@ -120,16 +124,17 @@ export class Scheduler {
     }
   }
 
-  private fire(name: string, entry: Entry, trigger: TickTrigger): void {
+  private fire(name: string, entry: Entry, trigger: TickTrigger, due: Date): void {
     if (this.stopped || entry.stop.signal.aborted) return;
     if (this.running.has(name)) {
       this.opts.logger.warn({ dataflow: name }, 'previous run still going; tick skipped');
-      this.opts.overlapped(name).catch((err) => this.opts.logger.error({ err: errorMessage(err) }, 'could not record skipped tick'));
+      this.opts.overlapped(name, due).catch((err) => this.opts.logger.error({ err: errorMessage(err) }, 'could not record skipped tick'));
       return;
     }
     const done = this.opts
-      .run(name, trigger)
+      .run(name, trigger, due)
       .then(({ failed }) => {
+        if (failed === undefined) return;
         entry.failures = failed ? entry.failures + 1 : 0;
         entry.lastFailureAt = failed ? this.opts.clock.now() : undefined;
         if (entry.failures > 1) this.opts.logger.warn({ dataflow: name, failures: entry.failures, backoffMs: backoffAfter(entry.failures) }, 'failing repeatedly: backing off');

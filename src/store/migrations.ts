@@ -1,10 +1,13 @@
+import type { Logger } from '../lib/logger';
+import type { Db } from './db';
+import { statements } from './queries';
 import { STORE_ERRORS, storeError } from './store-errors';
 
 /**
- * Versioned schema migrations, the part every store shares. Each store keeps its own ordered
- * list in its own SQL dialect (sqlite-migrations.ts, later pg-migrations.ts) with the same
- * versions and names, records what it applied in `schema_migrations(version, name, applied_at)`,
- * and asks `pendingMigrations` what is left to do.
+ * Versioned schema migrations. Each database keeps its own ordered list in its own SQL dialect
+ * (sqlite-migrations.ts, pg-migrations.ts) with the same versions and names, records what it
+ * applied in `schema_migrations(version, name, applied_at)`, and asks `pendingMigrations` what is
+ * left to do.
  */
 export interface Migration {
   /** 1, 2, 3, … without gaps; never renumbered or edited once released. */
@@ -67,4 +70,25 @@ export function pendingMigrations(known: readonly Migration[], applied: readonly
     }
   }
   return known.filter((m) => !appliedByVersion.has(m.version));
+}
+
+/**
+ * Applies what is pending, each migration in one transaction with its schema_migrations row,
+ * under the database's migration lock: replicas that start together migrate once.
+ */
+export async function applyMigrations(db: Db, known: readonly Migration[], opts: { logger: Logger; now: () => number }): Promise<void> {
+  const sql = statements(db.dialect);
+  await db.migrationLock(async () => {
+    await db.exec(sql.createMigrationsTable);
+    for (const m of pendingMigrations(known, await db.all<AppliedMigration>(sql.appliedMigrations))) {
+      const done = await db.write(async (tx) => {
+        // Another process may have applied it since we looked (SQLite has no migration lock).
+        if (await tx.get(sql.migrationApplied, [m.version])) return false;
+        await tx.exec(m.sql);
+        await tx.run(sql.insertMigration, [m.version, m.name, opts.now()]);
+        return true;
+      });
+      if (done) opts.logger.info({ version: m.version, name: m.name }, 'store migration applied');
+    }
+  });
 }

@@ -21,5 +21,6 @@ export function runJson(run: RunRecord) {
     error: run.error,
     errorKind: run.errorKind,
     errorCode: run.errorCode,
+    ranBy: run.owner && { host: run.owner.host, pid: run.owner.pid, processId: run.owner.processId },
   };
 }

@@ -1,7 +1,44 @@
 /**
- * The ledger and run history (DESIGN.md §1, §6). One interface, two implementations: SQLite
- * (default) and PostgreSQL (several replicas). Every method is one durable transaction.
+ * The ledger, leases and run history (DESIGN.md §1, §6). One interface, one implementation over
+ * two databases: SQLite (default) and PostgreSQL (several replicas). Every method is one durable
+ * transaction.
+ *
+ * Who works on what lives here, never in a process's memory (STYLE.md rule 13): a run of a
+ * dataflow holds the dataflow's lease, and every write it makes to the ledger, its batches and
+ * its run carries the lease's fencing token (`Fence`). A write whose token is no longer the
+ * lease's is refused (ERR_LEASE_LOST), so a process that stalled past its lease's expiry cannot
+ * overwrite the work of the process that took over.
  */
+
+/** A process that may hold leases: a daemon, a replica, a `dataflowd run`. */
+export interface LeaseOwner {
+  /** Random per process: tells two processes apart even when a host reuses a pid. */
+  processId: string;
+  host: string;
+  pid: number;
+}
+
+/** The lease a run writes under: its dataflow and the token it was granted. */
+export interface Fence {
+  dataflow: string;
+  token: number;
+}
+
+export interface LeaseRecord extends LeaseOwner {
+  dataflow: string;
+  /** Grows by one with every grant: the fencing token. */
+  token: number;
+  acquiredAt: Date;
+  heartbeatAt: Date;
+  expiresAt: Date;
+  /** Set when the holder let go of it cleanly; null while held (or when its holder died). */
+  releasedAt: Date | null;
+}
+
+export type LeaseAnswer =
+  /** `previous`: the lease as it was before this grant, when someone held it before. */
+  | { granted: true; lease: LeaseRecord; previous?: LeaseRecord }
+  | { granted: false; holder: LeaseRecord };
 
 /**
  * What became of one file version.
@@ -21,6 +58,12 @@ export interface FileVersion {
   fingerprint: string;
   size: number;
   modifiedAt: Date;
+}
+
+/** A version a run takes, with the ledger entry it succeeds (from the same read of the ledger). */
+export interface TakenVersion extends FileVersion {
+  /** The id of the path's newest entry when the run read the ledger; null for a path never seen. */
+  supersedes: number | null;
 }
 
 export interface LedgerEntry extends FileVersion {
@@ -72,6 +115,8 @@ export interface RunRecord extends RunCounts {
   errorKind: string | null;
   /** The first error's stable code (ERR_SFTP_AUTH, a Platform batch error code, …). */
   errorCode: string | null;
+  /** The process that ran it; null for runs recorded before leases existed. */
+  owner: LeaseOwner | null;
 }
 
 export type BatchState = 'uploading' | 'completing' | 'succeeded' | 'failed' | 'aborted';
@@ -133,50 +178,103 @@ export interface RowErrorRecord extends NewRowError {
   createdAt: Date;
 }
 
+/** Which definition of a `frequency: once` dataflow had its single run, and which run it was. */
+export interface OnceRecord {
+  hash: string;
+  runId: string;
+  at: Date;
+}
+
+/** A young file's version as the last listing saw it (the stability gate of minFileAge). */
+export interface SeenVersion {
+  fingerprint: string;
+  seenAt: Date;
+}
+
+export type BatchPatch = Partial<Pick<BatchRecord, 'state' | 'platformStatus' | 'recordsIn' | 'recordsOut' | 'recordsFailed' | 'error'>>;
+
 export interface Store {
-  /** Applies pending versioned migrations. Idempotent. */
+  readonly kind: 'sqlite' | 'postgres';
+  /** Applies pending versioned migrations, once even when several processes start together. */
   migrate(): Promise<void>;
   close(): Promise<void>;
   /** Cheap reachability check for /readyz. */
   ping(): Promise<void>;
 
+  /**
+   * Takes the dataflow's lease for ttlMs: granted when nobody holds it, its holder released it or
+   * let it expire, or `takeOverFrom` names its holder's processId (a holder known to be dead).
+   */
+  acquireLease(dataflow: string, owner: LeaseOwner, opts: { ttlMs: number; takeOverFrom?: string }): Promise<LeaseAnswer>;
+  /** Extends a held lease; false when it is no longer this holder's (taken over, or released). */
+  renewLease(fence: Fence, processId: string, ttlMs: number): Promise<boolean>;
+  releaseLease(fence: Fence, processId: string): Promise<void>;
+  getLease(dataflow: string): Promise<LeaseRecord | undefined>;
+  listLeases(): Promise<LeaseRecord[]>;
+  /** Claims one scheduled tick of a dataflow for this process: true for exactly one claimer. */
+  claimTick(dataflow: string, dueAt: Date, processId: string): Promise<boolean>;
+
   /** The newest ledger entry for each of these paths of a dataflow (indexed lookups; callers chunk). */
   latestVersions(dataflow: string, paths: readonly string[]): Promise<Map<string, LedgerEntry>>;
-  /** Records taken file versions as `pending` for the run. */
-  addPending(dataflow: string, runId: string, files: readonly FileVersion[]): Promise<LedgerEntry[]>;
-  setFileState(ids: readonly number[], state: FileState, patch?: FilePatch): Promise<void>;
+  /**
+   * Records taken file versions as `pending` for the run. The store refuses (ERR_STORE_CONFLICT,
+   * nothing recorded) a version whose `supersedes` is no longer its path's newest entry: two
+   * readers of the same ledger cannot both take a file.
+   */
+  addPending(fence: Fence, runId: string, files: readonly TakenVersion[]): Promise<LedgerEntry[]>;
+  setFileState(fence: Fence, ids: readonly number[], state: FileState, patch?: FilePatch): Promise<void>;
   filesOfRun(runId: string): Promise<LedgerEntry[]>;
   filesOfBatch(batchId: string): Promise<LedgerEntry[]>;
-  /** Entries left pending or uploading or completing: what crash recovery must settle. */
-  unsettledFiles(): Promise<LedgerEntry[]>;
+  /** A dataflow's entries left pending, uploading or completing: what recovery must settle. */
+  unsettledFiles(dataflow: string): Promise<LedgerEntry[]>;
+  /** Dataflows with a run left running, or a batch or file left unsettled. */
+  dataflowsToSettle(): Promise<string[]>;
 
-  createRun(run: { id: string; dataflow: string; trigger: RunTrigger; startedAt: Date }): Promise<RunRecord>;
-  finishRun(id: string, result: RunResult): Promise<RunRecord>;
+  /** A run record; `fence` for the run of a lease holder (a skipped tick writes none). */
+  createRun(run: { id: string; dataflow: string; trigger: RunTrigger; startedAt: Date; owner?: LeaseOwner }, fence?: Fence): Promise<RunRecord>;
+  finishRun(id: string, result: RunResult, fence?: Fence): Promise<RunRecord>;
   getRun(id: string): Promise<RunRecord | undefined>;
   /** Newest first. */
   listRuns(opts: { dataflow?: string; limit?: number }): Promise<RunRecord[]>;
-  /** Runs left `running` by a process that died. */
-  runningRuns(): Promise<RunRecord[]>;
+  /** A dataflow's runs left `running` (by a process that died, when its lease is free). */
+  runningRuns(dataflow: string): Promise<RunRecord[]>;
 
   /** A new batch in `uploading`, and the given file moves, in one transaction. */
-  createBatch(batch: { id: string; runId: string; dataflow: string; dataset: string; externalId: string }, files?: readonly FileMove[]): Promise<BatchRecord>;
+  createBatch(fence: Fence, batch: { id: string; runId: string; dataset: string; externalId: string }, files?: readonly FileMove[]): Promise<BatchRecord>;
   /** Patches a batch and applies the given file moves, in one transaction (all or nothing). */
-  updateBatch(
-    id: string,
-    patch: Partial<Pick<BatchRecord, 'state' | 'platformStatus' | 'recordsIn' | 'recordsOut' | 'recordsFailed' | 'error'>>,
-    files?: readonly FileMove[],
-  ): Promise<void>;
+  updateBatch(fence: Fence, id: string, patch: BatchPatch, files?: readonly FileMove[]): Promise<void>;
   getBatch(id: string): Promise<BatchRecord | undefined>;
   batchesOfRun(runId: string): Promise<BatchRecord[]>;
-  /** Batches in `uploading` or `completing`. */
-  unsettledBatches(): Promise<BatchRecord[]>;
+  /** A dataflow's batches in `uploading` or `completing`. */
+  unsettledBatches(dataflow: string): Promise<BatchRecord[]>;
 
   /** Rows rejected before upload (ingestion.errorDiagnostics), in one transaction. */
-  addRowErrors(errors: readonly NewRowError[]): Promise<void>;
+  addRowErrors(fence: Fence, errors: readonly NewRowError[]): Promise<void>;
   /** A run's row errors in the order they were added, up to `limit` (default 100). */
   rowErrorsOfRun(runId: string, opts?: { limit?: number }): Promise<RowErrorRecord[]>;
 
-  /** Key/value of small daemon facts, e.g. which `once` definitions already ran. */
-  getMeta(key: string): Promise<string | undefined>;
-  setMeta(key: string, value: string): Promise<void>;
+  /**
+   * Notes that the run is about to ask Platform for a batch with this externalId, before the
+   * batch exists: recovery looks these up in Catalog for runs that died (recover.ts).
+   */
+  addBatchIntent(fence: Fence, runId: string, externalId: string): Promise<void>;
+  /** The externalIds a run meant to create batches with, oldest first. */
+  batchIntents(runId: string): Promise<string[]>;
+
+  /** A batch whose afterIngest (delete / move) is still to do once Platform accepted it. */
+  oweAfterIngest(fence: Fence, batchId: string): Promise<void>;
+  owedAfterIngest(dataflow: string): Promise<string[]>;
+  paidAfterIngest(fence: Fence, batchIds: readonly string[]): Promise<void>;
+
+  /** The version of a young file the previous listing saw (minFileAge's stability gate). */
+  seenVersion(dataflow: string, path: string): Promise<SeenVersion | undefined>;
+  recordSeen(fence: Fence, path: string, seen: SeenVersion): Promise<void>;
+
+  /** `backfill: false` without startTime: files modified before this instant are not taken. */
+  backfillFrom(dataflow: string): Promise<Date | undefined>;
+  /** Sets the instant unless one is set; answers the one in force. */
+  markBackfillFrom(fence: Fence, at: Date): Promise<Date>;
+
+  onceRun(dataflow: string): Promise<OnceRecord | undefined>;
+  recordOnceRun(fence: Fence, record: OnceRecord): Promise<void>;
 }

@@ -27,7 +27,7 @@ describe('the HTTP API with a token', () => {
       store,
       config: () => loaded,
       logger: silentLogger,
-      trigger: () => false,
+      trigger: async () => undefined,
       nextRun: () => undefined,
       metrics: new DaemonMetrics({ store, dataflows: () => [], nextRun: () => undefined }),
     });

@@ -1,21 +1,23 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Emulator, startEmulator } from '../../src/emulator';
 import { systemClock } from '../../src/lib/clock';
 import { silentLogger } from '../../src/lib/logger';
 import { PlatformClient } from '../../src/platform';
-import { recordBatchIntent } from '../../src/run/batch-intents';
-import { recover, resolveLeftBatches } from '../../src/run/recover';
+import { LeaseKeeper, thisProcess } from '../../src/run/lease';
+import { RecoveryReport, recoverDataflow, settleDeadLeases } from '../../src/run/recover';
 import { parseCrashSpec } from '../../src/lib/crash-points';
 import { batchExternalId } from '../../src/run/run-id';
 import { openStore } from '../../src/store/open-store';
-import type { LedgerEntry, RunRecord, Store } from '../../src/store/types';
+import type { Fence, LeaseOwner, LedgerEntry, RunRecord, Store } from '../../src/store/types';
 
 /*
  * Crash recovery against the emulator over HTTP: the ledger is put in the state a process dying
- * at each point would leave, Platform in the matching state, then recover() settles it.
+ * at each point would leave (its lease still held, by a pid that no longer exists), Platform in
+ * the matching state, then a new process takes the dead leases over and settles them.
  */
 
 const DATASET = 'people';
@@ -26,6 +28,9 @@ let emulator: Emulator;
 let platform: PlatformClient;
 let store: Store;
 let n = 0;
+/** A process that held leases and died: its pid is gone from this host. */
+const dead: LeaseOwner = { processId: 'dead-process', host: hostname(), pid: spawnSync('true').pid as number };
+const fences = new Map<string, Fence>();
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'dataflowd-recover-'));
@@ -53,15 +58,42 @@ afterAll(async () => {
 
 afterEach(() => emulator.faults.set({ rules: [] }));
 
-const recoverNow = () => recover(store, platform, silentLogger, systemClock, new AbortController().signal);
+/** A new process, as `dataflowd start` would be: takes over every dead lease and settles it. */
+async function recoverNow(): Promise<RecoveryReport> {
+  const keeper = new LeaseKeeper(store, thisProcess(), { ttlMs: 60_000, heartbeatMs: 20_000 }, systemClock, silentLogger);
+  const reports = await settleDeadLeases(keeper, { store, platform, logger: silentLogger, clock: systemClock, signal: new AbortController().signal });
+  const all: RecoveryReport = { strays: [], aborted: [], resolved: {}, unsettled: [], runsClosed: 0 };
+  for (const r of Object.values(reports)) {
+    if (r === 'busy') continue;
+    all.strays.push(...r.strays);
+    all.aborted.push(...r.aborted);
+    Object.assign(all.resolved, r.resolved);
+    all.unsettled.push(...r.unsettled);
+    all.runsClosed += r.runsClosed;
+  }
+  return all;
+}
+
+/** The lease the dead process held on a dataflow, as it would have written with it. */
+async function deadFence(dataflow: string): Promise<Fence> {
+  let fence = fences.get(dataflow);
+  if (!fence) {
+    const answer = await store.acquireLease(dataflow, dead, { ttlMs: 3_600_000 });
+    if (!answer.granted) throw new Error('lease not granted');
+    fence = { dataflow, token: answer.lease.token };
+    fences.set(dataflow, fence);
+  }
+  return fence;
+}
 
 /** A run left `running` with two taken files, as a dead process leaves it. */
 async function deadRun(): Promise<{ run: RunRecord; files: LedgerEntry[] }> {
   const dataflow = `df-${++n}`;
-  const run = await store.createRun({ id: `run-${n}`, dataflow, trigger: 'schedule', startedAt: new Date() });
-  const files = await store.addPending(dataflow, run.id, [
-    { path: `a-${n}.json`, fingerprint: 'f1', size: 10, modifiedAt: new Date() },
-    { path: `b-${n}.json`, fingerprint: 'f2', size: 10, modifiedAt: new Date() },
+  const fence = await deadFence(dataflow);
+  const run = await store.createRun({ id: `run-${n}`, dataflow, trigger: 'schedule', startedAt: new Date(), owner: dead }, fence);
+  const files = await store.addPending(fence, run.id, [
+    { path: `a-${n}.json`, fingerprint: 'f1', size: 10, modifiedAt: new Date(), supersedes: null },
+    { path: `b-${n}.json`, fingerprint: 'f2', size: 10, modifiedAt: new Date(), supersedes: null },
   ]);
   return { run, files };
 }
@@ -69,14 +101,14 @@ async function deadRun(): Promise<{ run: RunRecord; files: LedgerEntry[] }> {
 /** A Platform batch of the run with both files uploaded, and (unless `ledger: false`) its ledger row. */
 async function batchOf(run: RunRecord, files: LedgerEntry[], opts: { ledger?: boolean; records?: string[] } = {}): Promise<string> {
   const externalId = batchExternalId(run.dataflow, run.id, 0);
-  await recordBatchIntent(store, run.id, externalId);
+  await store.addBatchIntent(await deadFence(run.dataflow), run.id, externalId);
   const batch = await platform.createBatch({ datasetId: DATASET, format: 'json', externalId });
   for (const [i, f] of files.entries()) {
     const text = `${opts.records?.[i] ?? JSON.stringify({ id: f.path })}\n`;
     await platform.uploadFile(batch.id, DATASET, f.path, Readable.from([Buffer.from(text)]), { size: Buffer.byteLength(text) });
   }
   if (opts.ledger !== false) {
-    await store.createBatch({ id: batch.id, runId: run.id, dataflow: run.dataflow, dataset: DATASET, externalId }, [
+    await store.createBatch(await deadFence(run.dataflow), { id: batch.id, runId: run.id, dataset: DATASET, externalId }, [
       { ids: files.map((f) => f.id), state: 'uploading', patch: { batchId: batch.id } },
     ]);
   }
@@ -84,7 +116,7 @@ async function batchOf(run: RunRecord, files: LedgerEntry[], opts: { ledger?: bo
 }
 
 async function markCompleting(batchId: string, files: LedgerEntry[]): Promise<void> {
-  await store.updateBatch(batchId, { state: 'completing' }, [{ ids: files.map((f) => f.id), state: 'completing' }]);
+  await store.updateBatch(await deadFence(files[0].dataflow), batchId, { state: 'completing' }, [{ ids: files.map((f) => f.id), state: 'completing' }]);
 }
 
 const states = async (run: RunRecord) => (await store.filesOfRun(run.id)).map((f) => f.state);
@@ -174,20 +206,32 @@ test('Platform unreachable: nothing is settled wrongly; the next start finishes 
   expect(third).toEqual({ strays: [], aborted: [], resolved: {}, unsettled: [], runsClosed: 0 });
 });
 
-test('a run first settles what an earlier run of its dataflow left completing, and nothing of other dataflows', async () => {
+test('recovery is scoped to one dataflow, and never touches one a live process holds', async () => {
   const mine = await deadRun();
   const mineId = await batchOf(mine.run, mine.files);
   await markCompleting(mineId, mine.files);
   await platform.completeBatch(mineId);
-  await store.finishRun(mine.run.id, { status: 'failed', finishedAt: new Date(), error: 'wait for the batch timed out' });
   const other = await deadRun();
   const otherId = await batchOf(other.run, other.files);
   await markCompleting(otherId, other.files);
 
-  await resolveLeftBatches(store, platform, mine.run.dataflow, silentLogger, new AbortController().signal);
+  // Only the dataflow whose lease is held: `mine`.
+  const keeper = new LeaseKeeper(store, thisProcess(), { ttlMs: 60_000, heartbeatMs: 20_000 }, systemClock, silentLogger);
+  const taken = await keeper.take(mine.run.dataflow);
+  if (!('held' in taken)) throw new Error('the dead lease was not taken over');
+  expect(taken.held.tookOverFrom).toMatchObject({ processId: dead.processId });
+  await recoverDataflow({ store, platform, fence: taken.held.fence, logger: silentLogger, clock: systemClock, signal: taken.held.signal });
+  await taken.held.release();
   expect(await states(mine.run)).toEqual(['ingested', 'ingested']);
   expect(await states(other.run)).toEqual(['completing', 'completing']);
-  await recoverNow();
+
+  // A live holder (another host, lease not expired) keeps its dataflow: recovery leaves it alone.
+  const live = await deadRun();
+  const liveId = await batchOf(live.run, live.files);
+  await store.acquireLease(live.run.dataflow, { processId: 'live-elsewhere', host: 'other-host', pid: 1 }, { ttlMs: 60_000, takeOverFrom: dead.processId });
+  const reports = await settleDeadLeases(keeper, { store, platform, logger: silentLogger, clock: systemClock, signal: new AbortController().signal });
+  expect(reports[live.run.dataflow]).toBe('busy');
+  expect(await store.getBatch(liveId)).toMatchObject({ state: 'uploading' });
   expect(await states(other.run)).toEqual(['ingested', 'ingested']);
 });
 

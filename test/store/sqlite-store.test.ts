@@ -2,15 +2,16 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { SQLITE_DIALECT } from '../../src/store/db';
 import { openStore, parseStoreUrl } from '../../src/store/open-store';
+import { hotQueries } from '../../src/store/queries';
 import { SQLITE_MIGRATIONS } from '../../src/store/sqlite-migrations';
-import { SQLITE_QUERIES } from '../../src/store/sqlite-queries';
 import { storeSuite } from './store.suite';
 
 const dir = mkdtempSync(join(tmpdir(), 'dataflowd-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-storeSuite('sqlite', () => openStore(`sqlite:${join(dir, 'suite', 'state.db')}`));
+storeSuite('sqlite', (opts) => openStore(`sqlite:${join(dir, 'suite', 'state.db')}`, opts));
 
 describe('SQLite store specifics', () => {
   const fresh = (name: string) => join(dir, name, 'state.db');
@@ -32,24 +33,19 @@ describe('SQLite store specifics', () => {
     expect(parseStoreUrl('sqlite:./data/state.db')).toEqual({ kind: 'sqlite', filename: resolve('data/state.db') });
     expect(parseStoreUrl('sqlite:/var/lib/d/state.db', '/elsewhere')).toEqual({ kind: 'sqlite', filename: '/var/lib/d/state.db' });
     expect(parseStoreUrl('sqlite::memory:')).toEqual({ kind: 'sqlite-memory' });
-    expect(parseStoreUrl('postgresql://u:p@h/db')).toEqual({ kind: 'postgres' });
-    for (const bad of ['state.db', 'mysql://h/db', 'sqlite:', 'sqlite://data/state.db']) {
+    expect(parseStoreUrl('postgresql://u:p@h/db')).toEqual({ kind: 'postgres', url: 'postgresql://u:p@h/db' });
+    for (const bad of ['state.db', 'mysql://h/db', 'sqlite:', 'sqlite://data/state.db', 'postgres://', 'postgres:///db']) {
       expect(() => parseStoreUrl(bad)).toThrow(expect.objectContaining({ code: 'ERR_STORE_URL', kind: 'config' }));
     }
-  });
-
-  it('says PostgreSQL is not built yet, without repeating the URL', async () => {
-    const failure = openStore('postgres://dataflowd:s3cret@db:5432/state');
-    await expect(failure).rejects.toMatchObject({ kind: 'config', message: expect.stringContaining('PostgreSQL store is not built yet') });
-    await expect(failure).rejects.not.toMatchObject({ message: expect.stringContaining('s3cret') });
   });
 
   it('keeps separate in-memory stores apart', async () => {
     const one = await openStore('sqlite::memory:');
     const two = await openStore('sqlite::memory:');
-    await one.setMeta('k', 'v');
-    expect(await one.getMeta('k')).toBe('v');
-    expect(await two.getMeta('k')).toBeUndefined();
+    const owner = { processId: 'p', host: 'h', pid: 1 };
+    expect((await one.acquireLease('df', owner, { ttlMs: 1000 })).granted).toBe(true);
+    expect(await one.getLease('df')).toBeDefined();
+    expect(await two.getLease('df')).toBeUndefined();
     await Promise.all([one.close(), two.close()]);
   });
 
@@ -77,10 +73,10 @@ describe('SQLite store specifics', () => {
     const file = fresh('plans');
     await (await openStore(`sqlite:${file}`)).close();
     const db = new Database(file, { readonly: true });
-    for (const [name, sql] of Object.entries(SQLITE_QUERIES)) {
-      const params = name === 'latestVersions' ? [{ dataflow: 'df', paths: '["a"]' }] : (sql.match(/\?/g) ?? []).map(() => 'x');
+    for (const [name, sql] of Object.entries(hotQueries(SQLITE_DIALECT))) {
+      const params = name === 'latestVersions' ? ['df', '["a"]'] : (sql.match(/\?/g) ?? []).map(() => 'x');
       const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[];
-      const fullScans = plan.map((p) => p.detail).filter((d) => /^SCAN (files|runs|batches)\b/.test(d) && !d.includes('INDEX'));
+      const fullScans = plan.map((p) => p.detail).filter((d) => /^SCAN (files|runs|batches|row_errors|batch_intents|after_ingest_owed)\b/.test(d) && !d.includes('INDEX'));
       expect({ name, fullScans }).toEqual({ name, fullScans: [] });
       if (name === 'latestVersions') expect(plan.map((p) => p.detail).join('\n')).toContain('files_latest');
     }

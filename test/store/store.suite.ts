@@ -1,7 +1,8 @@
-import type { Store } from '../../src/store/types';
+import { leasesSuite } from './store-leases.suite';
 import { ledgerSuite } from './store-ledger.suite';
 import { rowErrorsSuite } from './store-row-errors.suite';
-import { suiteContext } from './store-suite-context';
+import { stateSuite } from './store-state.suite';
+import { MakeStore, suiteContext } from './store-suite-context';
 
 /**
  * The one store suite (STYLE.md rule 12): every Store implementation runs it unchanged.
@@ -11,10 +12,10 @@ import { suiteContext } from './store-suite-context';
  * hold rows from earlier tests or runs, so each test uses its own dataflow names and ids and
  * filters global answers (unsettled, running) down to its own rows.
  */
-export function storeSuite(name: string, makeStore: () => Promise<Store>): void {
+export function storeSuite(name: string, makeStore: MakeStore): void {
   describe(`Store conformance: ${name}`, () => {
     const ctx = suiteContext(makeStore);
-    const { open, uid, newRun, version } = ctx;
+    const { open, uid, newRun, version, take, fence } = ctx;
 
     describe('lifecycle', () => {
       it('migrates idempotently and answers ping', async () => {
@@ -25,11 +26,14 @@ export function storeSuite(name: string, makeStore: () => Promise<Store>): void 
 
       it('keeps everything across close and reopen', async () => {
         const first = await open();
-        const run = await first.createRun({ id: uid('run'), dataflow: uid('df'), trigger: 'manual', startedAt: new Date() });
-        const batch = await first.createBatch({ id: uid('batch'), runId: run.id, dataflow: run.dataflow, dataset: 'ds', externalId: 'x' });
-        const files = await first.addPending(run.dataflow, run.id, [version('a.csv'), version('b.csv')]);
-        const key = uid('key');
-        await first.setMeta(key, 'kept');
+        const dataflow = uid('df');
+        const lease = await first.acquireLease(dataflow, ctx.owner(), { ttlMs: 60_000 });
+        if (!lease.granted) throw new Error('lease not granted');
+        const f = { dataflow, token: lease.lease.token };
+        const run = await first.createRun({ id: uid('run'), dataflow, trigger: 'manual', startedAt: new Date() }, f);
+        const batch = await first.createBatch(f, { id: uid('batch'), runId: run.id, dataset: 'ds', externalId: 'x' });
+        const files = await first.addPending(f, run.id, [version('a.csv'), version('b.csv')].map((v) => ({ ...v, supersedes: null })));
+        await first.recordOnceRun(f, { hash: 'h', runId: run.id, at: new Date(1_700_000_000_123) });
         await first.close();
 
         const again = await open();
@@ -37,15 +41,16 @@ export function storeSuite(name: string, makeStore: () => Promise<Store>): void 
         expect(await again.getRun(run.id)).toEqual(run);
         expect(await again.getBatch(batch.id)).toEqual(batch);
         expect(await again.filesOfRun(run.id)).toEqual(files);
-        expect(await again.getMeta(key)).toBe('kept');
+        expect(await again.onceRun(dataflow)).toEqual({ hash: 'h', runId: run.id, at: new Date(1_700_000_000_123) });
+        expect(await again.getLease(dataflow)).toEqual(lease.lease);
       });
 
       it('lets two open stores see each other’s commits', async () => {
         const other = await open();
         const run = await newRun();
         expect(await other.getRun(run.id)).toEqual(run);
-        await other.setMeta(`seen-${run.id}`, 'yes');
-        expect(await ctx.store.getMeta(`seen-${run.id}`)).toBe('yes');
+        await other.recordSeen(await fence(run.dataflow), 'a.json', { fingerprint: 'fp', seenAt: new Date(1_700_000_000_000) });
+        expect(await ctx.store.seenVersion(run.dataflow, 'a.json')).toEqual({ fingerprint: 'fp', seenAt: new Date(1_700_000_000_000) });
       });
 
       it('closes idempotently and refuses work afterwards', async () => {
@@ -53,7 +58,7 @@ export function storeSuite(name: string, makeStore: () => Promise<Store>): void 
         await s.close();
         await s.close();
         await expect(s.ping()).rejects.toMatchObject({ code: 'ERR_STORE_CLOSED' });
-        await expect(s.getMeta('x')).rejects.toMatchObject({ code: 'ERR_STORE_CLOSED' });
+        await expect(s.onceRun('x')).rejects.toMatchObject({ code: 'ERR_STORE_CLOSED' });
       });
     });
 
@@ -62,6 +67,7 @@ export function storeSuite(name: string, makeStore: () => Promise<Store>): void 
         const startedAt = new Date('2024-03-04T05:06:07.089Z');
         const run = await ctx.store.createRun({ id: uid('run'), dataflow: 'luma', trigger: 'once', startedAt });
         expect(run).toEqual({
+          owner: null,
           id: run.id,
           dataflow: 'luma',
           trigger: 'once',
@@ -82,6 +88,13 @@ export function storeSuite(name: string, makeStore: () => Promise<Store>): void 
         });
         expect(await ctx.store.getRun(run.id)).toEqual(run);
         expect(await ctx.store.getRun(uid('missing'))).toBeUndefined();
+      });
+
+      it('keeps the process that ran a run', async () => {
+        const owner = ctx.owner();
+        const run = await ctx.store.createRun({ id: uid('run'), dataflow: uid('df'), trigger: 'api', startedAt: new Date(), owner });
+        expect(run.owner).toEqual(owner);
+        expect(await ctx.store.getRun(run.id)).toEqual(run);
       });
 
       it('refuses a run id that is already taken', async () => {
@@ -152,15 +165,16 @@ export function storeSuite(name: string, makeStore: () => Promise<Store>): void 
         const left = await newRun(dataflow);
         const done = await newRun(dataflow);
         await ctx.store.finishRun(done.id, { status: 'succeeded', finishedAt: new Date() });
-        const running = (await ctx.store.runningRuns()).filter((r) => r.dataflow === dataflow);
-        expect(running).toEqual([left]);
+        await newRun();
+        expect(await ctx.store.runningRuns(dataflow)).toEqual([left]);
       });
     });
 
     describe('batches', () => {
       it('creates a batch as uploading, updates it field by field, and lists it', async () => {
         const run = await newRun();
-        const batch = await ctx.store.createBatch({ id: uid('batch'), runId: run.id, dataflow: run.dataflow, dataset: 'ds-1', externalId: 'ext-1' });
+        const f = await fence(run.dataflow);
+        const batch = await ctx.store.createBatch(f, { id: uid('batch'), runId: run.id, dataset: 'ds-1', externalId: 'ext-1' });
         expect(batch).toMatchObject({
           runId: run.id,
           dataflow: run.dataflow,
@@ -176,8 +190,8 @@ export function storeSuite(name: string, makeStore: () => Promise<Store>): void 
         expect(batch.createdAt).toBeInstanceOf(Date);
         expect(await ctx.store.getBatch(batch.id)).toEqual(batch);
 
-        await ctx.store.updateBatch(batch.id, { state: 'completing' });
-        await ctx.store.updateBatch(batch.id, { state: 'succeeded', platformStatus: 'success', recordsIn: 10, recordsOut: 8, recordsFailed: 2 });
+        await ctx.store.updateBatch(f, batch.id, { state: 'completing' });
+        await ctx.store.updateBatch(f, batch.id, { state: 'succeeded', platformStatus: 'success', recordsIn: 10, recordsOut: 8, recordsFailed: 2 });
         const updated = await ctx.store.getBatch(batch.id);
         expect(updated).toEqual({
           ...batch,
@@ -190,35 +204,37 @@ export function storeSuite(name: string, makeStore: () => Promise<Store>): void 
         });
         expect(updated!.updatedAt.getTime()).toBeGreaterThanOrEqual(batch.updatedAt.getTime());
 
-        await ctx.store.updateBatch(batch.id, { error: 'late note' });
+        await ctx.store.updateBatch(f, batch.id, { error: 'late note' });
         expect(await ctx.store.getBatch(batch.id)).toMatchObject({ state: 'succeeded', recordsOut: 8, error: 'late note' });
-        await ctx.store.updateBatch(batch.id, { error: null });
+        await ctx.store.updateBatch(f, batch.id, { error: null });
         expect(await ctx.store.getBatch(batch.id)).toMatchObject({ error: null });
       });
 
       it('refuses unknown runs and unknown batches', async () => {
-        await expect(
-          ctx.store.createBatch({ id: uid('batch'), runId: uid('missing'), dataflow: 'df', dataset: 'ds', externalId: 'x' }),
-        ).rejects.toMatchObject({ code: 'ERR_STORE_NOT_FOUND' });
-        await expect(ctx.store.updateBatch(uid('missing'), { state: 'failed' })).rejects.toMatchObject({ code: 'ERR_STORE_NOT_FOUND' });
-        expect(await ctx.store.getBatch(uid('missing'))).toBeUndefined();
         const run = await newRun();
-        const batch = await ctx.store.createBatch({ id: uid('batch'), runId: run.id, dataflow: 'df', dataset: 'ds', externalId: 'x' });
-        await expect(ctx.store.createBatch({ id: batch.id, runId: run.id, dataflow: 'df', dataset: 'ds', externalId: 'y' })).rejects.toMatchObject({
+        const f = await fence(run.dataflow);
+        await expect(ctx.store.createBatch(f, { id: uid('batch'), runId: uid('missing'), dataset: 'ds', externalId: 'x' })).rejects.toMatchObject({
+          code: 'ERR_STORE_NOT_FOUND',
+        });
+        await expect(ctx.store.updateBatch(f, uid('missing'), { state: 'failed' })).rejects.toMatchObject({ code: 'ERR_STORE_NOT_FOUND' });
+        expect(await ctx.store.getBatch(uid('missing'))).toBeUndefined();
+        const batch = await ctx.store.createBatch(f, { id: uid('batch'), runId: run.id, dataset: 'ds', externalId: 'x' });
+        await expect(ctx.store.createBatch(f, { id: batch.id, runId: run.id, dataset: 'ds', externalId: 'y' })).rejects.toMatchObject({
           code: 'ERR_STORE_CONFLICT',
         });
       });
 
       it('moves a batch and its files in one transaction: all of it, or nothing', async () => {
         const run = await newRun();
-        const [a, b] = await ctx.store.addPending(run.dataflow, run.id, [version('a.json'), version('b.json')]);
+        const f = await fence(run.dataflow);
+        const [a, b] = await take(run, [version('a.json'), version('b.json')]);
         const id = uid('batch');
-        const batch = await ctx.store.createBatch({ id, runId: run.id, dataflow: run.dataflow, dataset: 'ds', externalId: uid('ext') }, [
+        const batch = await ctx.store.createBatch(f, { id, runId: run.id, dataset: 'ds', externalId: uid('ext') }, [
           { ids: [a.id, b.id], state: 'uploading', patch: { batchId: id } },
         ]);
         expect(await ctx.store.filesOfBatch(batch.id)).toMatchObject([{ state: 'uploading' }, { state: 'uploading' }]);
 
-        await ctx.store.updateBatch(batch.id, { state: 'succeeded', recordsOut: 3 }, [
+        await ctx.store.updateBatch(f, batch.id, { state: 'succeeded', recordsOut: 3 }, [
           { ids: [a.id], state: 'ingested', patch: { records: 1 } },
           { ids: [b.id], state: 'ingested', patch: { records: 2 } },
         ]);
@@ -229,7 +245,7 @@ export function storeSuite(name: string, makeStore: () => Promise<Store>): void 
 
         // A move naming an unknown file rolls back the batch change and the moves before it.
         await expect(
-          ctx.store.updateBatch(batch.id, { state: 'failed' }, [
+          ctx.store.updateBatch(f, batch.id, { state: 'failed' }, [
             { ids: [a.id], state: 'failed' },
             { ids: [a.id + 1_000_000], state: 'failed' },
           ]),
@@ -239,48 +255,40 @@ export function storeSuite(name: string, makeStore: () => Promise<Store>): void 
 
         const lost = uid('batch');
         await expect(
-          ctx.store.createBatch({ id: lost, runId: run.id, dataflow: run.dataflow, dataset: 'ds', externalId: uid('ext') }, [{ ids: [a.id + 1_000_000], state: 'uploading' }]),
+          ctx.store.createBatch(f, { id: lost, runId: run.id, dataset: 'ds', externalId: uid('ext') }, [{ ids: [a.id + 1_000_000], state: 'uploading' }]),
         ).rejects.toMatchObject({ code: 'ERR_STORE_NOT_FOUND' });
         expect(await ctx.store.getBatch(lost)).toBeUndefined();
       });
 
       it('lists a run’s batches and the unsettled ones', async () => {
         const run = await newRun();
-        const other = await newRun();
-        const make = (runId: string) => ctx.store.createBatch({ id: uid('batch'), runId, dataflow: run.dataflow, dataset: 'ds', externalId: uid('ext') });
+        const other = await newRun(run.dataflow);
+        const neighbour = await newRun();
+        const f = await fence(run.dataflow);
+        const make = (runId: string) => ctx.store.createBatch(f, { id: uid('batch'), runId, dataset: 'ds', externalId: uid('ext') });
         const [uploading, completing, succeeded, failed, aborted] = [await make(run.id), await make(run.id), await make(run.id), await make(run.id), await make(run.id)];
         const elsewhere = await make(other.id);
-        await ctx.store.updateBatch(completing.id, { state: 'completing' });
-        await ctx.store.updateBatch(succeeded.id, { state: 'succeeded' });
-        await ctx.store.updateBatch(failed.id, { state: 'failed' });
-        await ctx.store.updateBatch(aborted.id, { state: 'aborted' });
+        await ctx.store.createBatch(await fence(neighbour.dataflow), { id: uid('batch'), runId: neighbour.id, dataset: 'ds', externalId: uid('ext') });
+        await ctx.store.updateBatch(f, completing.id, { state: 'completing' });
+        await ctx.store.updateBatch(f, succeeded.id, { state: 'succeeded' });
+        await ctx.store.updateBatch(f, failed.id, { state: 'failed' });
+        await ctx.store.updateBatch(f, aborted.id, { state: 'aborted' });
 
         const byId = (xs: { id: string }[]) => xs.map((x) => x.id).sort();
         expect(byId(await ctx.store.batchesOfRun(run.id))).toEqual(byId([uploading, completing, succeeded, failed, aborted]));
         expect(byId(await ctx.store.batchesOfRun(other.id))).toEqual([elsewhere.id]);
         expect(await ctx.store.batchesOfRun(uid('missing'))).toEqual([]);
 
-        const mine = new Set([run.id, other.id]);
-        const unsettled = (await ctx.store.unsettledBatches()).filter((b) => mine.has(b.runId));
+        const unsettled = await ctx.store.unsettledBatches(run.dataflow);
         expect(byId(unsettled)).toEqual(byId([uploading, completing, elsewhere]));
+        expect(await ctx.store.dataflowsToSettle()).toEqual(expect.arrayContaining([run.dataflow, neighbour.dataflow]));
         expect(unsettled.find((b) => b.id === completing.id)?.state).toBe('completing');
       });
     });
 
     ledgerSuite(ctx);
     rowErrorsSuite(ctx);
-
-    describe('meta', () => {
-      it('gets, sets and overwrites small facts', async () => {
-        const key = uid('once:luma');
-        expect(await ctx.store.getMeta(key)).toBeUndefined();
-        await ctx.store.setMeta(key, '2024-01-01T00:00:00.000Z');
-        expect(await ctx.store.getMeta(key)).toBe('2024-01-01T00:00:00.000Z');
-        await ctx.store.setMeta(key, '');
-        expect(await ctx.store.getMeta(key)).toBe('');
-        await ctx.store.setMeta(key, JSON.stringify({ ok: true, note: "it's ü" }));
-        expect(JSON.parse((await ctx.store.getMeta(key))!)).toEqual({ ok: true, note: "it's ü" });
-      });
-    });
+    leasesSuite(ctx);
+    stateSuite(ctx);
   });
 }

@@ -1,8 +1,9 @@
-import type { BatchRecord, BatchState, FileState, LedgerEntry, RowErrorRecord, RunRecord, RunStatus, RunTrigger } from './types';
+import type { BatchRecord, BatchState, FileState, LeaseRecord, LedgerEntry, RowErrorRecord, RunRecord, RunStatus, RunTrigger } from './types';
 
 /**
- * Rows as SQLite returns them (snake_case, epoch milliseconds, JSON text) and their mapping to
- * the Store's records. Column lists are spelled out so that a query never depends on column order.
+ * Rows as the database returns them (snake_case, epoch milliseconds, JSON text; the same in
+ * SQLite and PostgreSQL) and their mapping to the Store's records. Column lists are spelled out
+ * so that a query never depends on column order.
  */
 export interface FileRow {
   id: number;
@@ -38,6 +39,9 @@ export interface RunRow {
   error: string | null;
   error_kind: string | null;
   error_code: string | null;
+  process_id: string | null;
+  host: string | null;
+  pid: number | null;
 }
 
 export interface BatchRow {
@@ -61,7 +65,7 @@ export const FILE_COLUMNS =
 
 export const RUN_COLUMNS =
   'id, dataflow, triggered_by, status, started_at, finished_at, files_taken, files_ingested, files_failed, ' +
-  'records_in, records_out, records_failed, bytes, batch_ids, error, error_kind, error_code';
+  'records_in, records_out, records_failed, bytes, batch_ids, error, error_kind, error_code, process_id, host, pid';
 
 export const BATCH_COLUMNS =
   'id, run_id, dataflow, dataset, external_id, state, platform_status, records_in, records_out, records_failed, ' +
@@ -104,6 +108,7 @@ export function toRunRecord(r: RunRow): RunRecord {
     error: r.error,
     errorKind: r.error_kind,
     errorCode: r.error_code,
+    owner: r.process_id === null ? null : { processId: r.process_id, host: r.host ?? '', pid: r.pid ?? 0 },
   };
 }
 
@@ -157,5 +162,33 @@ export function toRowErrorRecord(r: RowErrorRow): RowErrorRecord {
     code: r.code,
     message: r.message,
     createdAt: new Date(r.created_at),
+  };
+}
+
+export interface LeaseRow {
+  dataflow: string;
+  token: number;
+  process_id: string;
+  host: string;
+  pid: number;
+  acquired_at: number;
+  heartbeat_at: number;
+  expires_at: number;
+  released_at: number | null;
+}
+
+export const LEASE_COLUMNS = 'dataflow, token, process_id, host, pid, acquired_at, heartbeat_at, expires_at, released_at';
+
+export function toLeaseRecord(r: LeaseRow): LeaseRecord {
+  return {
+    dataflow: r.dataflow,
+    token: r.token,
+    processId: r.process_id,
+    host: r.host,
+    pid: r.pid,
+    acquiredAt: new Date(r.acquired_at),
+    heartbeatAt: new Date(r.heartbeat_at),
+    expiresAt: new Date(r.expires_at),
+    releasedAt: r.released_at === null ? null : new Date(r.released_at),
   };
 }
