@@ -3,7 +3,8 @@ import { formatProblem, loadConfig, LoadedConfig, secretValues } from '../config
 import { connectorDefinitions } from '../../connectors';
 import { createLogger, Logger } from '../lib/logger';
 
-export const EXIT = { ok: 0, failed: 1, invalid: 2, partial: 3 } as const;
+/** Exit statuses; `busy` is EX_TEMPFAIL of sysexits.h: another process runs the dataflow, try later. */
+export const EXIT = { ok: 0, failed: 1, invalid: 2, partial: 3, busy: 75 } as const;
 
 export function defaultConfigDir(): string {
   return process.env.DATAFLOWD_CONFIG ?? 'config';

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { connectorDefinitions } from '../../connectors';
 import type { Decision } from '../detect/detect';
 import { systemClock } from '../lib/clock';
+import { BUSY_CODE } from '../run/lease';
 import type { RunRecord } from '../store/types';
 import type { FileSample } from '../prep/sample';
 import { describeRowError, rowErrorRecord } from '../prep/row-errors';
@@ -13,8 +14,9 @@ import { startProgress } from './progress';
 
 export function exitCodeFor(run: RunRecord): number {
   switch (run.status) {
-    case 'succeeded':
     case 'skipped':
+      return run.errorCode === BUSY_CODE ? EXIT.busy : EXIT.ok;
+    case 'succeeded':
       return EXIT.ok;
     case 'partially_succeeded':
       return EXIT.partial;
@@ -25,10 +27,15 @@ export function exitCodeFor(run: RunRecord): number {
 
 /** `dataflowd run NAME`: one run now, in the foreground. */
 export function registerRun(program: Command): void {
-  withConfigOption(program.command('run <name>').description('run one dataflow now (exit 0 succeeded, 1 failed, 3 partially succeeded)'))
+  withConfigOption(
+    program
+      .command('run <name>')
+      .description('run one dataflow now (exit 0 succeeded or nothing new, 1 failed, 3 partially succeeded, 75 another process is running it)'),
+  )
     .option('--dry-run', 'list every candidate file with its decision and reason; touch nothing')
+    .option('--wait', 'when another process is running the dataflow, wait for it to finish (or to die) instead of exiting 75')
     .option('--json', 'print the run (or the dry-run decisions) as JSON')
-    .action(async (name: string, opts: { config: string; dryRun?: boolean; json?: boolean }) => {
+    .action(async (name: string, opts: { config: string; dryRun?: boolean; json?: boolean; wait?: boolean }) => {
       const config = await loadConfigOrExit(opts.config);
       const df = config.dataflows.find((d) => d.name === name);
       if (!df) {
@@ -51,7 +58,7 @@ export function registerRun(program: Command): void {
           return;
         }
         const progress = opts.json ? undefined : startProgress();
-        const run = await services.runner.run(df, 'manual', abort.signal, progress?.callbacks).finally(() => progress?.stop());
+        const run = await services.runner.run(df, 'manual', abort.signal, { ...progress?.callbacks, wait: opts.wait }).finally(() => progress?.stop());
         process.stdout.write(opts.json ? `${JSON.stringify(run, null, 2)}\n` : `${summary(run)}\n`);
         process.exitCode = exitCodeFor(run);
       } finally {
@@ -68,6 +75,7 @@ function summary(run: RunRecord): string {
     `  records: ${run.recordsIn} in, ${run.recordsOut} out, ${run.recordsFailed} failed; ${run.bytes} bytes`,
   ];
   if (run.batchIds.length) lines.push(`  batches: ${run.batchIds.join(', ')}`);
+  if (run.errorCode === BUSY_CODE) return `not run: ${run.dataflow} is ${run.error}; try again later, or add --wait`;
   if (run.error) lines.push(`  ${run.status === 'skipped' ? 'why' : 'error'}: ${errorText(run)}`);
   return lines.join('\n');
 }

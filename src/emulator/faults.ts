@@ -40,6 +40,11 @@ export const faultRuleSchema = z
     midUploadResetRate: rate.default(0),
     /** Added before every matching request is handled. */
     latencyMs: z.number().int().min(0).default(0),
+    /**
+     * Holds every matching request until the rules are next replaced (a Platform that stalls):
+     * lets a test keep a client waiting at a chosen call for exactly as long as it needs.
+     */
+    hold: z.boolean().default(false),
   })
   .refine((r) => r.errorRate + r.resetRate + r.midUploadResetRate <= 1, { message: 'errorRate + resetRate + midUploadResetRate must not exceed 1' });
 
@@ -60,6 +65,8 @@ export type FaultAction =
 
 export interface FaultDecision {
   latencyMs: number;
+  /** Resolves when the rules are replaced (a `hold` rule). */
+  hold?: Promise<void>;
   action?: FaultAction;
 }
 
@@ -84,6 +91,7 @@ function noneInjected(): InjectedFaults {
 export class FaultInjector {
   private config: FaultConfig = { rules: [], batchFailureRate: 0 };
   private counts = noneInjected();
+  private release = gate();
 
   constructor(private readonly random: () => number = Math.random) {}
 
@@ -94,6 +102,8 @@ export class FaultInjector {
   /** Replaces the rules; throws a ZodError when they are malformed. */
   set(input: FaultConfigInput): FaultConfig {
     this.config = faultConfigSchema.parse(input);
+    this.release.open();
+    this.release = gate();
     return this.config;
   }
 
@@ -115,6 +125,7 @@ export class FaultInjector {
     if (!rule) return undefined;
     this.counts.matched++;
     const decision: FaultDecision = { latencyMs: rule.latencyMs };
+    if (rule.hold) decision.hold = this.release.promise;
     if (rule.resetRate + rule.midUploadResetRate + rule.errorRate > 0) {
       const roll = this.random();
       if (roll < rule.resetRate) decision.action = { kind: 'reset' };
@@ -126,7 +137,7 @@ export class FaultInjector {
         if (rule.retryAfterAsDate) decision.action.retryAfterAsDate = true;
       }
     }
-    return decision.latencyMs > 0 || decision.action ? decision : undefined;
+    return decision.latencyMs > 0 || decision.hold || decision.action ? decision : undefined;
   }
 
   /** Asked once per completed batch: whether to fail it on purpose. */
@@ -158,6 +169,10 @@ export function registerFaults(app: FastifyInstance, faults: FaultInjector, cloc
     if (action?.kind === 'mid-upload-reset' && !hasBody(request)) action = { kind: 'reset' };
     faults.count(decision, action);
     if (decision.latencyMs > 0 && !(await delay(request, clock, decision.latencyMs))) {
+      reply.hijack();
+      return;
+    }
+    if (decision.hold && !(await held(request, decision.hold))) {
       reply.hijack();
       return;
     }
@@ -203,6 +218,29 @@ async function delay(request: FastifyRequest, clock: Clock, ms: number): Promise
   } catch (err) {
     if (gone.signal.aborted) return false;
     throw err;
+  } finally {
+    socket.off('close', hangUp);
+  }
+}
+
+/** A promise and the function that resolves it (Promise.withResolvers is Node 22). */
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open = () => undefined as void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}
+
+/** Holds a request until `until` resolves; false when its client hung up first. */
+async function held(request: FastifyRequest, until: Promise<void>): Promise<boolean> {
+  const socket = request.raw.socket;
+  if (socket.destroyed) return false;
+  let hangUp = () => undefined as void;
+  const gone = new Promise<false>((resolve) => {
+    hangUp = () => resolve(false);
+    socket.once('close', hangUp);
+  });
+  try {
+    return await Promise.race([until.then(() => true), gone]);
   } finally {
     socket.off('close', hangUp);
   }

@@ -13,6 +13,8 @@ const live = new Set<ChildProcess>();
 
 export class DaemonProcess {
   readonly lines: LogLine[] = [];
+  /** What the process printed on stdout (a `run`'s summary; `start` prints nothing there). */
+  stdout = '';
   /** Where the process stopped: its exit code, or the signal that killed it. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private waiters: Array<() => void> = [];
@@ -41,12 +43,18 @@ export class DaemonProcess {
       this.wake();
     });
     child.once('exit', () => this.wake());
+    child.stdout?.on('data', (c: Buffer) => (this.stdout += c.toString()));
   }
 
   static start(ws: Workspace, env: Record<string, string> = {}): DaemonProcess {
-    const child = spawn(process.execPath, [MAIN, 'start', '--config', ws.configDir], {
+    return DaemonProcess.command(ws, ['start'], env);
+  }
+
+  /** Any dataflowd command as a tracked child whose log lines can be waited on (e.g. `run NAME`). */
+  static command(ws: Workspace, args: string[], env: Record<string, string> = {}): DaemonProcess {
+    const child = spawn(process.execPath, [MAIN, ...args, '--config', ws.configDir], {
       env: { ...process.env, ...ws.env, DATAFLOWD_LOG_LEVEL: 'info', ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new DaemonProcess(child);
   }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Emulator, startEmulator } from '../../src/emulator';
 import { PlatformClient } from '../../src/platform';
+import { createTestDatabase, TestDatabase } from '../support/postgres';
 
 export const MAIN = path.resolve(__dirname, '..', '..', 'dist', 'src', 'main.js');
 
@@ -22,18 +23,25 @@ export interface CliResult {
   stderr: string;
 }
 
+/** Where a workspace keeps its state: both stores run the end-to-end suites that matter most. */
+export type StoreKind = 'sqlite' | 'postgres';
+export const STORES: StoreKind[] = ['sqlite', 'postgres'];
+
 /** A temporary config folder, inbox and a Platform emulator it talks to in `mode: aep`. */
 export class Workspace {
   platform!: PlatformClient;
   private constructor(
     readonly dir: string,
     readonly emulator: Emulator,
+    /** The database of a postgres workspace, dropped on close. */
+    private readonly database?: TestDatabase,
   ) {}
 
-  static async create(): Promise<Workspace> {
+  static async create(opts: { store?: StoreKind } = {}): Promise<Workspace> {
     const dir = await mkdtemp(path.join(tmpdir(), 'dataflowd-e2e-'));
+    const database = opts.store === 'postgres' ? await createTestDatabase('e2e') : undefined;
     const emulator = await startEmulator({ dataDir: path.join(dir, 'platform'), datasets: [{ id: 'people', name: 'People', schema: PEOPLE_SCHEMA }] });
-    const ws = new Workspace(dir, emulator);
+    const ws = new Workspace(dir, emulator, database);
     ws.platform = new PlatformClient({
       endpoint: emulator.url,
       imsEndpoint: emulator.url,
@@ -55,6 +63,11 @@ export class Workspace {
     return path.join(this.dir, 'config');
   }
 
+  /** The state.url the workspace's config names. */
+  get stateUrl(): string {
+    return this.database?.url ?? 'sqlite:../state.db';
+  }
+
   get inbox(): string {
     return path.join(this.dir, 'inbox');
   }
@@ -62,7 +75,8 @@ export class Workspace {
   /** The client secret comes from the environment, as it would in production. */
   readonly env = { AEP_CLIENT_SECRET: 's3cr3t-e2e-value', DATAFLOWD_LOG_LEVEL: 'info' };
 
-  async writeDaemonConfig(extra = ''): Promise<void> {
+  /** dataflowd.yaml; `extra` is appended at the top level, `state` lines go under `state:`. */
+  async writeDaemonConfig(extra = '', state: string[] = []): Promise<void> {
     await writeFile(
       path.join(this.configDir, 'dataflowd.yaml'),
       [
@@ -77,7 +91,8 @@ export class Workspace {
         '  datasets:',
         '    - { id: people, name: People, schema: schemas/people.schema.json }',
         'state:',
-        '  url: sqlite:../state.db',
+        `  url: ${this.stateUrl}`,
+        ...state.map((l) => `  ${l}`),
         'http:',
         '  listen: 127.0.0.1:0',
         'connections:',
@@ -129,6 +144,7 @@ export class Workspace {
   async close(): Promise<void> {
     await this.platform.close();
     await this.emulator.close();
+    await this.database?.drop();
     await rm(this.dir, { recursive: true, force: true });
   }
 }
