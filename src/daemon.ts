@@ -186,7 +186,9 @@ export class Daemon {
   private async claim(name: string, due: Date): Promise<boolean> {
     const delay = (this.opts.claimDelayMs ?? CLAIM_DELAY)(this.activeRuns);
     if (delay > 0) await this.opts.clock.sleep(delay, this.abort.signal);
-    return this.services.store.claimTick(name, due, this.services.leases.owner.processId);
+    const claimed = await this.services.store.claimTick(name, due, this.services.leases.owner.processId);
+    this.opts.logger.debug({ dataflow: name, due: due.toISOString(), claimed }, claimed ? 'tick claimed' : 'tick claimed by another replica');
+    return claimed;
   }
 
   private async onceDone(name: string): Promise<boolean> {
