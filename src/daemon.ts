@@ -113,6 +113,7 @@ export class Daemon {
     }
     const diff = changedDataflows(this.current, next);
     this.current = next;
+    this.services.redactSecretsOf(next);
     this.runner = this.makeRunner(next);
     for (const name of [...diff.removed, ...diff.changed]) await this.scheduler.remove(name);
     for (const name of [...diff.added, ...diff.changed]) await this.schedule(next.dataflows.find((d) => d.name === name)!);

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { LoadedConfig } from './config';
+import { LoadedConfig, secretValues } from './config';
 import type { ConnectorDefinition } from './connector/types';
 import { Emulator, startEmulator } from './emulator';
 import type { Clock } from './lib/clock';
 import type { Logger } from './lib/logger';
+import { Redact, redactor } from './lib/redact';
 import { PlatformClient } from './platform';
 import { DataflowRunner } from './run/dataflow-runner';
 import { LeaseKeeper, thisProcess } from './run/lease';
@@ -21,6 +22,8 @@ export interface Services {
   leases: LeaseKeeper;
   /** Runs dataflows of `config`. */
   runner: DataflowRunner;
+  /** After a config reload: the secrets the store blanks out of the errors it keeps are the new config's. */
+  redactSecretsOf(config: LoadedConfig): void;
   close(): Promise<void>;
 }
 
@@ -49,7 +52,8 @@ export async function openServices(
   logger: Logger,
   clock: Clock,
 ): Promise<Services> {
-  const store = await openStore(config.daemon.state.url, { baseDir: config.dir, logger, clock });
+  let redact: Redact = redactor(secretValues(config));
+  const store = await openStore(config.daemon.state.url, { baseDir: config.dir, logger, clock, redact: (text) => redact(text) });
   let emulator: Emulator | undefined;
   let platform: PlatformClient;
   try {
@@ -85,6 +89,9 @@ export async function openServices(
     emulator,
     leases,
     runner,
+    redactSecretsOf(next) {
+      redact = redactor(secretValues(next));
+    },
     async close() {
       await platform.close();
       await emulator?.close();

@@ -1,4 +1,5 @@
 import pino, { Logger } from 'pino';
+import { redactor } from './redact';
 
 export type { Logger } from 'pino';
 
@@ -39,7 +40,8 @@ export function secretRedactPaths(): string[] {
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const level = opts.level ?? process.env.DATAFLOWD_LOG_LEVEL ?? 'info';
   const redact = { paths: [...secretRedactPaths(), ...(opts.redact ?? [])], censor: '[redacted]' };
-  const hooks = opts.scrub?.length ? { streamWrite: scrubber(opts.scrub) } : {};
+  // Secrets can hide in error messages that no redact path names; blank them in the final line.
+  const hooks = opts.scrub?.length ? { streamWrite: redactor(opts.scrub) } : {};
   if (opts.destination) return pino({ level, redact, hooks }, opts.destination);
   const pretty = opts.pretty ?? Boolean(process.stderr.isTTY);
   if (pretty) {
@@ -51,13 +53,6 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     });
   }
   return pino({ level, redact, hooks }, pino.destination(2));
-}
-
-/** Secrets can hide in error messages that no redact path names; blank them in the final line. */
-function scrubber(secrets: readonly string[]): (line: string) => string {
-  const escaped = [...secrets].sort((a, b) => b.length - a.length).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  const pattern = new RegExp(escaped.join('|'), 'g');
-  return (line) => line.replace(pattern, '[redacted]');
 }
 
 export const silentLogger: Logger = pino({ level: 'silent' });

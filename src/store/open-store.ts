@@ -3,6 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Clock } from '../lib/clock';
 import { errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
+import type { Redact } from '../lib/redact';
 import { PG_MIGRATIONS } from './pg-migrations';
 import { PgDb } from './pg-db';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations';
@@ -19,6 +20,8 @@ export interface OpenStoreOptions {
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;
   busyTimeoutMs?: number;
+  /** Applied to error texts before they are kept (the config's secret values). */
+  redact?: Redact;
 }
 
 /** What a `state.url` names. */
@@ -71,7 +74,7 @@ export function describeStore(location: StoreLocation): string {
 /** Opens (creating if needed) the store a `state.url` names, migrated unless opts.migrate is false. */
 export async function openStore(url: string, opts: OpenStoreOptions = {}): Promise<Store> {
   const location = parseStoreUrl(url, opts.baseDir);
-  const storeOpts = { logger: opts.logger, clock: opts.clock };
+  const storeOpts = { logger: opts.logger, clock: opts.clock, redact: opts.redact };
   let store: SqlStore;
   if (location.kind === 'postgres') {
     store = new SqlStore(new PgDb(location.url, { logger: opts.logger }), PG_MIGRATIONS, storeOpts);

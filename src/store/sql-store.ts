@@ -1,5 +1,6 @@
 import { Clock, systemClock } from '../lib/clock';
 import { Logger, silentLogger } from '../lib/logger';
+import type { Redact } from '../lib/redact';
 import type { Db } from './db';
 import { applyMigrations, Migration } from './migrations';
 import { BATCH_PATCH_COLUMNS, FILE_PATCH_COLUMNS, hotQueries, insertFiles, RUN_RESULT_COLUMNS, setClause, statements } from './queries';
@@ -31,6 +32,8 @@ export interface SqlStoreOptions {
   logger?: Logger;
   /** Stamps createdAt/updatedAt, lease times and applied_at. */
   clock?: Clock;
+  /** Applied to every error text and row-error message before it is kept: secrets never reach the store. */
+  redact?: Redact;
 }
 
 const DEFAULT_LIST_LIMIT = 20;
@@ -46,6 +49,7 @@ export class SqlStore extends TypedState implements Store {
   private readonly q: ReturnType<typeof hotQueries>;
   private readonly sql: ReturnType<typeof statements>;
   private readonly logger: Logger;
+  private readonly redact: Redact;
 
   constructor(
     db: Db,
@@ -57,6 +61,7 @@ export class SqlStore extends TypedState implements Store {
     this.q = hotQueries(db.dialect);
     this.sql = statements(db.dialect);
     this.logger = opts.logger ?? silentLogger;
+    this.redact = opts.redact ?? ((text) => text);
   }
 
   async migrate(): Promise<void> {
@@ -173,7 +178,12 @@ export class SqlStore extends TypedState implements Store {
   }
 
   async finishRun(id: string, result: RunResult, fence?: Fence): Promise<RunRecord> {
-    const values = { ...result, finishedAt: result.finishedAt.getTime(), batchIds: result.batchIds && JSON.stringify(result.batchIds) };
+    const values = {
+      ...result,
+      finishedAt: result.finishedAt.getTime(),
+      batchIds: result.batchIds && JSON.stringify(result.batchIds),
+      error: this.redacted(result.error),
+    };
     const set = setClause(RUN_RESULT_COLUMNS, values);
     const update = async (tx: Db) => {
       if ((await tx.run(`UPDATE runs SET ${set.sql} WHERE id = ?`, [...set.params, id])) === 0) throw storeNotFound('run', id);
@@ -214,7 +224,7 @@ export class SqlStore extends TypedState implements Store {
   }
 
   async updateBatch(fence: Fence, id: string, patch: BatchPatch, files: readonly FileMove[] = []): Promise<void> {
-    const set = setClause(BATCH_PATCH_COLUMNS, patch);
+    const set = setClause(BATCH_PATCH_COLUMNS, { ...patch, error: this.redacted(patch.error) });
     const sql = `UPDATE batches SET updated_at = ?${set.sql ? `, ${set.sql}` : ''} WHERE id = ?`;
     await this.fenced('updateBatch', fence, async (tx) => {
       if ((await tx.run(sql, [this.now(), ...set.params, id])) === 0) throw storeNotFound('batch', id);
@@ -242,7 +252,8 @@ export class SqlStore extends TypedState implements Store {
     await this.fenced('addRowErrors', fence, async (tx) => {
       const now = this.now();
       for (const e of errors) {
-        await tx.run(this.sql.insertRowError, [e.runId, e.batchId, e.fileId, e.file, e.rowNumber, e.lineNumber, e.column, e.field, e.code, e.message, now]);
+        const message = this.redact(e.message);
+        await tx.run(this.sql.insertRowError, [e.runId, e.batchId, e.fileId, e.file, e.rowNumber, e.lineNumber, e.column, e.field, e.code, message, now]);
       }
     });
   }
@@ -258,13 +269,18 @@ export class SqlStore extends TypedState implements Store {
   private async moveFiles(tx: Db, { ids, state, patch = {} }: FileMove): Promise<void> {
     const unique = [...new Set(ids)];
     if (unique.length === 0) return;
-    const set = setClause(FILE_PATCH_COLUMNS, patch);
+    const set = setClause(FILE_PATCH_COLUMNS, { ...patch, error: this.redacted(patch.error) });
     const sql = `UPDATE files SET state = ?, updated_at = ?${set.sql ? `, ${set.sql}` : ''} WHERE id IN (${this.db.dialect.idList})`;
     const changes = await tx.run(sql, [state, this.now(), ...set.params, this.db.dialect.ids(unique)]);
     if (changes !== unique.length) {
       const known = new Set((await tx.all<{ id: number }>(this.sql.existingFileIds, [this.db.dialect.ids(unique)])).map((r) => r.id));
       throw storeNotFound('file', unique.find((id) => !known.has(id)) ?? unique[0]);
     }
+  }
+
+  /** Keeps undefined (not patched) and null (cleared) as they are. */
+  private redacted<T extends string | null | undefined>(text: T): T {
+    return (typeof text === 'string' ? this.redact(text) : text) as T;
   }
 
   private async runById(tx: Db, id: string): Promise<RunRecord> {

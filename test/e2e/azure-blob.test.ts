@@ -1,12 +1,12 @@
 import { AZURITE_ACCOUNT, AzuriteServer, startAzurite } from '../servers/azure-blob-server';
 import { itRunsFromTheSource, sourceDataflow, writeSourceRunDataflows } from './source-runs';
-import { Workspace } from './workspace';
+import { STORES, Workspace } from './workspace';
 
 const CONTAINER = 'exports';
 const PREFIX = 'luma';
 const WRONG_KEY = Buffer.from('a key that is not the account key of devstoreaccount1').toString('base64');
 
-describe('dataflowd run from Azure Blob (Azurite), end to end through the real CLI and the emulator', () => {
+describe.each(STORES)('dataflowd run from Azure Blob (Azurite), end to end through the real CLI and the emulator (%s store)', (store) => {
   let ws: Workspace;
   let azurite: AzuriteServer;
   /** Secrets reach the config through ${env:...}, as in production, and must never be printed. */
@@ -28,7 +28,7 @@ describe('dataflowd run from Azure Blob (Azurite), end to end through the real C
     await azurite.createContainer(CONTAINER);
     secretEnv = { E2E_AZURE_CONNECTION_STRING: azurite.connectionString, E2E_AZURE_WRONG_KEY: WRONG_KEY };
     Object.assign(process.env, secretEnv);
-    ws = await Workspace.create();
+    ws = await Workspace.create({ store });
     // The production credential chain, without developer logins: no identity exists here.
     Object.assign(ws.env, { AZURE_TOKEN_CREDENTIALS: 'prod' });
     await ws.writeDaemonConfig(

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { CRASH_POINTS } from '../../src/lib/crash-points';
 import { DaemonProcess, killAll, LogLine } from './daemon-process';
 import { allBatches, landedRecords, statusCounts, tally } from './exactly-once';
-import { jsonl, people, Workspace } from './workspace';
+import { jsonl, people, STORES, Workspace } from './workspace';
 
 /*
  * Exactly-once across crashes. `dataflowd start` runs a 200-file dataflow against the emulator
@@ -54,12 +54,12 @@ async function startAndTriggerIn(ws: Workspace, dataflow: string, env: Record<st
 
 const API_ONLY = ['schedule:', '  frequency: hour', '  startTime: 2099-01-01T00:00:00Z'];
 
-describe('exactly once across SIGKILLs', () => {
+describe.each(STORES)('exactly once across SIGKILLs (%s store)', (store) => {
   let ws: Workspace;
   const expected = Array.from({ length: FILES }, (_, i) => people(i * RECORDS_PER_FILE, RECORDS_PER_FILE)).flat();
 
   beforeAll(async () => {
-    ws = await Workspace.create();
+    ws = await Workspace.create({ store });
     await ws.writeDataflow(
       'people',
       [
@@ -136,12 +136,12 @@ describe('exactly once across SIGKILLs', () => {
   }, 170_000);
 });
 
-describe('afterIngest across SIGKILLs', () => {
+describe.each(STORES)('afterIngest across SIGKILLs (%s store)', (store) => {
   let ws: Workspace;
   const expected = people(10_000, 8 * 3);
 
   beforeAll(async () => {
-    ws = await Workspace.create();
+    ws = await Workspace.create({ store });
     await ws.writeDataflow(
       'tidy',
       ['source:', '  connection: inbox', '  path: tidy', '  afterIngest: delete', 'target:', '  dataset: people', ...API_ONLY, 'ingestion:', '  maxFilesPerBatch: 4'].join('\n'),

@@ -1,6 +1,6 @@
 import { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { jsonl, people, sorted, Workspace } from './workspace';
+import { jsonl, people, sorted, STORES, Workspace } from './workspace';
 
 interface FlowStatus {
   name: string;
@@ -40,12 +40,12 @@ async function until<T>(what: string, fn: () => Promise<T>, check: (v: T) => boo
   }
 }
 
-describe('dataflowd start', () => {
+describe.each(STORES)('dataflowd start (%s store)', (store) => {
   let ws: Workspace;
   const records = people(0, 30);
 
   beforeAll(async () => {
-    ws = await Workspace.create();
+    ws = await Workspace.create({ store });
     await ws.writeDaemonConfig('  missing: { type: local, root: /nonexistent/dataflowd-e2e }');
     await ws.put('good/a.json', jsonl(records));
     await ws.put('ticks/t.json', jsonl(people(500, 1)));

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { FaultConfigInput } from '../../src/emulator';
 import { allBatches, landedRecords, statusCounts, tally } from './exactly-once';
-import { jsonl, people, Workspace } from './workspace';
+import { jsonl, people, STORES, Workspace } from './workspace';
 
 /*
  * Exactly-once under Platform faults: with one Platform call in five failing at random (429 with
@@ -31,12 +31,12 @@ interface RunJson {
   error: string | null;
 }
 
-describe('exactly once with 20% of Platform calls failing', () => {
+describe.each(STORES)('exactly once with 20% of Platform calls failing (%s store)', (store) => {
   let ws: Workspace;
   const expected = Array.from({ length: FILES }, (_, i) => people(i * RECORDS_PER_FILE, RECORDS_PER_FILE)).flat();
 
   beforeAll(async () => {
-    ws = await Workspace.create();
+    ws = await Workspace.create({ store });
     await ws.writeDataflow(
       'people',
       ['source:', '  connection: inbox', '  include: ["*.json"]', 'target:', '  dataset: people', 'ingestion:', '  maxFilesPerBatch: 20'].join('\n'),

@@ -2,12 +2,12 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FTP_PASSWORD, FtpTestServer, startVsftpd } from '../servers/ftp-server';
 import { itRunsFromTheSource, serverFolder, sourceDataflow, writeSourceRunDataflows } from './source-runs';
-import { Workspace } from './workspace';
+import { STORES, Workspace } from './workspace';
 
 /** Secrets reach the config through ${env:...}, as in production, and must never be printed. */
 const SECRET_ENV = { E2E_FTP_PASSWORD: FTP_PASSWORD, E2E_FTP_WRONG_PASSWORD: 'wrong-password-9e41c7' };
 
-describe('dataflowd run from FTPS (vsftpd, explicit TLS, private CA), end to end through the real CLI and the emulator', () => {
+describe.each(STORES)('dataflowd run from FTPS (vsftpd, explicit TLS, private CA), end to end through the real CLI and the emulator (%s store)', (store) => {
   let ws: Workspace;
   let ftp: FtpTestServer;
 
@@ -42,7 +42,7 @@ describe('dataflowd run from FTPS (vsftpd, explicit TLS, private CA), end to end
   beforeAll(async () => {
     ftp = await startVsftpd({ tls: true });
     Object.assign(process.env, SECRET_ENV);
-    ws = await Workspace.create();
+    ws = await Workspace.create({ store });
     await writeFile(caFile(), ftp.ca!);
     await ws.writeDaemonConfig(
       [

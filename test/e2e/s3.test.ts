@@ -1,14 +1,14 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { S3RVER_KEY, S3TestServer, startS3Server } from '../servers/s3-server';
 import { itRunsFromTheSource, sourceDataflow, writeSourceRunDataflows } from './source-runs';
-import { Workspace } from './workspace';
+import { STORES, Workspace } from './workspace';
 
 const BUCKET = 'exports';
 const PREFIX = 'luma';
 /** Secrets reach the config through ${env:...}, as in production, and must never be printed. */
 const SECRET_ENV = { E2E_S3_SECRET: S3RVER_KEY, E2E_S3_WRONG_SECRET: 'wrong-secret-4f1c9a7e' };
 
-describe('dataflowd run from S3 (s3rver), end to end through the real CLI and the emulator', () => {
+describe.each(STORES)('dataflowd run from S3 (s3rver), end to end through the real CLI and the emulator (%s store)', (store) => {
   let ws: Workspace;
   let s3: S3TestServer;
 
@@ -37,7 +37,7 @@ describe('dataflowd run from S3 (s3rver), end to end through the real CLI and th
   beforeAll(async () => {
     Object.assign(process.env, SECRET_ENV);
     s3 = await startS3Server([BUCKET]);
-    ws = await Workspace.create();
+    ws = await Workspace.create({ store });
     await ws.writeDaemonConfig(
       [
         ...connection('luma-s3'),

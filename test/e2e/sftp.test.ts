@@ -2,13 +2,13 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { KEY_PASSPHRASE, SFTP_PASSWORD, SftpServer, startSftpServer } from '../servers/sftp-server';
 import { itRunsFromTheSource, serverFolder, sourceDataflow, writeSourceRunDataflows } from './source-runs';
-import { Workspace } from './workspace';
+import { STORES, Workspace } from './workspace';
 
 /** Secrets reach the config through ${env:...} and ${file:...}, as in production, and must never be printed. */
 const SECRET_ENV = { E2E_SFTP_PASSWORD: SFTP_PASSWORD, E2E_SFTP_PASSPHRASE: KEY_PASSPHRASE, E2E_SFTP_WRONG_PASSWORD: 'wrong-password-5d2e8b' };
 const OTHER_HOST_KEY = 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
-describe('dataflowd run from SFTP (OpenSSH), end to end through the real CLI and the emulator', () => {
+describe.each(STORES)('dataflowd run from SFTP (OpenSSH), end to end through the real CLI and the emulator (%s store)', (store) => {
   let ws: Workspace;
   let sftp: SftpServer;
 
@@ -45,7 +45,7 @@ describe('dataflowd run from SFTP (OpenSSH), end to end through the real CLI and
   beforeAll(async () => {
     sftp = await startSftpServer();
     Object.assign(process.env, SECRET_ENV);
-    ws = await Workspace.create();
+    ws = await Workspace.create({ store });
     await writeFile(keyFile(), sftp.keys.ed25519Encrypted, { mode: 0o600 });
     await ws.writeDaemonConfig(connections());
     // Moving goes over the encrypted private key; the rest over the password.

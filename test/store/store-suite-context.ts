@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../src/lib/clock';
+import type { Redact } from '../../src/lib/redact';
 import type { Fence, FileVersion, LeaseOwner, LedgerEntry, RunRecord, RunTrigger, Store } from '../../src/store/types';
 
-export type MakeStore = (opts?: { clock?: Clock }) => Promise<Store>;
+export type MakeStore = (opts?: { clock?: Clock; redact?: Redact }) => Promise<Store>;
 
 /**
  * What the parts of the store suite share: the store under test, a way to open more stores on
@@ -13,7 +14,7 @@ export interface SuiteContext {
   /** The store opened before the tests (valid inside tests and hooks only). */
   readonly store: Store;
   /** Another store on the same database, migrated, closed after the suite. */
-  open(opts?: { clock?: Clock }): Promise<Store>;
+  open(opts?: { clock?: Clock; redact?: Redact }): Promise<Store>;
   uid(prefix: string): string;
   /** A process of its own, as leases tell processes apart. */
   owner(): LeaseOwner;

@@ -1,3 +1,4 @@
+import { redactor } from '../../src/lib/redact';
 import { leasesSuite } from './store-leases.suite';
 import { ledgerSuite } from './store-ledger.suite';
 import { rowErrorsSuite } from './store-row-errors.suite';
@@ -283,6 +284,30 @@ export function storeSuite(name: string, makeStore: MakeStore): void {
         expect(byId(unsettled)).toEqual(byId([uploading, completing, elsewhere]));
         expect(await ctx.store.dataflowsToSettle()).toEqual(expect.arrayContaining([run.dataflow, neighbour.dataflow]));
         expect(unsettled.find((b) => b.id === completing.id)?.state).toBe('completing');
+      });
+    });
+
+    describe('secrets', () => {
+      it('blanks secret values out of every error it keeps', async () => {
+        const secret = 'pw-7f3c2a-s3cr3t';
+        const store = await open({ redact: redactor([secret]) });
+        const dataflow = uid('df');
+        const lease = await store.acquireLease(dataflow, ctx.owner(), { ttlMs: 60_000 });
+        if (!lease.granted) throw new Error('lease not granted');
+        const f = { dataflow, token: lease.lease.token };
+        const run = await store.createRun({ id: uid('run'), dataflow, trigger: 'manual', startedAt: new Date() }, f);
+        const [file] = await store.addPending(f, run.id, [{ ...version('a.json'), supersedes: null }]);
+        const batch = await store.createBatch(f, { id: uid('batch'), runId: run.id, dataset: 'ds', externalId: uid('ext') });
+        const leak = `connect to sftp://luma:${secret}@host failed`;
+        await store.setFileState(f, [file.id], 'error', { error: leak });
+        await store.updateBatch(f, batch.id, { state: 'aborted', error: leak });
+        await store.addRowErrors(f, [{ runId: run.id, batchId: null, fileId: null, file: 'a.json', rowNumber: 1, lineNumber: 1, column: null, field: null, code: 'c', message: leak }]);
+        const finished = await store.finishRun(run.id, { status: 'failed', finishedAt: new Date(), error: leak }, f);
+        const blanked = 'connect to sftp://luma:[redacted]@host failed';
+        expect(finished.error).toBe(blanked);
+        expect((await store.filesOfRun(run.id))[0].error).toBe(blanked);
+        expect((await store.getBatch(batch.id))?.error).toBe(blanked);
+        expect((await store.rowErrorsOfRun(run.id))[0].message).toBe(blanked);
       });
     });
 
