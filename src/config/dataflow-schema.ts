@@ -121,6 +121,10 @@ export const ingestionSchema = z.strictObject({
     .refine((b) => b > 0 && b <= MAX_BATCH_SIZE, { error: "must be more than 0B and at most 100GB (Platform's limit)" })
     .prefault('100GB')
     .meta({ description: 'At most 100GB (bytes when loaded)' }),
+  runTimeout: durationSchema
+    .refine((ms) => ms > 0, { error: 'must be more than 0s' })
+    .prefault('12h')
+    .meta({ description: 'A run still going after this long is aborted and recorded as failed, so that nothing stalls a dataflow for good (ms when loaded)' }),
 });
 
 export const NOTIFICATION_EVENTS = [

@@ -11,7 +11,7 @@ export type { DataflowConfig } from './load-dataflows';
 export { configJsonSchema } from './json-schema';
 export { secretValues } from './secret-values';
 export { definitionHash } from './definition-hash';
-export { parseDuration, parseSize } from './units';
+export { formatDuration, parseDuration, parseSize } from './units';
 export type { JsonSchema } from './schema-files';
 export { isLoopback } from './daemon-schema';
 export type {

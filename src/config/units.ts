@@ -60,6 +60,20 @@ export function parseSize(s: string): number {
   return bytes;
 }
 
+/** 43200000 → "12h", 90000 → "1m30s": a duration as the config writes it (parseDuration's inverse, to the second). */
+export function formatDuration(ms: number): string {
+  const units: Array<[string, number]> = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]];
+  const parts: string[] = [];
+  let left = ms;
+  for (const [unit, size] of units) {
+    if (left >= size) {
+      parts.push(`${Math.floor(left / size)}${unit}`);
+      left %= size;
+    }
+  }
+  return parts.join('') || `${ms}ms`;
+}
+
 /** A duration string in YAML, milliseconds in the loaded config. */
 export const durationSchema = z
   .string({ error: (iss) => (iss.input === undefined ? undefined : `invalid duration ${String(iss.input)}: ${DURATION_HINT}`) })

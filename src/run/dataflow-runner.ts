@@ -1,10 +1,11 @@
-import type { DataflowConfig, LoadedConfig } from '../config';
+import { type DataflowConfig, formatDuration, type LoadedConfig } from '../config';
 import { compileGlobs, describeVerdict } from '../connector/glob';
 import { normalizeRemotePath, relativeToFolder } from '../connector/paths';
 import type { ConnectorDefinition, ConnectorTraits, SourceConnector } from '../connector/types';
 import type { Decision } from '../detect/detect';
 import { fingerprint } from '../detect/fingerprint';
 import type { Clock } from '../lib/clock';
+import { deadline } from '../lib/deadline';
 import { dataflowError, errorFacts, errorMessage, wrapError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { PlatformClient } from '../platform';
@@ -85,7 +86,19 @@ export class DataflowRunner {
    * earlier holders left unsettled: with the lease held, nobody else is working on it.
    */
   async runHeld(df: DataflowConfig, trigger: RunTrigger, held: HeldLease, signal: AbortSignal, callbacks: RunCallbacks = {}): Promise<RunRecord> {
-    const runSignal = AbortSignal.any([signal, held.signal]);
+    const { store, platform, logger, clock } = this.deps;
+    const limit = df.ingestion.runTimeout;
+    const timer = deadline(clock, limit, () =>
+      dataflowError('ERR_RUN_DEADLINE', 'transient', `the run was still going after ${formatDuration(limit)} (ingestion.runTimeout) and was aborted`),
+    );
+    try {
+      return await this.runWithin(df, trigger, held, AbortSignal.any([signal, held.signal, timer.signal]), callbacks);
+    } finally {
+      timer.clear();
+    }
+  }
+
+  private async runWithin(df: DataflowConfig, trigger: RunTrigger, held: HeldLease, runSignal: AbortSignal, callbacks: RunCallbacks): Promise<RunRecord> {
     const { store, platform, logger, clock } = this.deps;
     if (held.tookOverFrom) logger.warn({ dataflow: df.name, from: held.tookOverFrom }, 'took over the lease of a process that did not let go of it');
     try {

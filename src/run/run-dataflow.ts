@@ -93,7 +93,9 @@ export async function runDataflow(deps: RunDeps, trigger: RunTrigger): Promise<R
     }
     status = runStatus(outcomes);
   } catch (err) {
-    ({ error, errorKind, errorCode } = errorFacts(err));
+    // A run stopped from outside (its deadline, a lost lease, a stop) says why, not just "aborted".
+    const why = deps.signal.aborted && isDataflowError(deps.signal.reason) ? deps.signal.reason : err;
+    ({ error, errorKind, errorCode } = errorFacts(why));
     status = 'failed';
     logger.error({ err }, 'run failed');
     await settleLeftovers(deps, runId, error).catch((e) => logger.warn({ err: errorMessage(e) }, 'could not settle the run’s files; recovery will'));

@@ -1,4 +1,4 @@
-import { parseDuration, parseSize } from '../../src/config';
+import { formatDuration, parseDuration, parseSize } from '../../src/config';
 
 describe('parseDuration', () => {
   it.each([
@@ -36,5 +36,12 @@ describe('parseSize', () => {
 
   it.each(['', '100', '1.5', 'MB', '10mb', '10 gb', '1e3MB', '-1MB', '1PB', '10  MB'])('refuses %p', (s) => {
     expect(() => parseSize(s)).toThrow(expect.objectContaining({ code: 'ERR_CONFIG_SIZE', kind: 'config' }));
+  });
+});
+
+describe('formatDuration', () => {
+  it('writes a duration as the config would', () => {
+    expect([43_200_000, 90_000, 1000, 86_400_000 + 61_000, 250].map(formatDuration)).toEqual(['12h', '1m30s', '1s', '1d1m1s', '250ms']);
+    expect(parseDuration(formatDuration(5_400_000))).toBe(5_400_000);
   });
 });

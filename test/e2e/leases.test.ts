@@ -132,3 +132,29 @@ describe.each(STORES)('processes sharing one %s store', (store) => {
     await expectExactlyOnce(ws);
   });
 });
+
+describe('every run has a deadline', () => {
+  let ws: Workspace | undefined;
+  afterEach(async () => {
+    await killAll();
+    await ws?.close();
+  });
+
+  test('a run stuck waiting on Platform past ingestion.runTimeout is aborted and recorded so; the next run settles its batch', async () => {
+    ws = await Workspace.create();
+    await ws.writeDataflow('people', ['source:', '  connection: inbox', 'target:', '  dataset: people', 'ingestion:', '  runTimeout: 2s'].join('\n'));
+    const records = people(0, 10);
+    await ws.put('a.json', jsonl(records));
+    // COMPLETE never answers until the rules change: without a deadline the run would wait for ever.
+    ws.emulator.faults.set({ rules: [{ path: '/data/foundation/import/batches/', method: 'POST', hold: true }] });
+    const stuck = await runCli(ws, ['run', 'people', '--json']);
+    expect({ code: stuck.code, run: JSON.parse(stuck.stdout) }).toMatchObject({
+      code: 1,
+      run: { status: 'failed', errorCode: 'ERR_RUN_DEADLINE', error: 'the run was still going after 2s (ingestion.runTimeout) and was aborted' },
+    });
+    ws.emulator.faults.set({ rules: [] });
+    const next = await runCli(ws, ['run', 'people', '--json']);
+    expect(next.code).toBe(0);
+    expect(tally(records, await landedRecords(ws.platform, 'people'))).toMatchObject({ duplicates: 0, missing: 0 });
+  });
+});
