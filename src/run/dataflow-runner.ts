@@ -86,7 +86,7 @@ export class DataflowRunner {
    * earlier holders left unsettled: with the lease held, nobody else is working on it.
    */
   async runHeld(df: DataflowConfig, trigger: RunTrigger, held: HeldLease, signal: AbortSignal, callbacks: RunCallbacks = {}): Promise<RunRecord> {
-    const { store, platform, logger, clock } = this.deps;
+    const { clock } = this.deps;
     const limit = df.ingestion.runTimeout;
     const timer = deadline(clock, limit, () =>
       dataflowError('ERR_RUN_DEADLINE', 'transient', `the run was still going after ${formatDuration(limit)} (ingestion.runTimeout) and was aborted`),
