@@ -36,7 +36,8 @@ export function movePaths(from: string, to: string): { fromRel: string; toRel: s
 export function remotePathProblem(path: string): string | undefined {
   if (typeof path !== 'string') return 'not a string';
   if (path.includes('\0')) return 'contains a NUL byte';
-  if (/^[A-Za-z]:/.test(path)) return 'is a drive-letter path';
+  // `C:\x`, `C:/x` or `C:` would name a drive on Windows; `x:y.json` is an ordinary name.
+  if (/^[A-Za-z]:(?:[\\/]|$)/.test(path)) return 'is a drive-letter path';
   if (path.startsWith('\\\\') || path.startsWith('//')) return 'is a network (UNC) path';
   // '\' is a separator on Windows: `..\x` must not slip through as one harmless-looking segment.
   if (path.split(/[/\\]/).some((segment) => segment === '..')) return "has a '..' segment";

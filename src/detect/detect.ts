@@ -7,9 +7,26 @@ import type { FileVersion, LedgerEntry } from '../store/types';
  */
 export type Decision =
   | { action: 'take'; file: RemoteFile; version: FileVersion; reason: 'new' | 'changed' | 'retry'; previous?: LedgerEntry }
-  | { action: 'skip'; file: RemoteFile; reason: SkipReason; detail: string; previous?: LedgerEntry };
+  | {
+      action: 'skip';
+      file: RemoteFile;
+      reason: SkipReason;
+      detail: string;
+      previous?: LedgerEntry;
+      /** A version to record in the ledger as `skipped` with `detail` (first sight of an unusable name). */
+      record?: FileVersion;
+    };
 
-export type SkipReason = 'excluded' | 'outside_backfill' | 'too_young' | 'not_yet_stable' | 'already_ingested' | 'rejected_before' | 'in_progress' | 'changed_ignored';
+export type SkipReason =
+  | 'excluded'
+  | 'outside_backfill'
+  | 'too_young'
+  | 'not_yet_stable'
+  | 'already_ingested'
+  | 'rejected_before'
+  | 'in_progress'
+  | 'changed_ignored'
+  | 'unusable_name';
 
 export interface DetectRules {
   /** Why a path is excluded by the globs, or undefined when it is selected. */
@@ -19,6 +36,8 @@ export interface DetectRules {
   notBefore?: Date;
   changedFiles: 'reingest' | 'ignore';
   fingerprint(file: RemoteFile): string;
+  /** Why a listed path cannot be taken at all (a name no storage or Platform can carry), if so. */
+  nameProblem?(path: string): string | undefined;
 }
 
 /**
@@ -64,8 +83,13 @@ export function decideAgainstLedger(file: RemoteFile, previous: LedgerEntry | un
     size: file.size,
     modifiedAt: file.modifiedAt,
   };
+  const unusable = rules.nameProblem?.(file.path);
+  if (unusable !== undefined) {
+    const known = previous?.state === 'skipped' && previous.fingerprint === version.fingerprint;
+    return { action: 'skip', file, reason: 'unusable_name', detail: `cannot be taken: ${unusable}`, previous, record: known ? undefined : version };
+  }
   if (!previous) return { action: 'take', file, version, reason: 'new' };
-  const retryable = previous.state === 'error' || previous.state === 'vanished';
+  const retryable = previous.state === 'error' || previous.state === 'vanished' || previous.state === 'skipped';
   if (previous.fingerprint !== version.fingerprint) {
     if (retryable) return { action: 'take', file, version, reason: 'retry', previous };
     if (rules.changedFiles === 'ignore') {
@@ -90,6 +114,7 @@ export function decideAgainstLedger(file: RemoteFile, previous: LedgerEntry | un
       return { action: 'skip', file, reason: 'in_progress', detail: `${previous.state} in run ${previous.runId}`, previous };
     case 'error':
     case 'vanished':
+    case 'skipped':
       return { action: 'take', file, version, reason: 'retry', previous };
   }
 }

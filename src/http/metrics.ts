@@ -41,7 +41,7 @@ export class DaemonMetrics {
       buckets: [0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600],
       registers,
     });
-    this.files = new Counter({ name: 'dataflowd_files_total', help: 'Files taken by runs, by outcome (ingested, failed)', labelNames: ['dataflow', 'outcome'], registers });
+    this.files = new Counter({ name: 'dataflowd_files_total', help: 'Files of runs, by outcome (ingested, failed; refused: listed but not takeable for their name)', labelNames: ['dataflow', 'outcome'], registers });
     this.records = new Counter({
       name: 'dataflowd_records_total',
       help: 'Records of the files taken, by outcome (ingested: accepted by Platform; failed: rejected rows)',
@@ -109,6 +109,7 @@ export class DaemonMetrics {
     if (run.finishedAt) this.duration.observe({ dataflow }, (run.finishedAt.getTime() - run.startedAt.getTime()) / 1000);
     this.files.inc({ dataflow, outcome: 'ingested' }, run.filesIngested);
     this.files.inc({ dataflow, outcome: 'failed' }, run.filesFailed);
+    this.files.inc({ dataflow, outcome: 'refused' }, run.filesRefused);
     this.records.inc({ dataflow, outcome: 'ingested' }, run.recordsOut);
     this.records.inc({ dataflow, outcome: 'failed' }, run.recordsFailed);
     this.bytes.inc({ dataflow }, run.bytes);

@@ -3,6 +3,7 @@ import { errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { LedgerEntry } from '../store/types';
 import type { RunPlan } from './plan';
+import { archivePath } from './source-paths';
 
 /**
  * DESIGN.md §6 step 6: delete or move files of an accepted batch, but only when a fresh stat
@@ -32,17 +33,9 @@ export async function applyAfterIngest(
         continue;
       }
       if (action) await action(entry.path, { signal });
-      else if (move) await move(entry.path, movedPath(plan, entry.path), { signal });
+      else if (move) await move(entry.path, archivePath(plan.folder, plan.moveTo, entry.path), { signal });
     } catch (err) {
       logger.warn({ path: entry.path, err: errorMessage(err) }, `afterIngest ${plan.afterIngest} failed`);
     }
   }
-}
-
-/** Keeps the file's path below the dataflow folder, under moveTo. */
-export function movedPath(plan: RunPlan, path: string): string {
-  const folder = plan.folder.replace(/\/+$/, '');
-  const rel = folder && path.startsWith(`${folder}/`) ? path.slice(folder.length + 1) : path;
-  const target = (plan.moveTo ?? '').replace(/^\/+|\/+$/g, '');
-  return target ? `${target}/${rel}` : rel;
 }

@@ -1,9 +1,8 @@
 import { type DataflowConfig, formatDuration, type LoadedConfig } from '../config';
 import { compileGlobs, describeVerdict } from '../connector/glob';
-import { normalizeRemotePath, relativeToFolder } from '../connector/paths';
+import { normalizeRemotePath } from '../connector/paths';
 import type { ConnectorDefinition, ConnectorTraits, SourceConnector } from '../connector/types';
 import type { Decision } from '../detect/detect';
-import { fingerprint } from '../detect/fingerprint';
 import type { Clock } from '../lib/clock';
 import { deadline } from '../lib/deadline';
 import { dataflowError, errorFacts, errorMessage, wrapError } from '../lib/errors';
@@ -15,9 +14,10 @@ import type { Fence, LeaseRecord, RunRecord, RunTrigger, Store } from '../store/
 import { BUSY_CODE, describeHolder, HeldLease, LeaseKeeper } from './lease';
 import type { RunPlan } from './plan';
 import { recoverDataflow } from './recover';
-import { runDataflow } from './run-dataflow';
+import { detectRules, runDataflow } from './run-dataflow';
 import { newRunId } from './run-id';
 import { scan } from './scan';
+import { folderRelative } from './source-paths';
 
 export interface RunnerDeps {
   config: LoadedConfig;
@@ -149,7 +149,7 @@ export class DataflowRunner {
         recursive: plan.recursive,
         now: this.deps.clock.now(),
         signal,
-        rules: { excludedBy, minFileAgeMs: plan.minFileAgeMs, notBefore: plan.notBefore, changedFiles: plan.changedFiles, fingerprint: (f) => fingerprint(f, traits) },
+        rules: detectRules({ plan, traits, excludedBy }),
         onDecision: (d) => decisions.push(d),
       });
       for (const d of decisions.filter((x) => x.action === 'take').slice(0, MAX_SAMPLED_FILES)) {
@@ -200,7 +200,7 @@ export class DataflowRunner {
       fileConcurrency: config.daemon.limits.files,
     };
     const excludedBy = (path: string) => {
-      const verdict = globs.explain(relativeToFolder(folder, path));
+      const verdict = globs.explain(folderRelative(folder, path));
       return verdict.selected ? undefined : describeVerdict(verdict);
     };
     // Server-dependent traits (FTP's LIST vs MLSD) are known once the connector has listed.

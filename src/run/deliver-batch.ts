@@ -12,6 +12,7 @@ import type { Fence, LedgerEntry, Store } from '../store/types';
 import type { RunPlan } from './plan';
 import { hasRowErrors, keepPlatformRowErrors } from './platform-row-errors';
 import { batchExternalId } from './run-id';
+import { uploadName } from './source-paths';
 
 export interface BatchOutcome {
   batchId: string;
@@ -168,7 +169,7 @@ export const BATCH_POLLING = { pollMs: 250, maxPollMs: 5_000 };
 
 async function uploadFile(ctx: DeliverContext, batchId: string, entry: LedgerEntry): Promise<Uploaded | undefined> {
   const { plan, connector, platform, signal } = ctx;
-  const name = remoteName(plan.folder, entry.path);
+  const name = uploadName(plan.folder, entry.path);
   try {
     const uploaded = await retry(
       async () => {
@@ -212,7 +213,7 @@ async function settle(ctx: DeliverContext, batch: Batch, uploaded: Uploaded[], b
   const recordsOut = m.outputRecordCount ?? (batch.succeeded ? base.recordsIn - recordsFailed : 0);
   const log = ctx.logger.child({ batchId: batch.id });
   if (ctx.plan.errorDiagnostics && hasRowErrors(batch)) {
-    const fileIds = new Map(uploaded.map((u) => [remoteName(ctx.plan.folder, u.entry.path), u.entry.id]));
+    const fileIds = new Map(uploaded.map((u) => [uploadName(ctx.plan.folder, u.entry.path), u.entry.id]));
     await keepPlatformRowErrors(store, ctx.platform, batch, { runId: ctx.runId, fence: ctx.fence, fileIds }, log, ctx.signal);
   }
   if (batch.succeeded) {
@@ -257,12 +258,6 @@ export function describeBatchErrors(batch: Batch): string {
     .slice(0, 3)
     .map((e) => [e.code, e.description].filter(Boolean).join(': '))
     .join('; ');
-}
-
-/** The file's name inside the batch: its path below the dataflow's folder. */
-export function remoteName(folder: string, path: string): string {
-  const prefix = folder === '' ? '' : `${folder.replace(/\/+$/, '')}/`;
-  return prefix && path.startsWith(prefix) ? path.slice(prefix.length) : path;
 }
 
 /** False when Platform could not be told: the batch stays `uploading` and recovery aborts it. */

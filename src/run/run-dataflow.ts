@@ -1,3 +1,4 @@
+import { remotePathProblem } from '../connector/paths';
 import type { ConnectorTraits, SourceConnector } from '../connector/types';
 import type { Decision, DetectRules } from '../detect/detect';
 import { fingerprint } from '../detect/fingerprint';
@@ -6,7 +7,7 @@ import { crashPoint } from '../lib/crash-points';
 import { errorFacts, errorMessage, isDataflowError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { PlatformClient } from '../platform';
-import type { Fence, LeaseOwner, RunCounts, RunRecord, RunStatus, RunTrigger, Store } from '../store/types';
+import type { Fence, FileVersion, LeaseOwner, RunCounts, RunRecord, RunStatus, RunTrigger, Store } from '../store/types';
 import { applyAfterIngest } from './after-ingest';
 import { BatchOutcome, deliverBatch } from './deliver-batch';
 import { groupBatches } from './group-batches';
@@ -44,7 +45,7 @@ export async function runDataflow(deps: RunDeps, trigger: RunTrigger): Promise<R
   const logger = deps.logger.child({ dataflow: plan.dataflow, runId });
   await store.createRun({ id: runId, dataflow: plan.dataflow, trigger, startedAt: clock.now(), owner: deps.owner }, fence);
   logger.info({ trigger }, 'run started');
-  const counts: RunCounts = { filesTaken: 0, filesIngested: 0, filesFailed: 0, recordsIn: 0, recordsOut: 0, recordsFailed: 0, bytes: 0 };
+  const counts: RunCounts = { filesTaken: 0, filesIngested: 0, filesFailed: 0, filesRefused: 0, recordsIn: 0, recordsOut: 0, recordsFailed: 0, bytes: 0 };
   const batchIds: string[] = [];
   let error: string | null = null;
   let errorKind: string | null = null;
@@ -55,6 +56,11 @@ export async function runDataflow(deps: RunDeps, trigger: RunTrigger): Promise<R
     const rules = detectRules(deps);
     const scanned = await scan({ ...deps, dataflow: plan.dataflow, folder: plan.folder, recursive: plan.recursive, rules, now: clock.now() });
     crashPoint('after-list');
+    if (scanned.refused.length > 0) {
+      const refused = scanned.refused.map((d) => ({ ...(d.record as FileVersion), supersedes: d.previous?.id ?? null, reason: d.detail }));
+      counts.filesRefused = (await store.addSkipped(fence, runId, refused)).length;
+      for (const d of scanned.refused) logger.warn({ path: d.file.path, reason: d.detail }, 'file skipped: its name cannot be taken');
+    }
     if (scanned.taken.length === 0) {
       error = `nothing new: ${scanned.listed} listed${describeSkipped(scanned.skipped)}`;
       logger.info({ listed: scanned.listed, skipped: scanned.skipped }, 'nothing new');
@@ -141,13 +147,15 @@ async function payOwedAfterIngest(deps: RunDeps, logger: Logger): Promise<void> 
   await afterIngestOf(deps, settled, logger);
 }
 
-function detectRules(deps: RunDeps): DetectRules {
+/** The detection rules of a run (and of a dry run: the same decisions, nothing written). */
+export function detectRules(deps: Pick<RunDeps, 'plan' | 'traits' | 'excludedBy'>): DetectRules {
   return {
     excludedBy: deps.excludedBy,
     minFileAgeMs: deps.plan.minFileAgeMs,
     notBefore: deps.plan.notBefore,
     changedFiles: deps.plan.changedFiles,
     fingerprint: (f) => fingerprint(f, deps.traits),
+    nameProblem: remotePathProblem,
   };
 }
 

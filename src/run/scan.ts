@@ -9,6 +9,8 @@ const CHUNK = 500;
 export interface ScanResult {
   listed: number;
   taken: Extract<Decision, { action: 'take' }>[];
+  /** Unusable names seen for the first time: recorded in the ledger as `skipped`, with why. */
+  refused: Extract<Decision, { action: 'skip' }>[];
   /** Counts of skipped files by reason. */
   skipped: Record<string, number>;
 }
@@ -37,16 +39,17 @@ export interface ScanOptions {
 export async function scan(opts: ScanOptions): Promise<ScanResult> {
   const result = await retry(() => scanOnce(opts), { signal: opts.signal, attempts: 3 });
   if (opts.onDecision) result.decisions.forEach(opts.onDecision);
-  return { listed: result.listed, taken: result.taken, skipped: result.skipped };
+  return { listed: result.listed, taken: result.taken, refused: result.refused, skipped: result.skipped };
 }
 
 async function scanOnce(opts: ScanOptions): Promise<ScanResult & { decisions: Decision[] }> {
-  const result = { listed: 0, taken: [] as ScanResult['taken'], skipped: {} as ScanResult['skipped'], decisions: [] as Decision[] };
+  const result = { listed: 0, taken: [] as ScanResult['taken'], refused: [] as ScanResult['refused'], skipped: {} as ScanResult['skipped'], decisions: [] as Decision[] };
   const record = (d: Decision) => {
     // Decisions are only kept for a caller that asked for them (a dry run), never for a run.
     if (opts.onDecision) result.decisions.push(d);
     if (d.action === 'take') result.taken.push(d);
     else result.skipped[d.reason] = (result.skipped[d.reason] ?? 0) + 1;
+    if (d.action === 'skip' && d.record) result.refused.push(d);
   };
   let chunk: RemoteFile[] = [];
   const flush = async () => {

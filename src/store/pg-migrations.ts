@@ -133,6 +133,7 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE runs ADD COLUMN process_id TEXT;
       ALTER TABLE runs ADD COLUMN host TEXT;
       ALTER TABLE runs ADD COLUMN pid BIGINT;
+      ALTER TABLE runs ADD COLUMN files_refused BIGINT NOT NULL DEFAULT 0;
       CREATE INDEX runs_running_by_dataflow ON runs (dataflow, started_at, id) WHERE status = 'running';
 
       ALTER TABLE files ADD COLUMN supersedes BIGINT NOT NULL DEFAULT 0;

@@ -106,12 +106,12 @@ function buildStatements(d: Dialect) {
 
 const insertFileTexts = new Map<number, string>();
 
-/** An INSERT of `rows` taken versions (9 parameters each), answering each row's id and path. */
+/** An INSERT of `rows` file versions (11 parameters each), answering each row's id and path. */
 export function insertFiles(rows: number): string {
   let sql = insertFileTexts.get(rows);
   if (!sql) {
-    const values = Array.from({ length: rows }, () => "(?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)").join(', ');
-    sql = `INSERT INTO files (dataflow, path, fingerprint, size, modified_at, state, run_id, supersedes, created_at, updated_at) VALUES ${values} RETURNING id, path`;
+    const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+    sql = `INSERT INTO files (dataflow, path, fingerprint, size, modified_at, state, error, run_id, supersedes, created_at, updated_at) VALUES ${values} RETURNING id, path`;
     insertFileTexts.set(rows, sql);
   }
   return sql;
@@ -132,6 +132,7 @@ export const RUN_RESULT_COLUMNS = {
   filesTaken: 'files_taken',
   filesIngested: 'files_ingested',
   filesFailed: 'files_failed',
+  filesRefused: 'files_refused',
   recordsIn: 'records_in',
   recordsOut: 'records_out',
   recordsFailed: 'records_failed',

@@ -31,6 +31,7 @@ export interface RunRow {
   files_taken: number;
   files_ingested: number;
   files_failed: number;
+  files_refused: number;
   records_in: number;
   records_out: number;
   records_failed: number;
@@ -64,7 +65,7 @@ export const FILE_COLUMNS =
   'id, dataflow, path, fingerprint, size, modified_at, state, run_id, batch_id, records, error, created_at, updated_at';
 
 export const RUN_COLUMNS =
-  'id, dataflow, triggered_by, status, started_at, finished_at, files_taken, files_ingested, files_failed, ' +
+  'id, dataflow, triggered_by, status, started_at, finished_at, files_taken, files_ingested, files_failed, files_refused, ' +
   'records_in, records_out, records_failed, bytes, batch_ids, error, error_kind, error_code, process_id, host, pid';
 
 export const BATCH_COLUMNS =
@@ -100,6 +101,7 @@ export function toRunRecord(r: RunRow): RunRecord {
     filesTaken: r.files_taken,
     filesIngested: r.files_ingested,
     filesFailed: r.files_failed,
+    filesRefused: r.files_refused,
     recordsIn: r.records_in,
     recordsOut: r.records_out,
     recordsFailed: r.records_failed,

@@ -13,6 +13,7 @@ export function runJson(run: RunRecord) {
     filesTaken: run.filesTaken,
     filesIngested: run.filesIngested,
     filesFailed: run.filesFailed,
+    filesRefused: run.filesRefused,
     recordsIn: run.recordsIn,
     recordsOut: run.recordsOut,
     recordsFailed: run.recordsFailed,

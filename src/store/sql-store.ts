@@ -115,9 +115,22 @@ export class SqlStore extends TypedState implements Store {
     });
   }
 
-  async addPending(fence: Fence, runId: string, files: readonly TakenVersion[]): Promise<LedgerEntry[]> {
+  addPending(fence: Fence, runId: string, files: readonly TakenVersion[]): Promise<LedgerEntry[]> {
+    return this.insertVersions('addPending', fence, runId, files.map((f) => ({ ...f, state: 'pending' as const, error: null })));
+  }
+
+  addSkipped(fence: Fence, runId: string, files: ReadonlyArray<TakenVersion & { reason: string }>): Promise<LedgerEntry[]> {
+    return this.insertVersions('addSkipped', fence, runId, files.map((f) => ({ ...f, state: 'skipped' as const, error: f.reason })));
+  }
+
+  private async insertVersions(
+    op: string,
+    fence: Fence,
+    runId: string,
+    files: ReadonlyArray<TakenVersion & { state: FileState; error: string | null }>,
+  ): Promise<LedgerEntry[]> {
     if (files.length === 0) return [];
-    return this.fenced('addPending', fence, async (tx) => {
+    return this.fenced(op, fence, async (tx) => {
       const now = this.clock.now();
       const at = now.getTime();
       const ids = new Map<string, number>();
@@ -126,7 +139,7 @@ export class SqlStore extends TypedState implements Store {
         const rows = INSERT_CHUNKS.find((n) => n <= files.length - from) ?? 1;
         const params = files
           .slice(from, from + rows)
-          .flatMap((f) => [fence.dataflow, f.path, f.fingerprint, f.size, f.modifiedAt.getTime(), runId, f.supersedes ?? 0, at, at]);
+          .flatMap((f) => [fence.dataflow, f.path, f.fingerprint, f.size, f.modifiedAt.getTime(), f.state, this.redacted(f.error), runId, f.supersedes ?? 0, at, at]);
         for (const r of await tx.all<{ id: number; path: string }>(insertFiles(rows), params)) ids.set(r.path, r.id);
         from += rows;
       }
@@ -137,11 +150,11 @@ export class SqlStore extends TypedState implements Store {
         fingerprint: f.fingerprint,
         size: f.size,
         modifiedAt: new Date(f.modifiedAt.getTime()),
-        state: 'pending' as const,
+        state: f.state,
         runId,
         batchId: null,
         records: null,
-        error: null,
+        error: this.redacted(f.error),
         createdAt: now,
         updatedAt: now,
       }));

@@ -145,10 +145,12 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (dataflow, due_at)
       );
 
-      -- Which process ran each run (null for runs recorded before this migration).
+      -- Which process ran each run (null for runs recorded before this migration), and the files it
+      -- could not take for their names.
       ALTER TABLE runs ADD COLUMN process_id TEXT;
       ALTER TABLE runs ADD COLUMN host TEXT;
       ALTER TABLE runs ADD COLUMN pid INTEGER;
+      ALTER TABLE runs ADD COLUMN files_refused INTEGER NOT NULL DEFAULT 0;
       CREATE INDEX runs_running_by_dataflow ON runs (dataflow, started_at, id) WHERE status = 'running';
 
       -- Each ledger entry names the entry of its path it succeeds (0: none), and the database

@@ -49,8 +49,10 @@ export type LeaseAnswer =
  * - failed: Platform rejected it (final for this version; a changed file is a new version)
  * - error: the run could not deliver it (source or network trouble): taken again by a later run
  * - vanished: gone between listing and reading: taken again if it reappears
+ * - skipped: a version the run could not take at all (a name no storage or Platform can carry):
+ *   final for this version, kept so that the run's files show it with its reason
  */
-export type FileState = 'pending' | 'uploading' | 'completing' | 'ingested' | 'failed' | 'error' | 'vanished';
+export type FileState = 'pending' | 'uploading' | 'completing' | 'ingested' | 'failed' | 'error' | 'vanished' | 'skipped';
 
 export interface FileVersion {
   path: string;
@@ -85,6 +87,8 @@ export interface RunCounts {
   filesTaken: number;
   filesIngested: number;
   filesFailed: number;
+  /** Listed files the run could not take (their names), recorded as `skipped`. */
+  filesRefused: number;
   recordsIn: number;
   recordsOut: number;
   recordsFailed: number;
@@ -222,6 +226,8 @@ export interface Store {
    * readers of the same ledger cannot both take a file.
    */
   addPending(fence: Fence, runId: string, files: readonly TakenVersion[]): Promise<LedgerEntry[]>;
+  /** Records versions the run could not take as `skipped`, each with its reason (same rules as addPending). */
+  addSkipped(fence: Fence, runId: string, files: ReadonlyArray<TakenVersion & { reason: string }>): Promise<LedgerEntry[]>;
   setFileState(fence: Fence, ids: readonly number[], state: FileState, patch?: FilePatch): Promise<void>;
   filesOfRun(runId: string): Promise<LedgerEntry[]>;
   filesOfBatch(batchId: string): Promise<LedgerEntry[]>;

@@ -37,6 +37,11 @@ describe('normalizeRemotePath', () => {
     expect(normalizeRemotePath(input)).toBe(expected);
   });
 
+  test.each(['x:y.json', 'c:x', 'a:b/c.json', 'in/d:/x.json'])('takes %j: a colon is an ordinary character in a name on the storage we read', (input) => {
+    expect(remotePathProblem(input)).toBeUndefined();
+    expect(normalizeRemotePath(input)).toBe(input);
+  });
+
   test.each([
     ['..', "'..'"],
     ['../x', "'..'"],
@@ -47,7 +52,8 @@ describe('normalizeRemotePath', () => {
     ['a\\..\\..\\x', "'..'"],
     ['a\0b', 'NUL'],
     ['C:/Windows', 'drive-letter'],
-    ['c:x', 'drive-letter'],
+    ['c:\\x', 'drive-letter'],
+    ['d:', 'drive-letter'],
     ['\\\\server\\share', 'UNC'],
     ['//server/share', 'UNC'],
   ])('rejects %j (%s) as a config error', (input, reason) => {

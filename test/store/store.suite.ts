@@ -78,6 +78,7 @@ export function storeSuite(name: string, makeStore: MakeStore): void {
           filesTaken: 0,
           filesIngested: 0,
           filesFailed: 0,
+          filesRefused: 0,
           recordsIn: 0,
           recordsOut: 0,
           recordsFailed: 0,
