@@ -75,7 +75,11 @@ export class Daemon {
         store: services.store,
         config: () => daemon.current,
         logger,
-        trigger: (name) => daemon.trigger(name),
+        // Interim, until the daemon answers with the run's id (TriggerResult in src/http/http-deps.ts).
+        trigger: async (name) => {
+          if (daemon.active.has(name)) return { started: false, reason: `a run of ${name} is already going` };
+          return daemon.trigger(name) ? { started: true } : { started: false, reason: `there is no dataflow named "${name}"` };
+        },
         nextRun: (name) => daemon.scheduler.nextRun(name),
         metrics: daemon.metrics,
       });

@@ -27,7 +27,7 @@ describe('the HTTP API with a token', () => {
       store,
       config: () => loaded,
       logger: silentLogger,
-      trigger: () => false,
+      trigger: async () => ({ started: false, reason: 'not in this test' }),
       nextRun: () => undefined,
       metrics: new DaemonMetrics({ store, dataflows: () => [], nextRun: () => undefined }),
     });
@@ -40,12 +40,19 @@ describe('the HTTP API with a token', () => {
 
   const get = (route: string, token?: string) => fetch(`${http.url}${route}`, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
 
-  it.each(['/api/dataflows', '/metrics', '/'])('refuses %s without the token, or with another, and serves it with the token', async (route) => {
+  it.each(['/api/dataflows', '/metrics'])('refuses %s without the token, or with another, and serves it with the token', async (route) => {
     const refused = await get(route);
     expect(refused.status).toBe(401);
     expect(refused.headers.get('www-authenticate')).toBe('Bearer');
     expect((await get(route, 'not-the-token')).status).toBe(401);
     expect((await get(route, TOKEN)).status).toBe(200);
+  });
+
+  it('sends a browser without the token to the login form, and serves the dashboard with the token', async () => {
+    const refused = await fetch(`${http.url}/`, { redirect: 'manual' });
+    expect(refused.status).toBe(303);
+    expect(refused.headers.get('location')).toBe('/login?next=%2F');
+    expect((await get('/', TOKEN)).status).toBe(200);
   });
 
   it('leaves the health probes open, for the orchestrator', async () => {

@@ -1,0 +1,51 @@
+/*
+ * A dataflow's runs over time: one bar per ingestion run, oldest on the left, in three strips
+ * (records, bytes, duration). Inline SVG drawn from the data; labels are HTML around it.
+ */
+
+import { h, svg } from './dom.js';
+import { bytes, count, duration, shortWhen, statusWord } from './format.js';
+
+const WIDTH = 600;
+const HEIGHT = 60;
+
+function strip(title, runs, value, label) {
+  const max = Math.max(1, ...runs.map(value));
+  const slot = WIDTH / Math.max(runs.length, 1);
+  const bar = Math.max(1, slot * 0.7);
+  const bars = runs.map((run, i) => {
+    const v = value(run);
+    const height = v > 0 ? Math.max(1.5, (v / max) * (HEIGHT - 2)) : 0;
+    return svg(
+      'rect',
+      { x: (i * slot + (slot - bar) / 2).toFixed(2), y: (HEIGHT - height).toFixed(2), width: bar.toFixed(2), height: height.toFixed(2), class: `bar s-${run.status}` },
+      svg('title', null, `${shortWhen(run.startedAt)} · ${statusWord(run.status)} · ${label(v)}`),
+    );
+  });
+  return h(
+    'figure',
+    { class: 'strip' },
+    h('figcaption', null, h('span', null, title), h('span', { class: 'muted' }, `max ${label(max)}`)),
+    svg(
+      'svg',
+      { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, preserveAspectRatio: 'none', role: 'img', 'aria-label': `${title} of the last ${runs.length} runs, at most ${label(max)}` },
+      svg('line', { x1: 0, y1: HEIGHT - 0.5, x2: WIDTH, y2: HEIGHT - 0.5, class: 'axis' }),
+      bars,
+    ),
+  );
+}
+
+/** runs: newest first, as the API gives them. */
+export function runsChart(runs) {
+  if (runs.length === 0) return h('p', { class: 'muted' }, 'No ingestion yet to chart.');
+  const ordered = [...runs].reverse();
+  return h(
+    'div',
+    { class: 'chart' },
+    strip('Records', ordered, (r) => r.recordsOut + r.recordsFailed, count),
+    strip('Bytes', ordered, (r) => r.bytes, bytes),
+    strip('Duration', ordered, (r) => r.durationMs ?? 0, duration),
+    h('p', { class: 'axis-labels muted small' }, h('span', null, shortWhen(ordered[0].startedAt)), h('span', null, shortWhen(ordered[ordered.length - 1].startedAt))),
+    h('p', { class: 'legend small' }, ['succeeded', 'partially_succeeded', 'failed'].map((s) => h('span', { class: `legend-key s-${s}` }, statusWord(s)))),
+  );
+}
