@@ -37,8 +37,8 @@ function strip(title, runs, value, label) {
 
 /** runs: newest first, as the API gives them. */
 export function runsChart(runs) {
-  if (runs.length === 0) return h('p', { class: 'muted' }, 'No ingestion yet to chart.');
-  const ordered = [...runs].reverse();
+  const ordered = runs.filter((r) => r.status !== 'running').reverse();
+  if (ordered.length === 0) return h('p', { class: 'muted' }, 'No ingestion yet to chart.');
   return h(
     'div',
     { class: 'chart' },
