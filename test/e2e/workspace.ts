@@ -62,7 +62,8 @@ export class Workspace {
   /** The client secret comes from the environment, as it would in production. */
   readonly env = { AEP_CLIENT_SECRET: 's3cr3t-e2e-value', DATAFLOWD_LOG_LEVEL: 'info' };
 
-  async writeDaemonConfig(extra = ''): Promise<void> {
+  /** `http` replaces the lines under `http:` (loopback on a free port). */
+  async writeDaemonConfig(extra = '', http: readonly string[] = ['  listen: 127.0.0.1:0']): Promise<void> {
     await writeFile(
       path.join(this.configDir, 'dataflowd.yaml'),
       [
@@ -79,7 +80,7 @@ export class Workspace {
         'state:',
         '  url: sqlite:../state.db',
         'http:',
-        '  listen: 127.0.0.1:0',
+        ...http,
         'connections:',
         `  inbox: { type: local, root: ${JSON.stringify(this.inbox)} }`,
         extra,
