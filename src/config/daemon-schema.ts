@@ -93,7 +93,7 @@ export const httpSchema = z
       .meta({ description: 'Bearer token of the API; required when listen is not a loopback address' }),
     allowedHosts: z.array(allowedHostSchema).default([]).meta({
       description:
-        'Host names the dashboard and API answer to, besides the listen address (and localhost, 127.0.0.1, ::1 when listening on loopback or every interface); any other Host header is refused (DNS rebinding)',
+        'Host names the dashboard and API answer to, besides the listen address (and localhost, 127.0.0.1, ::1 on loopback; those and any IP address on every interface); any other Host header is refused (DNS rebinding)',
     }),
     sessionTtl: durationSchema.prefault('12h').meta({ description: 'How long a dashboard login lasts (ms when loaded)' }),
   })

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../lib/clock';
-import { allowedHostNames, crossSiteRefusal, hostOf } from './host-guard';
+import { crossSiteRefusal, hostAllowed, hostOf } from './host-guard';
 import { localPath, loginPage } from './pages';
 import { cookieValue, sameSecret, SESSION_COOKIE, Sessions } from './sessions';
 
@@ -33,7 +33,7 @@ function bearerToken(req: FastifyRequest): string | undefined {
 }
 
 export function guardAccess(app: FastifyInstance, config: AccessConfig, clock: Clock): Access {
-  const hosts = allowedHostNames(config);
+  const allowed = hostAllowed(config);
   const { token } = config;
   const sessions = token === undefined ? undefined : new Sessions(token, config.sessionTtl, clock);
   const sessionOf = (req: FastifyRequest) => cookieValue(req.headers.cookie, SESSION_COOKIE);
@@ -44,7 +44,7 @@ export function guardAccess(app: FastifyInstance, config: AccessConfig, clock: C
     const path = pathOf(req.url);
     if (PROBES.has(path)) return;
     const host = hostOf(req.headers.host);
-    if (host === undefined || !hosts.has(host)) {
+    if (host === undefined || !allowed(host)) {
       return reply.code(403).send({ error: `this server does not answer to the host name "${host ?? ''}": add it to http.allowedHosts` });
     }
     const bearer = hasBearer(req);

@@ -1,4 +1,4 @@
-import { networkInterfaces } from 'node:os';
+import { isIP } from 'node:net';
 import { isLoopback } from '../config/daemon-schema';
 
 /*
@@ -21,20 +21,18 @@ function normalize(name: string): string {
 }
 
 /**
- * The names the server answers to: the listen address (every interface's address when it listens
- * on all of them), the loopback names when loopback is reachable, and `http.allowedHosts`.
+ * Whether the server answers to a host name: `http.allowedHosts`, the listen address, and the
+ * loopback names when loopback is reachable. Listening on every interface, any IP address too:
+ * a page can rebind only a name it owns, and an address cannot be one (behind `docker -p` the
+ * address people use is not even the container's).
  */
-export function allowedHostNames(http: { host: string; allowedHosts: readonly string[] }, interfaces = networkInterfaces()): Set<string> {
+export function hostAllowed(http: { host: string; allowedHosts: readonly string[] }): (name: string) => boolean {
   const listen = normalize(http.host);
+  const wildcard = WILDCARDS.has(listen);
   const names = new Set(http.allowedHosts.map(normalize));
-  if (WILDCARDS.has(listen)) {
-    for (const list of Object.values(interfaces)) for (const i of list ?? []) names.add(normalize(i.address.replace(/%.*$/, '')));
-    for (const n of LOOPBACK_NAMES) names.add(n);
-  } else {
-    names.add(listen);
-    if (isLoopback(listen)) for (const n of LOOPBACK_NAMES) names.add(n);
-  }
-  return names;
+  if (!wildcard) names.add(listen);
+  if (wildcard || isLoopback(listen)) for (const n of LOOPBACK_NAMES) names.add(n);
+  return (name) => names.has(name) || (wildcard && isIP(name) !== 0);
 }
 
 /** The host name of a Host header (`name`, `name:port`, `[v6]:port`), or undefined when it is not one. */
