@@ -85,7 +85,8 @@ describe('the dashboard in Chromium', () => {
     expect(await page.locator('#history tr.skipped .error-text').count()).toBe(0);
     expect(await page.locator('#history tr.run .error-text').count()).toBe(1);
     // The chart: the 9 ingestions that ended, in three strips (records, bytes, duration).
-    expect(await page.locator('#chart rect.bar').count()).toBe(27);
+    expect(await page.locator('#chart rect.bar:not(.failed-part)').count()).toBe(27);
+    expect(await page.locator('#chart rect.failed-part').count()).toBe(1);
   });
 
   it('follows a run in flight without reloading the page', async () => {

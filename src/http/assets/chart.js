@@ -9,18 +9,23 @@ import { bytes, count, duration, shortWhen, statusWord } from './format.js';
 const WIDTH = 600;
 const HEIGHT = 60;
 
-function strip(title, runs, value, label) {
+/** One strip; `failed(run)`, when given, is the part of the value drawn on top in the failure colour. */
+function strip(title, runs, value, label, failed) {
   const max = Math.max(1, ...runs.map(value));
   const slot = WIDTH / Math.max(runs.length, 1);
-  const bar = Math.max(1, slot * 0.7);
-  const bars = runs.map((run, i) => {
+  const width = Math.max(1, slot * 0.7);
+  const scale = (v) => (v > 0 ? Math.max(1.5, (v / max) * (HEIGHT - 2)) : 0);
+  const bars = runs.flatMap((run, i) => {
     const v = value(run);
-    const height = v > 0 ? Math.max(1.5, (v / max) * (HEIGHT - 2)) : 0;
-    return svg(
-      'rect',
-      { x: (i * slot + (slot - bar) / 2).toFixed(2), y: (HEIGHT - height).toFixed(2), width: bar.toFixed(2), height: height.toFixed(2), class: `bar s-${run.status}` },
-      svg('title', null, `${shortWhen(run.startedAt)} · ${statusWord(run.status)} · ${label(v)}`),
-    );
+    const bad = failed ? Math.min(v, failed(run)) : 0;
+    const x = (i * slot + (slot - width) / 2).toFixed(2);
+    const whole = scale(v);
+    const top = bad > 0 ? Math.min(whole, Math.max(1.5, (bad / max) * (HEIGHT - 2))) : 0;
+    const tip = svg('title', null, `${shortWhen(run.startedAt)} · ${statusWord(run.status)} · ${label(v)}${bad > 0 ? ` (${label(bad)} failed)` : ''}`);
+    return [
+      svg('rect', { x, y: (HEIGHT - whole).toFixed(2), width: width.toFixed(2), height: (whole - top).toFixed(2), class: `bar s-${run.status}` }, tip),
+      top > 0 ? svg('rect', { x, y: (HEIGHT - whole).toFixed(2), width: width.toFixed(2), height: top.toFixed(2), class: 'bar failed-part' }, tip.cloneNode(true)) : null,
+    ];
   });
   return h(
     'figure',
@@ -42,10 +47,15 @@ export function runsChart(runs) {
   return h(
     'div',
     { class: 'chart' },
-    strip('Records', ordered, (r) => r.recordsOut + r.recordsFailed, count),
+    strip('Records', ordered, (r) => r.recordsOut + r.recordsFailed, count, (r) => r.recordsFailed),
     strip('Bytes', ordered, (r) => r.bytes, bytes),
     strip('Duration', ordered, (r) => r.durationMs ?? 0, duration),
     h('p', { class: 'axis-labels muted small' }, h('span', null, shortWhen(ordered[0].startedAt)), h('span', null, shortWhen(ordered[ordered.length - 1].startedAt))),
-    h('p', { class: 'legend small' }, ['succeeded', 'partially_succeeded', 'failed'].map((s) => h('span', { class: `legend-key s-${s}` }, statusWord(s)))),
+    h(
+      'p',
+      { class: 'legend small' },
+      ['succeeded', 'partially_succeeded', 'failed'].map((s) => h('span', { class: `legend-key s-${s}` }, statusWord(s))),
+      h('span', { class: 'legend-key failed-part' }, 'failed rows'),
+    ),
   );
 }
