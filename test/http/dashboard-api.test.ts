@@ -144,5 +144,6 @@ describe('the dashboard API, with what the daemon knows', () => {
     expect(flows.find((f) => f.name === 'events')).toMatchObject({ holderKnown: true, holder: null });
     const run = await json(`${fx.http.url}/api/runs/${fx.runs.running.id}`);
     expect(run.progress).toMatchObject({ filesDone: 2, records: 180_250, source: 'daemon' });
+    expect(await json(`${fx.http.url}/api/progress`)).toEqual([expect.objectContaining({ runId: fx.runs.running.id, phase: 'uploading', filesTotal: 3, source: 'daemon' })]);
   });
 });

@@ -106,7 +106,7 @@ export async function dataflowPage(main, crumbs, name, changed) {
     );
   }
   patch(main.querySelector('#about'), df, about);
-  patch(main.querySelector('#running'), df.running, (running) => (running.length ? [h('h2', null, 'Running now'), running.map(progressView)] : []));
+  patch(main.querySelector('#running'), df.running, (running) => (running.length ? [h('h2', null, 'Running now'), running.map((p) => progressView(p))] : []));
   patch(main.querySelector('#chart'), ingestions, runsChart);
   patch(main.querySelector('#history'), { recent, open: [...expanded], historyLimit }, () => history(recent, changed));
   return { busy: df.running.length > 0 };

@@ -39,7 +39,7 @@ function card(df, changed) {
     { class: 'card', 'data-dataflow': df.name },
     h('header', null, h('h2', null, h('a', { href: dataflowHref(df.name) }, df.name)), df.enabled ? null : h('span', { class: 'badge s-disabled' }, 'disabled')),
     df.description ? h('p', { class: 'muted' }, df.description) : null,
-    df.running.map(progressView),
+    df.running.map((p) => progressView(p)),
     lastIngestion(df),
     lastCheck(df),
     h('p', { class: 'small' }, h('b', null, 'Next run '), df.nextRun ? ago(df.nextRun) : 'none scheduled', ` · ${schedule(df.schedule)}`),

@@ -106,7 +106,7 @@ export async function runPage(main, crumbs, id, changed) {
     );
   }
   patch(main.querySelector('#status'), run.status, badge);
-  patch(main.querySelector('#progress'), run.progress, (p) => (p ? progressView(p) : []));
+  patch(main.querySelector('#progress'), run.progress, (p) => (p ? progressView(p, { link: false }) : []));
   const { progress: _progress, ...still } = run;
   patch(main.querySelector('#summary'), still, summary);
   patch(main.querySelector('#batches'), run.batches, (batches) => (batches.length ? table(BATCH_COLUMNS, batches) : h('p', { class: 'muted' }, 'No batch.')));

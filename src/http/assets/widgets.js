@@ -38,8 +38,8 @@ export function facts(pairs) {
   );
 }
 
-/** A run in flight: what it does, how far it is, how fast it goes. */
-export function progressView(p) {
+/** A run in flight: what it does, how far it is, how fast it goes (linked, except on its own page). */
+export function progressView(p, opts = { link: true }) {
   const bar =
     p.bytesTotal !== null && p.bytesTotal > 0
       ? h('progress', { max: p.bytesTotal, value: p.bytesDone, 'aria-label': `${p.dataflow}: bytes uploaded` })
@@ -49,7 +49,7 @@ export function progressView(p) {
   return h(
     'div',
     { class: 'progress', 'data-run': p.runId },
-    h('p', null, h('span', { class: 'badge s-running' }, p.phase), ' ', runLink(p), ' · started ', ago(p.startedAt), ` · ${duration(p.elapsedMs)}`),
+    h('p', null, h('span', { class: 'badge s-running' }, p.phase), ' ', opts.link ? [runLink(p), ' · '] : null, 'started ', ago(p.startedAt), ` · ${duration(p.elapsedMs)}`),
     bar,
     h(
       'p',
