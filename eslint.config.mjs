@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -10,5 +11,10 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-constant-condition': ['error', { checkLoops: false }],
     },
+  },
+  // The dashboard's scripts run in the browser, as ES modules, untranspiled.
+  {
+    files: ['src/http/assets/**/*.js'],
+    languageOptions: { sourceType: 'module', globals: globals.browser },
   },
 );

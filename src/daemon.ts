@@ -10,6 +10,7 @@ import { Semaphore } from './lib/pool';
 import { DataflowRunner } from './run/dataflow-runner';
 import type { HeldLease } from './run/lease';
 import { settleDeadLeases } from './run/recover';
+import { closeRun } from './run/run-dataflow';
 import { changedDataflows } from './schedule/config-diff';
 import { Scheduler, TickTrigger } from './schedule/scheduler';
 import type { RunRecord, RunTrigger } from './store/types';
@@ -25,7 +26,7 @@ export interface DaemonOptions {
 }
 
 /** What `POST /api/dataflows/NAME/runs` answers. */
-export type TriggerAnswer = { started: true } | { started: false; reason: string };
+export type TriggerAnswer = { started: true; runId: string } | { started: false; reason: string; runId?: string };
 
 /** A replica running more runs waits a little longer before claiming a tick: dataflows spread. */
 const CLAIM_DELAY = (activeRuns: number) => Math.min(500, activeRuns * 100) + Math.floor(Math.random() * 25);
@@ -79,7 +80,13 @@ export class Daemon {
         store: services.store,
         config: () => daemon.current,
         logger,
-        trigger: (name) => daemon.trigger(name),
+        clock,
+        trigger: async (name) => (await daemon.trigger(name)) ?? { started: false, reason: `there is no dataflow named "${name}"` },
+        holder: async (name) => {
+          const lease = await store.getLease(name);
+          const live = lease && lease.releasedAt === null && lease.expiresAt > clock.now();
+          return live ? { owner: lease.processId, host: lease.host, pid: lease.pid, since: lease.acquiredAt } : undefined;
+        },
         nextRun: (name) => daemon.scheduler.nextRun(name),
         metrics: daemon.metrics,
       });
@@ -137,13 +144,24 @@ export class Daemon {
     return this.execute(name, trigger, held.lease);
   }
 
-  /** `POST /api/dataflows/NAME/runs`: starts a run, or says why not; does not wait for it. */
+  /**
+   * `POST /api/dataflows/NAME/runs`: starts a run, or says why not; does not wait for it to end.
+   * The run's record exists when this answers, so the run's page can be opened at once.
+   */
   async trigger(name: string): Promise<TriggerAnswer | undefined> {
-    if (!this.dataflow(name)) return undefined;
+    const df = this.dataflow(name);
+    if (!df) return undefined;
     const held = await this.hold(name, 'api');
     if (!('lease' in held)) return { started: false, reason: held.run?.error ?? 'dataflowd is stopping' };
-    this.execute(name, 'api', held.lease).catch((err) => this.opts.logger.error({ dataflow: name, err: errorMessage(err) }, 'triggered run crashed'));
-    return { started: true };
+    let begun: RunRecord;
+    try {
+      begun = await this.runner.begin(df, 'api', held.lease);
+    } catch (err) {
+      await held.lease.release();
+      throw err;
+    }
+    this.execute(name, 'api', held.lease, begun).catch((err) => this.opts.logger.error({ dataflow: name, err: errorMessage(err) }, 'triggered run crashed'));
+    return { started: true, runId: begun.id };
   }
 
   /** The dataflow's lease, or the skipped run that names the live process holding it. */
@@ -157,25 +175,31 @@ export class Daemon {
     return { run };
   }
 
-  /** A run under a held lease, within limits.runs; lets the lease go when it is over. */
-  private async execute(name: string, trigger: RunTrigger, lease: HeldLease): Promise<{ failed?: boolean; run?: RunRecord }> {
+  /** A run under a held lease, within limits.runs, in `begun` when it has a record already; lets the lease go when it is over. */
+  private async execute(name: string, trigger: RunTrigger, lease: HeldLease, begun?: RunRecord): Promise<{ failed?: boolean; run?: RunRecord }> {
+    const { store } = this.services;
+    const abandon = async (why: string) => {
+      if (begun) await closeRun(store, begun, { status: 'skipped', finishedAt: this.opts.clock.now(), error: why }, lease.fence, this.opts.logger);
+      return {};
+    };
     try {
       const df = this.dataflow(name);
-      if (!df || (trigger === 'once' && (await this.onceDone(name)))) return {};
+      if (!df) return await abandon('the dataflow was removed from the config before its run could start');
+      if (trigger === 'once' && (await this.onceDone(name))) return {};
       return await this.runs.use(async () => {
-        if (this.abort.signal.aborted) return {};
+        if (this.abort.signal.aborted) return abandon('dataflowd stopped before the run could start');
         this.activeRuns++;
         const finished = this.metrics.runStarted(name);
         let run: RunRecord | undefined;
         try {
-          run = await this.runner.runHeld(df, trigger, lease, this.abort.signal);
+          run = await this.runner.runHeld(df, trigger, lease, this.abort.signal, { begun });
         } finally {
           finished(run);
           this.activeRuns--;
         }
         // A once run cut short by a stop has not had its chance: it runs again at the next start.
         if (trigger === 'once' && !this.abort.signal.aborted && !lease.signal.aborted) {
-          await this.services.store.recordOnceRun(lease.fence, { hash: definitionHash(df), runId: run.id, at: run.startedAt });
+          await store.recordOnceRun(lease.fence, { hash: definitionHash(df), runId: run.id, at: run.startedAt });
         }
         return { failed: run.status === 'failed', run };
       });

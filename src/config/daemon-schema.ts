@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { EVEN_WITH_ISSUES, httpUrlSchema, nameSchema, nonEmptyString } from './common-schemas';
 import { secret } from './secret-fields';
@@ -84,6 +85,16 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
+
+/** A name the HTTP server answers to, as a Host header carries it without its port: lower case, IPv6 without brackets. */
+const allowedHostSchema = z
+  .string()
+  .transform((s) => s.toLowerCase().replace(/^\[(.*)\]$/, '$1'))
+  .refine((s) => DNS_NAME.test(s) || isIP(s) !== 0, {
+    error: (iss) => `"${String(iss.input)}" is not a host name or IP address (no scheme, port or path), e.g. dataflowd.example.com`,
+  });
+
 /** `host` and `port` are added from `listen` in the loaded config. */
 export const httpSchema = z
   .strictObject({
@@ -94,6 +105,11 @@ export const httpSchema = z
     token: secret(z.string().min(1))
       .optional()
       .meta({ description: 'Bearer token of the API; required when listen is not a loopback address' }),
+    allowedHosts: z.array(allowedHostSchema).default([]).meta({
+      description:
+        'Host names the dashboard and API answer to, besides the listen address (and localhost, 127.0.0.1, ::1 on loopback; those and any IP address on every interface); any other Host header is refused (DNS rebinding)',
+    }),
+    sessionTtl: durationSchema.prefault('12h').meta({ description: 'How long a dashboard login lasts (ms when loaded)' }),
   })
   .superRefine((h, ctx) => {
     const l = typeof h.listen === 'string' ? parseListen(h.listen) : undefined;

@@ -14,7 +14,7 @@ import type { Fence, LeaseRecord, RunRecord, RunTrigger, Store } from '../store/
 import { BUSY_CODE, describeHolder, HeldLease, LeaseKeeper } from './lease';
 import type { RunPlan } from './plan';
 import { recoverDataflow } from './recover';
-import { detectRules, runDataflow } from './run-dataflow';
+import { closeRun, detectRules, runDataflow } from './run-dataflow';
 import { newRunId } from './run-id';
 import { scan } from './scan';
 import { folderRelative } from './source-paths';
@@ -31,6 +31,8 @@ export interface RunnerDeps {
 }
 
 export interface RunCallbacks {
+  /** The id the run is to have (the API answers with it before the run exists); default a new one. */
+  runId?: string;
   onBytes?: (n: number) => void;
   onTaken?: (files: number, bytes: number) => void;
 }
@@ -82,39 +84,50 @@ export class DataflowRunner {
   }
 
   /**
-   * A run under a lease the caller took and releases. First settles whatever the dataflow's
-   * earlier holders left unsettled: with the lease held, nobody else is working on it.
+   * The run's record, `running`, written under the lease as soon as it is held (DESIGN.md §6
+   * step 1): from here on the run is in history, whatever happens to it.
    */
-  async runHeld(df: DataflowConfig, trigger: RunTrigger, held: HeldLease, signal: AbortSignal, callbacks: RunCallbacks = {}): Promise<RunRecord> {
+  begin(df: DataflowConfig, trigger: RunTrigger, held: HeldLease, runId?: string): Promise<RunRecord> {
+    const startedAt = this.deps.clock.now();
+    return this.deps.store.createRun({ id: runId ?? newRunId(startedAt), dataflow: df.name, trigger, startedAt, owner: this.deps.leases.owner }, held.fence);
+  }
+
+  /**
+   * A run under a lease the caller took and releases, in the record `begun` (or a new one). First
+   * settles whatever the dataflow's earlier holders left unsettled: with the lease held, nobody
+   * else is working on it. Every run has a deadline (ingestion.runTimeout).
+   */
+  async runHeld(df: DataflowConfig, trigger: RunTrigger, held: HeldLease, signal: AbortSignal, callbacks: RunCallbacks & { begun?: RunRecord } = {}): Promise<RunRecord> {
     const { clock } = this.deps;
+    const begun = callbacks.begun ?? (await this.begin(df, trigger, held, callbacks.runId));
     const limit = df.ingestion.runTimeout;
     const timer = deadline(clock, limit, () =>
       dataflowError('ERR_RUN_DEADLINE', 'transient', `the run was still going after ${formatDuration(limit)} (ingestion.runTimeout) and was aborted`),
     );
     try {
-      return await this.runWithin(df, trigger, held, AbortSignal.any([signal, held.signal, timer.signal]), callbacks);
+      return await this.runWithin(df, trigger, held, begun, AbortSignal.any([signal, held.signal, timer.signal]), callbacks);
     } finally {
       timer.clear();
     }
   }
 
-  private async runWithin(df: DataflowConfig, trigger: RunTrigger, held: HeldLease, runSignal: AbortSignal, callbacks: RunCallbacks): Promise<RunRecord> {
+  private async runWithin(df: DataflowConfig, trigger: RunTrigger, held: HeldLease, begun: RunRecord, runSignal: AbortSignal, callbacks: RunCallbacks): Promise<RunRecord> {
     const { store, platform, logger, clock } = this.deps;
     if (held.tookOverFrom) logger.warn({ dataflow: df.name, from: held.tookOverFrom }, 'took over the lease of a process that did not let go of it');
     try {
-      await recoverDataflow({ store, platform, fence: held.fence, logger, clock, signal: runSignal });
+      await recoverDataflow({ store, platform, fence: held.fence, logger, clock, signal: runSignal, except: begun.id });
     } catch (err) {
-      if (runSignal.aborted) return this.failedRun(df.name, trigger, held.fence, err);
+      if (runSignal.aborted) return this.failedRun(begun, held.fence, err);
       logger.error({ dataflow: df.name, err: errorMessage(err) }, 'recovery of earlier runs failed; the next run tries again');
     }
     let prepared: Prepared;
     try {
       prepared = await this.prepare(df, runSignal, { resolveDataset: true, fence: held.fence });
     } catch (err) {
-      return this.failedRun(df.name, trigger, held.fence, err);
+      return this.failedRun(begun, held.fence, err);
     }
     try {
-      return await runDataflow({ ...this.deps, ...prepared, fence: held.fence, owner: this.deps.leases.owner, signal: runSignal, ...callbacks }, trigger);
+      return await runDataflow({ ...this.deps, ...prepared, fence: held.fence, owner: this.deps.leases.owner, signal: runSignal, ...callbacks, runId: begun.id }, trigger);
     } finally {
       await prepared.connector.close().catch((err) => logger.warn({ dataflow: df.name, err: errorMessage(err) }, 'closing the connection failed'));
     }
@@ -266,12 +279,11 @@ export class DataflowRunner {
     return found.id;
   }
 
-  private async failedRun(dataflow: string, trigger: RunTrigger, fence: Fence, err: unknown): Promise<RunRecord> {
+  private async failedRun(begun: RunRecord, fence: Fence, err: unknown): Promise<RunRecord> {
     const { store, clock, logger } = this.deps;
-    const id = newRunId(clock.now());
     const facts = errorFacts(err);
-    logger.error({ dataflow, runId: id, err: facts.error, kind: facts.errorKind, code: facts.errorCode }, 'run could not start');
-    await store.createRun({ id, dataflow, trigger, startedAt: clock.now(), owner: this.deps.leases.owner }, fence);
-    return store.finishRun(id, { status: 'failed', finishedAt: clock.now(), ...facts }, fence);
+    logger.error({ dataflow: begun.dataflow, runId: begun.id, err: facts.error, kind: facts.errorKind, code: facts.errorCode }, 'run could not start');
+    return closeRun(store, begun, { status: 'failed', finishedAt: clock.now(), ...facts }, fence, logger);
   }
+
 }

@@ -29,6 +29,8 @@ export interface RecoveryContext {
   logger: Logger;
   clock: Clock;
   signal: AbortSignal;
+  /** The recovering run's own record, already `running`: not a leftover. */
+  except?: string;
 }
 
 /**
@@ -48,7 +50,7 @@ export interface RecoveryContext {
 export async function recoverDataflow(ctx: RecoveryContext): Promise<RecoveryReport> {
   const { store, fence, logger } = ctx;
   const report: RecoveryReport = { strays: [], aborted: [], resolved: {}, unsettled: [], runsClosed: 0 };
-  const interrupted = await store.runningRuns(fence.dataflow);
+  const interrupted = (await store.runningRuns(fence.dataflow)).filter((r) => r.id !== ctx.except);
   const unlooked = new Set<string>();
   for (const run of interrupted) {
     try {

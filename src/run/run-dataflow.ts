@@ -7,12 +7,11 @@ import { crashPoint } from '../lib/crash-points';
 import { errorFacts, errorMessage, isDataflowError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { PlatformClient } from '../platform';
-import type { Fence, FileVersion, LeaseOwner, RunCounts, RunRecord, RunStatus, RunTrigger, Store } from '../store/types';
+import type { Fence, FileVersion, LeaseOwner, RunCounts, RunRecord, RunResult, RunStatus, RunTrigger, Store } from '../store/types';
 import { applyAfterIngest } from './after-ingest';
 import { BatchOutcome, deliverBatch } from './deliver-batch';
 import { groupBatches } from './group-batches';
 import type { RunPlan } from './plan';
-import { newRunId } from './run-id';
 import { scan } from './scan';
 
 export interface RunDeps {
@@ -32,18 +31,18 @@ export interface RunDeps {
   signal: AbortSignal;
   onBytes?: (n: number) => void;
   onTaken?: (files: number, bytes: number) => void;
+  /** The run's record, created `running` by the runner when it took the lease. */
+  runId: string;
 }
 
 /**
- * One run (DESIGN.md §6), under the dataflow's lease: list → detect → record pending → batches →
+ * One run (DESIGN.md §6), under the dataflow's lease and in its run record: list → detect → record pending → batches →
  * complete → settle → afterIngest → close the run. Never throws for the dataflow's own failures:
  * they end the run `failed` with the reason recorded, so the daemon goes on with the others.
  */
 export async function runDataflow(deps: RunDeps, trigger: RunTrigger): Promise<RunRecord> {
-  const { plan, store, clock, fence } = deps;
-  const runId = newRunId(clock.now());
+  const { plan, store, clock, fence, runId } = deps;
   const logger = deps.logger.child({ dataflow: plan.dataflow, runId });
-  await store.createRun({ id: runId, dataflow: plan.dataflow, trigger, startedAt: clock.now(), owner: deps.owner }, fence);
   logger.info({ trigger }, 'run started');
   const counts: RunCounts = { filesTaken: 0, filesIngested: 0, filesFailed: 0, filesRefused: 0, recordsIn: 0, recordsOut: 0, recordsFailed: 0, bytes: 0 };
   const batchIds: string[] = [];
@@ -64,7 +63,7 @@ export async function runDataflow(deps: RunDeps, trigger: RunTrigger): Promise<R
     if (scanned.taken.length === 0) {
       error = `nothing new: ${scanned.listed} listed${describeSkipped(scanned.skipped)}`;
       logger.info({ listed: scanned.listed, skipped: scanned.skipped }, 'nothing new');
-      const skipped = await store.finishRun(runId, { ...counts, status: 'skipped', finishedAt: clock.now(), batchIds, error }, fence);
+      const skipped = await closeRun(store, { id: runId }, { ...counts, status: 'skipped', finishedAt: clock.now(), batchIds, error }, fence, logger);
       logger.info({ status: skipped.status, ...counts, batchIds }, 'run finished');
       return skipped;
     }
@@ -106,18 +105,23 @@ export async function runDataflow(deps: RunDeps, trigger: RunTrigger): Promise<R
     logger.error({ err }, 'run failed');
     await settleLeftovers(deps, runId, error).catch((e) => logger.warn({ err: errorMessage(e) }, 'could not settle the run’s files; recovery will'));
   }
-  const result = { ...counts, status, finishedAt: clock.now(), batchIds, error, errorKind, errorCode };
+  const run = await closeRun(store, { id: runId }, { ...counts, status, finishedAt: clock.now(), batchIds, error, errorKind, errorCode }, fence, logger);
+  logger.info({ status: run.status, ...counts, batchIds }, 'run finished');
+  return run;
+}
+
+/**
+ * Writes how a run ended. When the lease was lost meanwhile the write is refused: the process that
+ * took the dataflow over closes the run as interrupted, and this answers what happened here.
+ */
+export async function closeRun(store: Store, run: { id: string }, result: RunResult, fence: Fence, logger: Logger): Promise<RunRecord> {
   try {
-    const run = await store.finishRun(runId, result, fence);
-    logger.info({ status, ...counts, batchIds }, 'run finished');
-    return run;
+    return await store.finishRun(run.id, result, fence);
   } catch (err) {
     if (!isLeaseLost(err)) throw err;
-    // The process that took the dataflow over closes this run as interrupted; say what happened here.
-    logger.error({ status, ...counts, batchIds }, 'run ended without its lease: its outcome is recorded by the process that took over');
-    const { error: lost, errorKind: kind, errorCode: code } = errorFacts(err);
-    const seen = await store.getRun(runId);
-    return { ...(seen as RunRecord), ...result, status: 'failed', error: lost, errorKind: kind, errorCode: code };
+    logger.error({ runId: run.id, status: result.status }, 'run ended without its lease: its outcome is recorded by the process that took over');
+    const seen = await store.getRun(run.id);
+    return { ...(seen as RunRecord), ...result, status: 'failed', ...errorFacts(err) };
   }
 }
 

@@ -40,6 +40,7 @@ function buildHotQueries(d: Dialect) {
     listRuns: `SELECT ${RUN_COLUMNS} FROM runs ORDER BY started_at DESC, id DESC LIMIT ?`,
     listRunsOfDataflow: `SELECT ${RUN_COLUMNS} FROM runs WHERE dataflow = ? ORDER BY started_at DESC, id DESC LIMIT ?`,
     runningRuns: `SELECT ${RUN_COLUMNS} FROM runs WHERE dataflow = ? AND status = 'running' ORDER BY started_at, id`,
+    allRunningRuns: `SELECT ${RUN_COLUMNS} FROM runs WHERE status = 'running' ORDER BY started_at, id`,
     batchesOfRun: `SELECT ${BATCH_COLUMNS} FROM batches WHERE run_id = ? ORDER BY created_at, id`,
     unsettledBatches: `SELECT ${BATCH_COLUMNS} FROM batches WHERE dataflow = ? AND ${UNSETTLED_BATCH} ORDER BY created_at, id`,
     rowErrorsOfRun: `SELECT ${ROW_ERROR_COLUMNS} FROM row_errors WHERE run_id = ? ORDER BY id LIMIT ?`,

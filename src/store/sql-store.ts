@@ -223,8 +223,11 @@ export class SqlStore extends TypedState implements Store {
     });
   }
 
-  runningRuns(dataflow: string): Promise<RunRecord[]> {
-    return this.guard('runningRuns', async () => (await this.db.all<rows.RunRow>(this.q.runningRuns, [dataflow])).map(rows.toRunRecord));
+  runningRuns(dataflow?: string): Promise<RunRecord[]> {
+    return this.guard('runningRuns', async () => {
+      const found = dataflow === undefined ? await this.db.all<rows.RunRow>(this.q.allRunningRuns) : await this.db.all<rows.RunRow>(this.q.runningRuns, [dataflow]);
+      return found.map(rows.toRunRecord);
+    });
   }
 
   createBatch(fence: Fence, batch: { id: string; runId: string; dataset: string; externalId: string }, files: readonly FileMove[] = []): Promise<BatchRecord> {

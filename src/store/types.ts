@@ -242,8 +242,8 @@ export interface Store {
   getRun(id: string): Promise<RunRecord | undefined>;
   /** Newest first. */
   listRuns(opts: { dataflow?: string; limit?: number }): Promise<RunRecord[]>;
-  /** A dataflow's runs left `running` (by a process that died, when its lease is free). */
-  runningRuns(dataflow: string): Promise<RunRecord[]>;
+  /** Runs `running` now, of one dataflow or of all; with its lease free, a dataflow's were left by a process that died. */
+  runningRuns(dataflow?: string): Promise<RunRecord[]>;
 
   /** A new batch in `uploading`, and the given file moves, in one transaction. */
   createBatch(fence: Fence, batch: { id: string; runId: string; dataset: string; externalId: string }, files?: readonly FileMove[]): Promise<BatchRecord>;

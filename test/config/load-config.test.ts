@@ -27,7 +27,7 @@ describe('loadConfig on a valid config', () => {
     });
     expect(c.schemas[path.join(dir, 'schemas/orders.schema.json')]).toMatchObject({ type: 'object' });
     expect(c.daemon.state.url).toBe(`sqlite:${path.resolve(dir, '../data/state.db')}`);
-    expect(c.daemon.http).toEqual({ listen: '127.0.0.1:8080', host: '127.0.0.1', port: 8080 });
+    expect(c.daemon.http).toEqual({ listen: '127.0.0.1:8080', host: '127.0.0.1', port: 8080, allowedHosts: [], sessionTtl: 12 * 3600_000 });
     expect(c.daemon.limits).toEqual({ runs: 2, files: 4 });
     // Connection paths stay as written; connectors resolve them from `dir` (ConnectorContext.baseDir).
     expect(c.daemon.connections).toEqual({ inbox: { type: 'folder', root: '../data/inbox' } });
@@ -93,6 +93,8 @@ state:
 http:
   listen: 0.0.0.0:9000
   token: a-long-api-token
+  allowedHosts: [DataflowD.example.com, 10.0.0.7, "[2001:db8::7]"]
+  sessionTtl: 30m
 limits: { runs: 8, files: 16 }
 connections:
   sftp: { type: net, host: sftp.example.com, port: 2222, username: luma, password: pw-123456 }
@@ -154,7 +156,7 @@ notifications:
       datasets: [],
     });
     expect(c.daemon.state.url).toBe('postgres://dataflowd@db:5432/dataflowd');
-    expect(c.daemon.http).toEqual({ listen: '0.0.0.0:9000', host: '0.0.0.0', port: 9000, token: 'a-long-api-token' });
+    expect(c.daemon.http).toEqual({ listen: '0.0.0.0:9000', host: '0.0.0.0', port: 9000, token: 'a-long-api-token', allowedHosts: ['dataflowd.example.com', '10.0.0.7', '2001:db8::7'], sessionTtl: 30 * 60_000 });
     expect(c.daemon.connections.sftp).toEqual({
       type: 'net',
       host: 'sftp.example.com',

@@ -23,7 +23,7 @@ function lcg(seed: number): () => number {
 
 async function workspace(store: (typeof STORES)[number], state: string[] = []): Promise<Workspace> {
   const ws = await Workspace.create({ store });
-  if (state.length) await ws.writeDaemonConfig('', state);
+  if (state.length) await ws.writeDaemonConfig('', { state });
   await ws.writeDataflow('people', ['source:', '  connection: inbox', '  include: ["*.json"]', 'target:', '  dataset: people', ...API_ONLY, 'ingestion:', '  maxFilesPerBatch: 6'].join('\n'));
   for (let i = 0; i < FILES; i++) await ws.put(`f${String(i).padStart(3, '0')}.json`, jsonl(expected.slice(i * RECORDS_PER_FILE, (i + 1) * RECORDS_PER_FILE)));
   return ws;
@@ -100,7 +100,7 @@ describe.each(STORES)('processes sharing one %s store', (store) => {
     expect(refused.code).toBe(75);
     expect(refused.stdout).toMatch(new RegExp(`^not run: people is running in pid ${daemon.pid} on host ${hostname()} since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ`));
     const api = await fetch(`${String(started.http)}/api/dataflows/people/runs`, { method: 'POST' });
-    expect({ status: api.status, body: await api.json() }).toEqual({ status: 409, body: { accepted: false, reason: expect.stringContaining(`running in pid ${daemon.pid}`) } });
+    expect({ status: api.status, body: await api.json() }).toMatchObject({ status: 409, body: { started: false, reason: expect.stringContaining(`running in pid ${daemon.pid}`) } });
     const listed = (await (await fetch(`${String(started.http)}/api/dataflows`)).json()) as Array<{ name: string; holder: { pid: number } | null }>;
     expect(listed.find((d) => d.name === 'people')?.holder).toMatchObject({ pid: daemon.pid, host: hostname() });
 

@@ -44,7 +44,7 @@ describe('three replicas on one PostgreSQL', () => {
 
   beforeAll(async () => {
     ws = await Workspace.create({ store: 'postgres' });
-    await ws.writeDaemonConfig('limits: { runs: 3 }', ['lease: { ttl: 4s, heartbeat: 1s }']);
+    await ws.writeDaemonConfig('limits: { runs: 3 }', { state: ['lease: { ttl: 4s, heartbeat: 1s }'] });
     for (const df of DATAFLOWS) {
       await ws.writeDataflow(
         df,

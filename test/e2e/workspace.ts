@@ -75,8 +75,12 @@ export class Workspace {
   /** The client secret comes from the environment, as it would in production. */
   readonly env = { AEP_CLIENT_SECRET: 's3cr3t-e2e-value', DATAFLOWD_LOG_LEVEL: 'info' };
 
-  /** dataflowd.yaml; `extra` is appended at the top level, `state` lines go under `state:`. */
-  async writeDaemonConfig(extra = '', state: string[] = []): Promise<void> {
+  /**
+   * dataflowd.yaml; `extra` is appended at the top level (or under `connections:` when indented),
+   * `state` lines go under `state:`, `http` replaces the lines under `http:` (loopback, free port).
+   */
+  async writeDaemonConfig(extra = '', opts: { state?: readonly string[]; http?: readonly string[] } = {}): Promise<void> {
+    const http = opts.http ?? ['  listen: 127.0.0.1:0'];
     await writeFile(
       path.join(this.configDir, 'dataflowd.yaml'),
       [
@@ -92,9 +96,9 @@ export class Workspace {
         '    - { id: people, name: People, schema: schemas/people.schema.json }',
         'state:',
         `  url: ${this.stateUrl}`,
-        ...state.map((l) => `  ${l}`),
+        ...(opts.state ?? []).map((l) => `  ${l}`),
         'http:',
-        '  listen: 127.0.0.1:0',
+        ...http,
         'connections:',
         `  inbox: { type: local, root: ${JSON.stringify(this.inbox)} }`,
         extra,

@@ -4,7 +4,7 @@ import path from 'node:path';
 
 /**
  * End-to-end tests drive the real CLI from dist/, so it is built from the current sources first
- * (a stale build would test yesterday's code). tsc emits even when a type is wrong; type errors
+ * (a stale build would test yesterday's code, or serve yesterday's dashboard). tsc emits even when a type is wrong; type errors
  * are `npm run typecheck`'s to report, so only a build that produced nothing stops the tests.
  */
 export default function globalSetup(): void {
@@ -14,4 +14,7 @@ export default function globalSetup(): void {
   if (result.status !== 0 && !existsSync(path.join(root, 'dist', 'src', 'main.js'))) {
     throw new Error(`build failed:\n${result.stdout}${result.stderr}`);
   }
+  // The build's last step, as `npm run build` does it: the dashboard's browser files next to the server.
+  const copied = spawnSync(process.execPath, [path.join(root, 'dist', 'scripts', 'copy-assets.js')], { cwd: root, encoding: 'utf8' });
+  if (copied.status !== 0) throw new Error(`copying the dashboard's files failed:\n${copied.stdout}${copied.stderr}`);
 }
