@@ -48,12 +48,26 @@ export const csvSchema = z.strictObject({
   encoding: encodingSchema.default('utf-8'),
 });
 
+/** The longest string V8 holds (2^29 - 24 characters): a record is held as one. */
+export const MAX_RECORD_SIZE = parseSize('512MiB');
+
 /** `csv` holds the CSV options (defaults filled in) exactly when `type` is csv. */
 export const formatSchema = z
   .strictObject({
     type: z.enum(['json', 'csv', 'parquet']).default('json'),
     compression: z.enum(['auto', 'none', 'gzip']).default('auto'),
     csv: csvSchema.optional(),
+    maxRecordSize: sizeSchema
+      .refine((b) => b > 0 && b < MAX_RECORD_SIZE, { error: 'must be more than 0B and less than 512MiB' })
+      .prefault('64MiB')
+      .meta({
+        description:
+          'A record (a JSON Lines line, an element of a JSON document, a CSV row) longer than this is a rejected row, read past without being held; counted in characters of its text (bytes for CSV converted on worker threads). Default 64MiB (bytes when loaded)',
+      }),
+    maxInflatedSize: sizeSchema
+      .refine((b) => b > 0, { error: 'must be more than 0B' })
+      .prefault('100GB')
+      .meta({ description: 'A gzip file that inflates to more than this fails, read no further (a gzip bomb). Default 100GB (bytes when loaded)' }),
   })
   .superRefine((f, ctx) => {
     if ((f.type === 'json' || f.type === 'parquet') && f.csv !== undefined) {

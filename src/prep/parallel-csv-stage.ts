@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { CsvRecordScanner } from './csv-blocks';
 import { decoderFor, type Decoder, isBlankRecord } from './csv-stage';
 import { CsvFatalError, CsvTokenizer } from './csv-tokenizer';
-import { csvHeaderError, csvSyntaxError, MAX_RECORD_CHARS } from './prep-errors';
+import { csvHeaderError, csvSyntaxError, MAX_RECORD_CHARS, workerError } from './prep-errors';
 import type { CsvOptions, PrepPlan } from './prep-plan';
 import type { RecordProcessor } from './record-processor';
 import { rejectedRowLine, type RowError } from './row-errors';
@@ -221,7 +221,11 @@ export class ParallelCsvStage extends Transform {
     for (let i = 0; i < this.opts.workers; i++) {
       const w = new Worker(workerScript(), { workerData });
       w.on('message', (r: BlockResult) => this.received(i, r));
-      w.on('error', (err) => this.destroy(err));
+      w.on('error', (err) => this.destroy(workerError(this.fileName, err.message, err)));
+      // A worker that stops on its own would leave its pieces unanswered, and the file waiting for ever.
+      w.on('exit', (code) => {
+        if (this.workers.includes(w)) this.destroy(workerError(this.fileName, `the worker thread stopped (exit code ${code})`));
+      });
       this.workers.push(w);
       this.busy.push(0);
     }
@@ -240,12 +244,16 @@ export class ParallelCsvStage extends Transform {
     this.busy[worker]--;
     if (this.destroyed) return;
     if (r.error) {
-      const err = r.error.csv ? csvSyntaxError(this.fileName, r.error.message, r.error.line) : new Error(r.error.message);
-      this.destroy(err);
+      this.destroy(r.error.csv ? csvSyntaxError(this.fileName, r.error.message, r.error.line) : workerError(this.fileName, r.error.message));
       return;
     }
     this.results.set(r.seq, r);
-    this.drain();
+    // Called from a worker's message, outside any stream callback: a throw here would take the process down.
+    try {
+      this.drain();
+    } catch (err) {
+      this.destroy(err as Error);
+    }
   }
 
   /** Emits the results that are next in file order; lets the writer go on once few are in flight. */
