@@ -51,6 +51,15 @@ export class FakeClock implements Clock {
     await settle();
   }
 
+  /**
+   * Steps the wall clock (an NTP correction, a VM restored from a snapshot), back when ms < 0.
+   * Sleepers still wake after the time they asked for, as real timers count elapsed time.
+   */
+  step(ms: number): void {
+    this.t += ms;
+    for (const timer of this.timers) timer.at += ms;
+  }
+
   pending(): number {
     return this.timers.length;
   }
