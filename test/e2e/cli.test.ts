@@ -17,6 +17,12 @@ describe('dataflowd validate, ingest, emulator and schema', () => {
     expect(out.code).toBe(0);
   });
 
+  it('validate --help says that rejected rows\' values stay behind, kept only with errorDiagnostics', async () => {
+    const out = await ws.cli(['validate', '--help']);
+    expect(out.code).toBe(0);
+    expect(out.stdout.replace(/\s+/g, ' ')).toContain('never the value; nor do logs, run --json, --dry-run or the run\'s error show it. The value is kept only in the local row-error store, and only with ingestion.errorDiagnostics: true');
+  });
+
   it('validate reports every problem at once as FILE:LINE:COL: path: message and exits 2', async () => {
     await ws.writeDataflow(
       'bad',
