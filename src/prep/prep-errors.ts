@@ -6,8 +6,10 @@ import { dataflowError, type DataflowError } from '../lib/errors';
  * is a row error instead (row-errors.ts).
  */
 
-/** A record longer than this cannot be held: it is rejected (JSON Lines) or fails the file. */
-export const MAX_RECORD_CHARS = 64 * 1024 * 1024;
+/** The reason of a row rejected for its length (format.maxRecordSize): the same for every format. */
+export function recordTooLongReason(maxRecordChars: number): string {
+  return `the record is longer than format.maxRecordSize (${maxRecordChars})`;
+}
 
 export function jsonOutlineError(fileName: string, message: string, line: number): DataflowError {
   return dataflowError('ERR_PREP_JSON_OUTLINE', 'data', `${fileName} line ${line}: ${message}; the file cannot be read past it`, { context: { fileName, line } });

@@ -89,9 +89,9 @@ export async function prepareFile(source: Readable, file: { path: string; size: 
     processor.invalidUtf8 = () => utf8.invalid;
   }
   if (prep.format === 'csv') {
-    stages.push(workers ? new ParallelCsvStage(processor, csv, prep.source!, file.path, parallel) : new CsvStage(processor, csv, file.path));
+    stages.push(workers ? new ParallelCsvStage(processor, csv, prep.source!, file.path, parallel, prep.limits.recordChars) : new CsvStage(processor, csv, file.path, prep.limits.recordChars));
   } else {
-    jsonStage = new JsonStage(processor, file.path);
+    jsonStage = new JsonStage(processor, file.path, prep.limits.recordChars);
     stages.push(jsonStage);
   }
   const watch = new OutputWatch();
