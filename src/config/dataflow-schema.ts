@@ -6,6 +6,7 @@ import {
   httpUrlSchema,
   nameSchema,
   nonEmptyString,
+  remotePathSchema,
 } from './common-schemas';
 import { scheduleSchema } from './schedule-schema';
 import { secret } from './secret-fields';
@@ -20,14 +21,14 @@ export const MAX_BATCH_SIZE = parseSize('100GB');
 export const sourceSchema = z
   .strictObject({
     connection: nameSchema.meta({ description: 'A connection named in dataflowd.yaml' }),
-    path: nonEmptyString.default('/').meta({ description: "Folder, relative to the connection's root" }),
+    path: remotePathSchema.default('/').meta({ description: "Folder, relative to the connection's root; no '..' segment" }),
     include: z.array(globSchema).min(1).default(['**']).meta({ description: 'Globs of files to take (default: every file)' }),
     exclude: z.array(globSchema).default([]),
     recursive: z.boolean().default(false),
     minFileAge: durationSchema.prefault('0s').meta({ description: 'A younger file waits for a later run (ms when loaded)' }),
     changedFiles: z.enum(['reingest', 'ignore']).default('reingest'),
     afterIngest: z.enum(['keep', 'delete', 'move']).default('keep'),
-    moveTo: nonEmptyString.optional().meta({ description: 'Folder for afterIngest: move' }),
+    moveTo: remotePathSchema.optional().meta({ description: "Folder for afterIngest: move, relative to the connection's root; no '..' segment" }),
   })
   .superRefine((s, ctx) => {
     if (s.afterIngest === 'move' && s.moveTo === undefined) {
