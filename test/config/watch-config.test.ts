@@ -48,13 +48,19 @@ describe('watchConfig', () => {
       },
     );
     const until = async (what: string, ok: () => boolean) => {
-      const deadline = setTimeout(() => wake(), 5000);
       const started = Date.now();
       while (!ok()) {
-        if (Date.now() - started > 5000) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(seen)}`);
-        await new Promise<void>((resolve) => (wake = resolve));
+        const left = 5000 - (Date.now() - started);
+        if (left <= 0) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(seen)}`);
+        // The next event of the watcher, or the end of the deadline.
+        await new Promise<void>((resolve) => {
+          const deadline = setTimeout(resolve, left);
+          wake = () => {
+            clearTimeout(deadline);
+            resolve();
+          };
+        });
       }
-      clearTimeout(deadline);
     };
     return { seen, stop, until };
   }
