@@ -12,6 +12,14 @@ import { checkCsvHeaders } from './header-check';
 
 const CHECK_TIMEOUT_MS = 20_000;
 
+/** What the config decides about rejected rows' values, said where people check their config. */
+export const ROW_ERRORS_HELP = `
+Rejected rows (mapping, conversion or dataset-schema failures) are sent to Platform as
+rejected-row lines that carry the reason, the field and the position (file, row, line, column),
+never the value; nor do logs, run --json, --dry-run or the run's error show it. The value is
+kept only in the local row-error store, and only with ingestion.errorDiagnostics: true
+(see: dataflowd history NAME --run ID).`;
+
 /** Reaches, authenticates and lists every connection; a failure is a problem at its YAML key. */
 async function checkConnections(config: LoadedConfig): Promise<{ problems: Problem[]; lines: string[] }> {
   const file = path.join(config.dir, 'dataflowd.yaml');
@@ -67,6 +75,7 @@ async function onceNotes(config: LoadedConfig): Promise<string[]> {
 export function registerValidate(program: Command): void {
   withConfigOption(program.command('validate').description('check every config file and report every problem'))
     .option('--check', 'also reach, authenticate and list every connection, live, and map the newest CSV header of each CSV dataflow')
+    .addHelpText('after', ROW_ERRORS_HELP)
     .action(async (opts: { config: string; check?: boolean }) => {
       const { config, problems } = await loadConfig(opts.config, { connectors: connectorDefinitions });
       for (const p of problems) process.stdout.write(`${formatProblem(p)}\n`);

@@ -1,4 +1,6 @@
 import picomatch from 'picomatch';
+import { globProblem } from '../connector/glob';
+import { remotePathProblem } from '../connector/paths';
 import { z } from 'zod';
 
 /**
@@ -34,7 +36,21 @@ export const globSchema = z
   .string()
   .min(1)
   .refine(isValidGlob, { error: 'invalid glob pattern' })
-  .meta({ description: 'A glob (picomatch syntax) relative to the source path, e.g. *.json' });
+  .superRefine((glob, ctx) => {
+    // The same rule a run applies (src/connector/glob.ts): validate says it first.
+    const problem = globProblem(glob);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `invalid glob ${JSON.stringify(glob)}: ${problem}` });
+  })
+  .meta({ description: "A glob (picomatch syntax) relative to the source path, e.g. *.json; no '..' segment" });
+
+/** A folder relative to a connection's root, that stays inside it (src/connector/paths.ts). */
+export const remotePathSchema = z
+  .string()
+  .min(1)
+  .superRefine((p, ctx) => {
+    const problem = remotePathProblem(p);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `unsafe path ${JSON.stringify(p)}: ${problem} (folders stay inside the connection's root)` });
+  });
 
 function isValidTimezone(tz: string): boolean {
   try {

@@ -6,6 +6,7 @@ import {
   httpUrlSchema,
   nameSchema,
   nonEmptyString,
+  remotePathSchema,
 } from './common-schemas';
 import { scheduleSchema } from './schedule-schema';
 import { secret } from './secret-fields';
@@ -20,14 +21,14 @@ export const MAX_BATCH_SIZE = parseSize('100GB');
 export const sourceSchema = z
   .strictObject({
     connection: nameSchema.meta({ description: 'A connection named in dataflowd.yaml' }),
-    path: nonEmptyString.default('/').meta({ description: "Folder, relative to the connection's root" }),
+    path: remotePathSchema.default('/').meta({ description: "Folder, relative to the connection's root; no '..' segment" }),
     include: z.array(globSchema).min(1).default(['**']).meta({ description: 'Globs of files to take (default: every file)' }),
     exclude: z.array(globSchema).default([]),
     recursive: z.boolean().default(false),
     minFileAge: durationSchema.prefault('0s').meta({ description: 'A younger file waits for a later run (ms when loaded)' }),
     changedFiles: z.enum(['reingest', 'ignore']).default('reingest'),
     afterIngest: z.enum(['keep', 'delete', 'move']).default('keep'),
-    moveTo: nonEmptyString.optional().meta({ description: 'Folder for afterIngest: move' }),
+    moveTo: remotePathSchema.optional().meta({ description: "Folder for afterIngest: move, relative to the connection's root; no '..' segment" }),
   })
   .superRefine((s, ctx) => {
     if (s.afterIngest === 'move' && s.moveTo === undefined) {
@@ -48,12 +49,26 @@ export const csvSchema = z.strictObject({
   encoding: encodingSchema.default('utf-8'),
 });
 
+/** The longest string V8 holds (2^29 - 24 characters): a record is held as one. */
+export const MAX_RECORD_SIZE = parseSize('512MiB');
+
 /** `csv` holds the CSV options (defaults filled in) exactly when `type` is csv. */
 export const formatSchema = z
   .strictObject({
     type: z.enum(['json', 'csv', 'parquet']).default('json'),
     compression: z.enum(['auto', 'none', 'gzip']).default('auto'),
     csv: csvSchema.optional(),
+    maxRecordSize: sizeSchema
+      .refine((b) => b > 0 && b < MAX_RECORD_SIZE, { error: 'must be more than 0B and less than 512MiB' })
+      .prefault('64MiB')
+      .meta({
+        description:
+          'A record (a JSON Lines line, an element of a JSON document, a CSV row) longer than this is a rejected row, read past without being held; counted in characters of its text (bytes for CSV converted on worker threads). Default 64MiB (bytes when loaded)',
+      }),
+    maxInflatedSize: sizeSchema
+      .refine((b) => b > 0, { error: 'must be more than 0B' })
+      .prefault('100GB')
+      .meta({ description: 'A gzip file that inflates to more than this fails, read no further (a gzip bomb). Default 100GB (bytes when loaded)' }),
   })
   .superRefine((f, ctx) => {
     if ((f.type === 'json' || f.type === 'parquet') && f.csv !== undefined) {

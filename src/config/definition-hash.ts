@@ -17,7 +17,7 @@ export function canonicalJson(value: unknown): string {
  * exclude, recursive), how they are read (format), where they go (target) and how they are
  * mapped. Timing and housekeeping (schedule, minFileAge, changedFiles, afterIngest, ingestion
  * limits, notifications) are left out: changing them does not make a `once` dataflow's work a
- * different job. The mapping schema counts by its path relative to the dataflow file, so that
+ * different job; nor do the format's limits (maxRecordSize, maxInflatedSize). The mapping schema counts by its path relative to the dataflow file, so that
  * moving the whole config folder keeps the hash.
  */
 export function definitionHash(df: DataflowConfig): string {
@@ -32,9 +32,10 @@ export function definitionHash(df: DataflowConfig): string {
               ? undefined
               : path.relative(path.dirname(df.file), df.mapping.schema).split(path.sep).join('/'),
         };
+  const { maxRecordSize: _record, maxInflatedSize: _inflated, ...format } = df.format;
   const what = {
     source: { connection, path: folder, include, exclude, recursive },
-    format: df.format,
+    format,
     target: df.target,
     mapping,
   };

@@ -35,6 +35,15 @@ function rawDatasets(data: unknown): unknown[] {
   return data.platform.datasets;
 }
 
+/** The JSON Schema files platform.datasets names, absolute, whether or not the rest is valid. */
+export function datasetSchemaRefs(f: ConfigFile): SchemaRef[] {
+  return rawDatasets(f.data).flatMap((d, i): SchemaRef[] =>
+    isRecord(d) && typeof d.schema === 'string' && d.schema !== ''
+      ? [{ file: path.resolve(f.yaml.dir, d.schema), yaml: f.yaml, path: ['platform', 'datasets', i, 'schema'] }]
+      : [],
+  );
+}
+
 /**
  * Each connection is checked by the schema of the connector its `type` names. Its relative paths
  * (local's `root`) stay as written: connectors resolve them from ConnectorContext.baseDir, which
@@ -70,11 +79,7 @@ export function loadDaemon(f: ConfigFile, connectors: readonly ConnectorDefiniti
   const data = f.data ?? {};
   const base = parseNode(daemonSchema, data, parseContext(f));
   const conns = loadConnections({ ...f, data }, connectors);
-  const schemaRefs = rawDatasets(data).flatMap((d, i): SchemaRef[] =>
-    isRecord(d) && typeof d.schema === 'string' && d.schema !== ''
-      ? [{ file: path.resolve(f.yaml.dir, d.schema), yaml: f.yaml, path: ['platform', 'datasets', i, 'schema'] }]
-      : [],
-  );
+  const schemaRefs = datasetSchemaRefs(f);
   const problems = [...base.problems, ...conns.problems];
   const result: LoadedDaemon = { problems, schemaRefs, connectionSecrets: conns.secrets };
   if (problems.length > 0 || f.problems.length > 0 || base.data === undefined) return result;

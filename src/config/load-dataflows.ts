@@ -37,15 +37,17 @@ export async function listDataflowFiles(configDir: string): Promise<{ files: str
   return { files: names.map((n) => path.join(folder, n)), problems: [] };
 }
 
+/** The JSON Schema file mapping.schema names, absolute, whether or not the rest is valid. */
+export function mappingSchemaRefs(f: ConfigFile): SchemaRef[] {
+  const data = f.data as { mapping?: { schema?: unknown } } | null | undefined;
+  const schema = data?.mapping?.schema;
+  return typeof schema === 'string' && schema !== '' ? [{ file: path.resolve(f.yaml.dir, schema), yaml: f.yaml, path: ['mapping', 'schema'] }] : [];
+}
+
 export function loadDataflow(f: ConfigFile): { dataflow?: DataflowConfig; problems: Problem[]; schemaRefs: SchemaRef[] } {
   if (f.data === undefined) return { problems: [], schemaRefs: [] };
   const r = parseNode(dataflowSchema, f.data, parseContext(f));
-  const data = f.data as { mapping?: { schema?: unknown } } | null;
-  const schema = data?.mapping?.schema;
-  const schemaRefs: SchemaRef[] =
-    typeof schema === 'string' && schema !== ''
-      ? [{ file: path.resolve(f.yaml.dir, schema), yaml: f.yaml, path: ['mapping', 'schema'] }]
-      : [];
+  const schemaRefs = mappingSchemaRefs(f);
   if (r.data === undefined || f.problems.length > 0) return { problems: r.problems, schemaRefs };
   const spec = r.data;
   const mapping =

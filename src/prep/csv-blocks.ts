@@ -43,18 +43,26 @@ export class CsvRecordScanner {
     this.q = csv.quote.charCodeAt(0);
   }
 
+  /** Inside a quoted field: at the end of the file, a quote left open. */
+  get inQuotes(): boolean {
+    return this.state === S.Quoted;
+  }
+
   /**
    * Scans buf[from, to) and returns the offset just past the last record end in it (or -1),
    * with the line count there. A CR at the very end is not taken as a record end yet: an LF may
-   * follow in the next bytes.
+   * follow in the next bytes. With `first`, it stops at the first record end instead, and
+   * `scanned` says where the scan stopped (the byte after a lone CR, which starts the next
+   * record, is already scanned).
    */
-  scan(buf: Uint8Array, from: number, to: number): { end: number; lines: number } {
+  scan(buf: Uint8Array, from: number, to: number, first = false): { end: number; lines: number; scanned: number } {
     const { d, q } = this;
     let state = this.state;
     let lines = this.lines;
     let end = -1;
     let linesAtEnd = lines;
-    for (let i = from; i < to; i++) {
+    let i = from;
+    for (; i < to && !(first && end >= 0); i++) {
       const c = buf[i];
       switch (state) {
         case S.AfterCr:
@@ -110,7 +118,7 @@ export class CsvRecordScanner {
     }
     this.state = state;
     this.lines = lines;
-    return { end, lines: linesAtEnd };
+    return { end, lines: linesAtEnd, scanned: i };
   }
 
   /** The state after byte c at a field's start (an LF there ends an empty record: still FieldStart). */

@@ -57,14 +57,19 @@ export class CsvStage extends Transform {
     private readonly processor: RecordProcessor,
     private readonly opts: CsvOptions,
     private readonly fileName: string,
+    maxRecordChars: number,
   ) {
     super();
     this.out = new LineBatcher((chunk) => this.push(chunk));
     this.decoder = decoderFor(opts.encoding);
-    this.tokenizer = new CsvTokenizer(opts, {
-      record: (fields, line) => this.record(fields, line),
-      badRecord: (message, line) => this.badRecord(message, line),
-    });
+    this.tokenizer = new CsvTokenizer(
+      opts,
+      {
+        record: (fields, line) => this.record(fields, line),
+        badRecord: (message, line) => this.badRecord(message, line),
+      },
+      { maxRecordChars },
+    );
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {

@@ -1,4 +1,4 @@
-import { MAX_RECORD_CHARS } from './prep-errors';
+import { recordTooLongReason } from './prep-errors';
 
 /*
  * A streaming CSV tokenizer (RFC 4180 with a configurable delimiter, quote and escape; LF, CRLF
@@ -9,9 +9,13 @@ import { MAX_RECORD_CHARS } from './prep-errors';
  *
  * Each record comes with the line it starts on. A quote inside an unquoted field, or anything
  * but a delimiter or a line end after a closing quote, spoils that record only: it is reported
- * and skipped to the end of its line. A quoted field still open at the end of the text, or a
- * record longer than MAX_RECORD_CHARS, leaves no way to know where the rows are: fatal.
+ * and skipped to the end of its line. A record longer than `maxRecordChars` is read to its end
+ * without being held and reported as a bad record too. A quoted field still open at the end of
+ * the text leaves no way to know where the rows are: fatal.
  */
+
+/** format.maxRecordSize's default (64MiB). */
+export const DEFAULT_MAX_RECORD_CHARS = 64 * 1024 * 1024;
 
 export interface CsvSyntax {
   delimiter: string;
@@ -65,6 +69,10 @@ export class CsvTokenizer {
   private line = 1;
   private skipReason = '';
   private started = false;
+  /** Characters of the record so far (fields and pending); past the limit, nothing more is kept. */
+  private recordChars = 0;
+  private oversized = false;
+  private readonly maxRecordChars: number;
 
   /**
    * `firstLine`: the line the text starts on, for a piece cut from a file at a record's end
@@ -73,8 +81,9 @@ export class CsvTokenizer {
   constructor(
     syntax: CsvSyntax,
     private readonly on: CsvTokenHandler,
-    opts: { firstLine?: number; atFileStart?: boolean } = {},
+    opts: { firstLine?: number; atFileStart?: boolean; maxRecordChars?: number } = {},
   ) {
+    this.maxRecordChars = opts.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
     this.line = opts.firstLine ?? 1;
     this.recordLine = this.line;
     this.started = opts.atFileStart === false;
@@ -129,7 +138,7 @@ export class CsvTokenizer {
             i = j + 1;
             continue;
           }
-          this.fields.push(this.pending === '' ? s.slice(valueStart, j) : this.pending + s.slice(valueStart, j));
+          this.keep(this.pending === '' ? s.slice(valueStart, j) : this.pending + s.slice(valueStart, j));
           this.pending = '';
           i = this.afterField(c, j);
           continue;
@@ -178,7 +187,7 @@ export class CsvTokenizer {
               continue;
             }
           }
-          this.fields.push(this.pending + s.slice(valueStart, k));
+          this.keep(this.pending + s.slice(valueStart, k));
           this.pending = '';
           this.state = State.AfterQuoted;
           i = k + 1;
@@ -192,7 +201,7 @@ export class CsvTokenizer {
             valueStart = i;
             continue;
           }
-          this.fields.push(this.pending);
+          this.keep(this.pending);
           this.pending = '';
           this.state = State.AfterQuoted;
           continue;
@@ -245,12 +254,12 @@ export class CsvTokenizer {
       case State.EscapeAtEnd:
         throw new CsvFatalError('a quoted field is still open at the end of the file', this.recordLine);
       case State.Unquoted:
-        this.fields.push(this.pending);
+        this.keep(this.pending);
         this.pending = '';
         this.emit();
         break;
       case State.QuoteAtEnd:
-        this.fields.push(this.pending);
+        this.keep(this.pending);
         this.pending = '';
         this.emit();
         break;
@@ -259,7 +268,7 @@ export class CsvTokenizer {
         break;
       case State.FieldStart:
         if (this.inRecord) {
-          this.fields.push('');
+          this.keep('');
           this.emit();
         }
         break;
@@ -289,16 +298,34 @@ export class CsvTokenizer {
 
   private emit(): void {
     const fields = this.fields;
+    const oversized = this.oversized;
     this.fields = [];
     this.inRecord = false;
-    this.on.record(fields, this.recordLine);
+    this.recordChars = 0;
+    this.oversized = false;
+    this.pending = '';
+    if (oversized) this.on.badRecord(recordTooLongReason(this.maxRecordChars), this.recordLine);
+    else this.on.record(fields, this.recordLine);
+  }
+
+  private keep(field: string): void {
+    if (this.oversized) return;
+    this.recordChars += field.length;
+    this.fields.push(field);
+    if (this.recordChars > this.maxRecordChars) this.overflow();
   }
 
   private hold(part: string): void {
+    if (this.oversized) return;
     this.pending += part;
-    if (this.pending.length > MAX_RECORD_CHARS) {
-      throw new CsvFatalError(`a record is longer than ${MAX_RECORD_CHARS} characters`, this.recordLine);
-    }
+    if (this.recordChars + this.pending.length > this.maxRecordChars) this.overflow();
+  }
+
+  /** The record is too long to hold: its text goes, its end is still looked for. */
+  private overflow(): void {
+    this.oversized = true;
+    this.fields = [];
+    this.pending = '';
   }
 
   private skip(reason: string): void {
@@ -310,6 +337,8 @@ export class CsvTokenizer {
   private endSkip(): void {
     this.fields = [];
     this.inRecord = false;
+    this.recordChars = 0;
+    this.oversized = false;
     this.state = State.FieldStart;
     this.on.badRecord(this.skipReason, this.recordLine);
   }

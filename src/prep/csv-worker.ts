@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { parentPort, workerData } from 'node:worker_threads';
 import { decoderFor, isBlankRecord, nodeEncoding } from './csv-stage';
 import { CsvFatalError, CsvTokenizer } from './csv-tokenizer';
+import { recordTooLongReason } from './prep-errors';
 import { buildPrepPlan } from './prep-plan';
 import { RecordProcessor } from './record-processor';
 import type { BlockResult, CsvWorkerData, WorkerBlock, WorkerPiece } from './parallel-csv-stage';
@@ -24,6 +25,12 @@ const encoder = new TextEncoder();
 const PIECE_TEXT_CHARS = 64 * 1024;
 
 function convert(block: WorkerBlock): BlockResult {
+  if (block.oversized) {
+    processor.unreadable({ rowNumber: 1, lineNumber: block.firstLine }, recordTooLongReason(plan.limits.recordChars));
+    const rejected = processor.lastRejection!;
+    processor.lastRejection = undefined;
+    return { seq: block.seq, pieces: [rejected], rows: 1, records: 1 };
+  }
   const pieces: WorkerPiece[] = [];
   let lines: string[] = [];
   let chars = 0;
@@ -59,7 +66,7 @@ function convert(block: WorkerBlock): BlockResult {
       },
       badRecord: (message, line) => take(processor.unreadable({ rowNumber: ++rows, lineNumber: line }, message)),
     },
-    { firstLine: block.firstLine, atFileStart: false },
+    { firstLine: block.firstLine, atFileStart: false, maxRecordChars: plan.limits.recordChars },
   );
   const decoder = decoderFor(data.csv.encoding);
   tokenizer.write(decoder.write(Buffer.from(block.bytes.buffer, block.bytes.byteOffset, block.bytes.byteLength)));

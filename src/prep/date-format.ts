@@ -7,6 +7,9 @@
  *
  * A whole number below 10^11 read as milliseconds would be a time in 1970–1973; it is far
  * likelier to be epoch seconds, so it is refused with that reason instead of guessed either way.
+ *
+ * A reason never holds the value, nor any part of it: reasons reach Platform and the logs
+ * (row-errors.ts).
  */
 
 export interface Instant {
@@ -45,10 +48,10 @@ function daysIn(year: number, month: number): number {
 function offsetMinutes(zone: string | undefined): number | string {
   if (zone === undefined || zone === 'Z' || zone === 'z') return 0;
   const m = /^([+-])(\d{2}):?(\d{2})?$/.exec(zone);
-  if (!m) return `bad offset ${zone}`;
+  if (!m) return 'the UTC offset is not ±hh:mm';
   const h = Number(m[2]);
   const min = Number(m[3] ?? '0');
-  if (h > 18 || min > 59) return `offset ${zone} is out of range`;
+  if (h > 18 || min > 59) return 'the UTC offset is out of range';
   return (m[1] === '-' ? -1 : 1) * (h * 60 + min);
 }
 
@@ -64,9 +67,9 @@ interface Parts {
 }
 
 function rangeProblem(p: Parts): string | undefined {
-  if (p.month < 1 || p.month > 12) return `month ${p.month} is out of range`;
-  if (p.day < 1 || p.day > daysIn(p.year, p.month)) return `day ${p.day} does not exist in ${p.year}-${pad(p.month)}`;
-  if (p.hour > 23 || p.minute > 59 || p.second > 59) return `time ${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)} is out of range`;
+  if (p.month < 1 || p.month > 12) return 'the month is out of range';
+  if (p.day < 1 || p.day > daysIn(p.year, p.month)) return 'the day does not exist in its month';
+  if (p.hour > 23 || p.minute > 59 || p.second > 59) return 'the time of day is out of range';
   return undefined;
 }
 
@@ -77,12 +80,12 @@ function instantOf(p: Parts): Instant | string {
   if (typeof offset === 'string') return offset;
   const ms = Number((p.fraction + '000').slice(0, 3));
   const utc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second, ms) - offset * 60_000;
-  if (p.year < 100) return `year ${p.year} is out of range`;
+  if (p.year < 100) return 'the year is out of range (before 100)';
   return { ms: utc, year: p.year, month: p.month, day: p.day };
 }
 
 function fromEpochMs(ms: number): Instant | string {
-  if (!Number.isSafeInteger(ms) || Math.abs(ms) > 8.64e15) return 'epoch milliseconds out of range';
+  if (!Number.isSafeInteger(ms) || Math.abs(ms) > 8.64e15) return 'the epoch time is out of range';
   const d = new Date(ms);
   return { ms, year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
 }
@@ -129,12 +132,12 @@ export function readIsoOrEpoch(text: string): Instant | string {
   if (EPOCH.test(s)) {
     const n = Number(s);
     if (Math.abs(n) < SECONDS_LIMIT) {
-      return `${s} looks like epoch seconds, not milliseconds (give format: epoch-seconds, or send milliseconds)`;
+      return 'the value looks like epoch seconds, not milliseconds (give format: epoch-seconds, or send milliseconds)';
     }
     return fromEpochMs(n);
   }
   const m = ISO.exec(s);
-  if (!m) return `${JSON.stringify(truncate(text))} is not an ISO 8601 date or date-time, nor epoch milliseconds`;
+  if (!m) return 'the value is not an ISO 8601 date or date-time, nor epoch milliseconds';
   const instant = instantOf({
     year: Number(m[1]),
     month: Number(m[2]),
@@ -188,7 +191,7 @@ export function compileDateFormat(format: string): DateReader {
     const scale = format === 'epoch-seconds' ? 1000 : 1;
     return (text) => {
       const s = text.trim();
-      return EPOCH.test(s) ? fromEpochMs(Number(s) * scale) : `${JSON.stringify(truncate(s))} is not a whole number of ${format.slice(6)}`;
+      return EPOCH.test(s) ? fromEpochMs(Number(s) * scale) : `the value is not a whole number of ${format.slice(6)}`;
     };
   }
   let re = '';
@@ -218,7 +221,7 @@ export function compileDateFormat(format: string): DateReader {
   const pattern = new RegExp(`^${re}$`);
   return (text) => {
     const m = pattern.exec(text.trim());
-    if (!m) return `${JSON.stringify(truncate(text))} does not match the format ${format}`;
+    if (!m) return `the value does not match the format ${format}`;
     const p: Parts = { year: 1970, month: 1, day: 1, hour: 0, minute: 0, second: 0, fraction: '' };
     setters.forEach((set, i) => i !== ampm && set?.(p, m[i + 1]));
     if (ampm >= 0) setters[ampm]?.(p, m[ampm + 1]);

@@ -1,12 +1,19 @@
-import { jsonOutlineError, MAX_RECORD_CHARS } from './prep-errors';
+import { jsonOutlineError } from './prep-errors';
 
 /*
  * Splits one JSON document into its records as text arrives, holding at most one record: either
  * a top-level array (`[{…}, {…}]`) or top-level values one after another (pretty-printed
  * objects). It tracks only nesting depth and strings, which is all it takes to find where each
  * element ends; each record is parsed later, so a broken record is one bad row while a broken
- * outline (an unclosed array) fails the file.
+ * outline (an unclosed array) fails the file. A record longer than the limit is not held: its
+ * end is still tracked, and it comes out as `oversized`, one bad row.
  */
+
+export interface SplitterHandlers {
+  record(text: string, line: number): void;
+  /** A record longer than the limit ended; its text was not kept. */
+  oversized(line: number): void;
+}
 
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
@@ -34,22 +41,30 @@ export class JsonDocumentSplitter {
   private elementLine = 0;
   private parts: string[] = [];
   private partsLength = 0;
+  private oversized = false;
 
   constructor(
-    private readonly onRecord: (text: string, line: number) => void,
     private readonly fileName: string,
+    private readonly maxRecordChars: number,
+    private readonly on: SplitterHandlers,
   ) {}
 
   write(chunk: string): void {
     let segmentStart = this.inElement ? 0 : -1;
     const emit = (end: number) => {
-      this.parts.push(chunk.slice(segmentStart, end));
-      const text = this.parts.join('').trim();
+      const oversized = this.oversized || this.partsLength + end - segmentStart > this.maxRecordChars;
+      let text = '';
+      if (!oversized) {
+        this.parts.push(chunk.slice(segmentStart, end));
+        text = this.parts.join('').trim();
+      }
       this.parts = [];
       this.partsLength = 0;
+      this.oversized = false;
       this.inElement = false;
       segmentStart = -1;
-      this.onRecord(text, this.elementLine);
+      if (oversized) this.on.oversized(this.elementLine);
+      else this.on.record(text, this.elementLine);
     };
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk.charCodeAt(i);
@@ -99,11 +114,14 @@ export class JsonDocumentSplitter {
       else if (c === OPEN_BRACE || c === OPEN_BRACKET) this.depth++;
       else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) throw this.outline('unbalanced closing bracket');
     }
-    if (this.inElement) {
+    if (this.inElement && !this.oversized) {
       const rest = chunk.slice(segmentStart);
       this.parts.push(rest);
       this.partsLength += rest.length;
-      if (this.partsLength > MAX_RECORD_CHARS) throw this.outline(`a record is longer than ${MAX_RECORD_CHARS} characters`);
+      if (this.partsLength > this.maxRecordChars) {
+        this.oversized = true;
+        this.parts = [];
+      }
     }
   }
 
@@ -114,7 +132,9 @@ export class JsonDocumentSplitter {
       const text = this.parts.join('').trim();
       this.parts = [];
       this.inElement = false;
-      if (text !== '') this.onRecord(text, this.elementLine);
+      if (this.oversized) this.on.oversized(this.elementLine);
+      else if (text !== '') this.on.record(text, this.elementLine);
+      this.oversized = false;
     }
   }
 

@@ -1,16 +1,18 @@
 import { StringDecoder } from 'node:string_decoder';
 import { Transform, type TransformCallback } from 'node:stream';
 import { JsonDocumentSplitter } from './json-splitter';
-import { MAX_RECORD_CHARS } from './prep-errors';
+import { recordTooLongReason } from './prep-errors';
 import type { RecordProcessor } from './record-processor';
 import { LineBatcher } from './stream-parts';
 
 /*
  * JSON in, JSON Lines out (DESIGN.md §3 format json). The layout is detected from the first
- * record: JSON Lines when it ends on its first line, else one document — a top-level array or
- * objects one after another (pretty-printed) — split into records. JSON Lines that need no
- * change pass through byte for byte, only counted (the fast path); everything else goes record
- * by record through the RecordProcessor.
+ * record: JSON Lines when it ends its first line, else one document — a top-level array or
+ * objects one after another (pretty-printed, or on one line) — split into records. JSON Lines
+ * that need no change pass through byte for byte, only counted (the fast path); everything
+ * else goes record by record through the RecordProcessor. A record longer than
+ * format.maxRecordSize is a rejected row, read past without being held (passed-through lines
+ * are not held at all, and are Platform's to judge).
  */
 
 export type JsonLayout = 'lines' | 'document';
@@ -30,11 +32,12 @@ export class JsonStage extends Transform {
   /** True while bytes pass unchanged (JSON Lines, nothing to do). */
   passThrough = false;
   private readonly decoder = new StringDecoder('utf8');
-  private readonly out: LineBatcher;
+  /** Until the layout is known: the bytes so far (at most about DETECT_CHARS) and their own decoder. */
   private held: Buffer[] = [];
-  private heldText = '';
+  private readonly detectDecoder = new StringDecoder('utf8');
   private readonly detector = new LayoutDetector();
-  /** lines layout: the start of a line not yet ended; oversized when past MAX_RECORD_CHARS. */
+  private readonly out: LineBatcher;
+  /** lines layout: the start of a line not yet ended; dropped once past the record limit. */
   private partial = '';
   private oversized = false;
   private line = 0;
@@ -44,6 +47,7 @@ export class JsonStage extends Transform {
   constructor(
     private readonly processor: RecordProcessor,
     private readonly fileName: string,
+    private readonly maxRecordChars: number,
   ) {
     super();
     this.out = new LineBatcher((chunk) => this.push(chunk));
@@ -54,11 +58,8 @@ export class JsonStage extends Transform {
       if (this.passThrough) return done(null, this.countLines(chunk));
       if (this.layout === undefined) {
         this.held.push(chunk);
-        const text = this.decoder.write(chunk);
-        this.heldText += text;
-        const layout = this.detector.feed(text);
-        if (layout === undefined) return done();
-        this.start(layout);
+        const layout = this.detector.feed(this.detectDecoder.write(chunk));
+        if (layout !== undefined) this.start(layout);
         return done();
       }
       this.text(this.decoder.write(chunk));
@@ -70,13 +71,8 @@ export class JsonStage extends Transform {
 
   override _flush(done: TransformCallback): void {
     try {
-      if (this.layout === undefined) {
-        const text = this.decoder.end();
-        this.heldText += text;
-        this.start(this.detector.feed(text) ?? 'lines');
-      } else if (!this.passThrough) {
-        this.text(this.decoder.end());
-      }
+      if (this.layout === undefined) this.start(this.detector.feed(this.detectDecoder.end()) ?? this.detector.end());
+      if (!this.passThrough) this.text(this.decoder.end());
       if (this.passThrough) {
         if (this.lineHasContent) this.processor.records++;
       } else if (this.layout === 'lines') {
@@ -94,16 +90,19 @@ export class JsonStage extends Transform {
   private start(layout: JsonLayout): void {
     this.layout = layout;
     this.passThrough = layout === 'lines' && !this.processor.parsesJson;
-    if (this.passThrough) {
-      for (const b of this.held) this.push(this.countLines(b));
-    } else {
-      if (layout === 'document') {
-        this.splitter = new JsonDocumentSplitter((text, line) => this.out.add(this.processor.jsonRecord(text, { rowNumber: this.processor.records + 1, lineNumber: line })), this.fileName);
-      }
-      this.text(this.heldText);
-    }
+    const held = this.held;
     this.held = [];
-    this.heldText = '';
+    if (this.passThrough) {
+      for (const b of held) this.push(this.countLines(b));
+      return;
+    }
+    if (layout === 'document') {
+      this.splitter = new JsonDocumentSplitter(this.fileName, this.maxRecordChars, {
+        record: (text, line) => this.out.add(this.processor.jsonRecord(text, { rowNumber: this.processor.records + 1, lineNumber: line })),
+        oversized: (line) => this.out.add(this.processor.unreadable({ rowNumber: this.processor.records + 1, lineNumber: line }, recordTooLongReason(this.maxRecordChars))),
+      });
+    }
+    for (const b of held) this.text(this.decoder.write(b));
   }
 
   private text(s: string): void {
@@ -121,7 +120,7 @@ export class JsonStage extends Transform {
     if (start < s.length) {
       if (this.oversized) return;
       this.partial += s.slice(start);
-      if (this.partial.length > MAX_RECORD_CHARS) {
+      if (this.partial.length > this.maxRecordChars) {
         this.oversized = true;
         this.partial = '';
       }
@@ -130,9 +129,9 @@ export class JsonStage extends Transform {
 
   private endLine(raw: string): void {
     this.line++;
-    if (this.oversized) {
+    if (this.oversized || raw.length > this.maxRecordChars) {
       this.oversized = false;
-      this.out.add(this.processor.unreadable({ rowNumber: this.processor.records + 1, lineNumber: this.line }, `the record is longer than ${MAX_RECORD_CHARS} characters`));
+      this.out.add(this.processor.unreadable({ rowNumber: this.processor.records + 1, lineNumber: this.line }, recordTooLongReason(this.maxRecordChars)));
       return;
     }
     let text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
@@ -154,32 +153,50 @@ export class JsonStage extends Transform {
   }
 }
 
+/** How much of a file's start the layout is decided from: the text is never held longer than this. */
+export const DETECT_CHARS = 1024 * 1024;
+
+const enum Detect {
+  /** Before the first value. */
+  Start,
+  /** Inside the first object. */
+  Value,
+  /** After the first object, on its line. */
+  After,
+}
+
 /**
- * 'lines' when the first value ends on its first line, 'document' when it starts with `[` or
- * runs past its first line; undefined until the text tells (or, at the end, 'lines'). Fed the
- * text as it comes, it carries on from where it stopped, so a long first line is scanned once.
+ * 'document' when the text starts with `[`, when the first object runs past its first line
+ * (pretty-printed), or when another object follows it on that line (`{…}{…}`: values one after
+ * another); 'lines' when the first object ends its line, or the text starts with anything else.
+ * Fed the text as it comes, holding none of it; undecided after DETECT_CHARS, it says 'lines':
+ * a first line that long is no pretty-printed document.
  */
 export class LayoutDetector {
-  private text = '';
-  private i = 0;
-  private started = false;
+  private state = Detect.Start;
   private depth = 0;
   private inString = false;
+  private escaped = false;
+  private seen = 0;
 
-  feed(more: string): JsonLayout | undefined {
-    this.text += more;
-    const t = this.text;
-    if (!this.started) {
-      while (this.i < t.length && /[\s\uFEFF]/.test(t[this.i])) this.i++;
-      if (this.i === t.length) return undefined;
-      this.started = true;
-      if (t[this.i] === '[') return 'document';
-      if (t[this.i] !== '{') return 'lines';
-    }
-    for (; this.i < t.length; this.i++) {
-      const c = t.charCodeAt(this.i);
+  feed(text: string): JsonLayout | undefined {
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (this.state === Detect.Start) {
+        if (c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a || c === 0xfeff) continue;
+        if (c === 0x5b) return 'document';
+        if (c !== 0x7b) return 'lines';
+        this.state = Detect.Value;
+        this.depth = 1;
+        continue;
+      }
+      if (this.state === Detect.After) {
+        if (c === 0x20 || c === 0x09 || c === 0x0d) continue;
+        return c === 0x7b || c === 0x5b ? 'document' : 'lines';
+      }
       if (this.inString) {
-        if (c === 0x5c) this.i++;
+        if (this.escaped) this.escaped = false;
+        else if (c === 0x5c) this.escaped = true;
         else if (c === 0x22) this.inString = false;
         else if (c === 0x0a) return 'lines';
         continue;
@@ -187,11 +204,15 @@ export class LayoutDetector {
       if (c === 0x22) this.inString = true;
       else if (c === 0x7b || c === 0x5b) this.depth++;
       else if (c === 0x7d || c === 0x5d) {
-        this.depth--;
-        if (this.depth === 0) return 'lines';
+        if (--this.depth === 0) this.state = Detect.After;
       } else if (c === 0x0a) return 'document';
     }
-    // A first line this long is not a pretty-printed document; stop holding it.
-    return t.length > MAX_RECORD_CHARS ? 'lines' : undefined;
+    this.seen += text.length;
+    return this.seen > DETECT_CHARS ? 'lines' : undefined;
+  }
+
+  /** The layout of a text that ended before it told. */
+  end(): JsonLayout {
+    return 'lines';
   }
 }

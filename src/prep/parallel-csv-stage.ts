@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { CsvRecordScanner } from './csv-blocks';
 import { decoderFor, type Decoder, isBlankRecord } from './csv-stage';
 import { CsvFatalError, CsvTokenizer } from './csv-tokenizer';
-import { csvHeaderError, csvSyntaxError, MAX_RECORD_CHARS } from './prep-errors';
+import { csvHeaderError, csvSyntaxError, recordTooLongReason, workerError } from './prep-errors';
 import type { CsvOptions, PrepPlan } from './prep-plan';
 import type { RecordProcessor } from './record-processor';
 import { rejectedRowLine, type RowError } from './row-errors';
@@ -18,6 +18,12 @@ import { rejectedRowLine, type RowError } from './row-errors';
  * the prep plan. Results are put back in file order; row numbers are made absolute and
  * rejected rows rendered here, so the output is byte for byte what CsvStage writes. At most two
  * pieces per worker are in flight: memory stays bounded whatever the file's size.
+ *
+ * A record longer than format.maxRecordSize is not held here either: once the bytes since the
+ * last record end pass the limit, they are dropped until the record ends, and the record goes
+ * to a worker as an `oversized` piece, which rejects it as CsvStage would. Here the limit counts
+ * bytes, where CsvStage counts characters: a record of multi-byte text just under the limit in
+ * characters but over it in bytes is rejected here and not there.
  */
 
 export interface ParallelOptions {
@@ -52,6 +58,8 @@ export interface WorkerBlock {
   firstLine: number;
   /** The file's last piece: a record may end without a line end, a quote may be left open. */
   last: boolean;
+  /** One record longer than the limit, its bytes dropped: rejected for its length. */
+  oversized?: boolean;
 }
 
 /** Converted lines (UTF-8), or a rejected row whose rowNumber counts from the piece's start. */
@@ -65,9 +73,6 @@ export interface BlockResult {
   records: number;
   error?: { message: string; line?: number; csv: boolean };
 }
-
-/** Four times the longest record the tokenizer holds (a character is at most four bytes). */
-const MAX_UNCUT_BYTES = 4 * MAX_RECORD_CHARS;
 
 /** The worker's script: next to this file once built; from the build when run from the sources (tests). */
 function workerScript(): string {
@@ -86,6 +91,8 @@ export class ParallelCsvStage extends Transform {
   private pendingBytes = 0;
   private cut = { bytes: -1, lines: 0 };
   private startLine = 1;
+  /** Set while the bytes of a record longer than the limit go by: dropped, not held. */
+  private discarding?: { firstLine: number };
   private workers: Worker[] = [];
   private busy: number[] = [];
   private nextSeq = 0;
@@ -101,16 +108,21 @@ export class ParallelCsvStage extends Transform {
     private readonly source: NonNullable<PrepPlan['source']>,
     private readonly fileName: string,
     private readonly opts: ParallelOptions,
+    private readonly maxRecordBytes: number,
   ) {
     super();
     this.scanner = new CsvRecordScanner(csv);
     this.decoder = decoderFor(csv.encoding);
-    this.headerTokenizer = new CsvTokenizer(csv, {
-      record: (fields) => this.headerRecord(fields),
-      badRecord: (message, line) => {
-        throw csvSyntaxError(this.fileName, `the header: ${message}`, line);
+    this.headerTokenizer = new CsvTokenizer(
+      csv,
+      {
+        record: (fields) => this.headerRecord(fields),
+        badRecord: (message, line) => {
+          throw csvSyntaxError(this.fileName, `the header: ${message}`, line);
+        },
       },
-    });
+      { maxRecordChars: maxRecordBytes },
+    );
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
@@ -134,7 +146,12 @@ export class ParallelCsvStage extends Transform {
         this.finish(done);
         return;
       }
-      if (this.pendingBytes > 0) this.send(this.pendingBytes, this.scanner.lines, true);
+      if (this.discarding) {
+        if (this.scanner.inQuotes) throw csvSyntaxError(this.fileName, 'a quoted field is still open at the end of the file', this.discarding.firstLine);
+        this.sendOversized(this.scanner.lines);
+      } else if (this.pendingBytes > 0) {
+        this.send(this.pendingBytes, this.scanner.lines, true);
+      }
       this.flushed = done;
       this.drain();
     } catch (err) {
@@ -169,6 +186,7 @@ export class ParallelCsvStage extends Transform {
     }
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
+    if (this.pendingBytes > this.maxRecordBytes) throw csvSyntaxError(this.fileName, `the header: ${recordTooLongReason(this.maxRecordBytes)}`, 1);
   }
 
   private headerRecord(fields: string[]): void {
@@ -182,16 +200,36 @@ export class ParallelCsvStage extends Transform {
     this.processor.setHeader(this.header);
   }
 
-  /** Adds bytes (scanned from `scanFrom` on); sends a piece whenever a record end lies past blockBytes. */
+  /**
+   * Adds bytes (scanned from `scanFrom` on); sends a piece whenever a record end lies past
+   * blockBytes, and starts dropping bytes when the record after the last end outgrows the limit.
+   */
   private addBytes(chunk: Buffer, scanFrom: number): void {
+    if (this.discarding) {
+      const { end, lines, scanned } = this.scanner.scan(chunk, scanFrom, chunk.length, true);
+      if (end < 0) return;
+      this.sendOversized(lines);
+      this.addBytes(chunk.subarray(end), scanned - end);
+      return;
+    }
     const { end, lines } = this.scanner.scan(chunk, scanFrom, chunk.length);
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
     if (end >= 0) this.cut = { bytes: this.pendingBytes - chunk.length + end, lines };
     if (this.cut.bytes >= this.opts.blockBytes) this.send(this.cut.bytes, this.cut.lines, false);
-    else if (this.cut.bytes < 0 && this.pendingBytes > MAX_UNCUT_BYTES) {
-      throw csvSyntaxError(this.fileName, `no record ends within ${MAX_UNCUT_BYTES} bytes`, this.startLine);
-    }
+    if (this.pendingBytes - Math.max(this.cut.bytes, 0) <= this.maxRecordBytes) return;
+    if (this.cut.bytes > 0) this.send(this.cut.bytes, this.cut.lines, false);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.discarding = { firstLine: this.startLine };
+  }
+
+  /** The record being dropped ended (its last line is `lines`): a piece that stands for it. */
+  private sendOversized(lines: number): void {
+    const block: WorkerBlock = { seq: this.nextSeq++, bytes: new Uint8Array(0), firstLine: this.discarding!.firstLine, last: false, oversized: true };
+    this.discarding = undefined;
+    this.startLine = lines + 1;
+    this.dispatch(block);
   }
 
   /** Sends the first `bytes` pending bytes as a piece (copied once, into a buffer the worker takes over). */
@@ -208,12 +246,17 @@ export class ParallelCsvStage extends Transform {
     }
     this.pendingBytes -= bytes;
     this.cut = { bytes: -1, lines };
-    if (this.workers.length === 0) this.startWorkers();
     const block: WorkerBlock = { seq: this.nextSeq++, bytes: piece, firstLine: this.startLine, last };
     this.startLine = lines + 1;
+    this.dispatch(block);
+  }
+
+  /** To the least busy worker; the piece's buffer goes over with it. */
+  private dispatch(block: WorkerBlock): void {
+    if (this.workers.length === 0) this.startWorkers();
     const w = this.busy.indexOf(Math.min(...this.busy));
     this.busy[w]++;
-    this.workers[w].postMessage(block, [piece.buffer]);
+    this.workers[w].postMessage(block, [block.bytes.buffer as ArrayBuffer]);
   }
 
   private startWorkers(): void {
@@ -221,7 +264,11 @@ export class ParallelCsvStage extends Transform {
     for (let i = 0; i < this.opts.workers; i++) {
       const w = new Worker(workerScript(), { workerData });
       w.on('message', (r: BlockResult) => this.received(i, r));
-      w.on('error', (err) => this.destroy(err));
+      w.on('error', (err) => this.destroy(workerError(this.fileName, err.message, err)));
+      // A worker that stops on its own would leave its pieces unanswered, and the file waiting for ever.
+      w.on('exit', (code) => {
+        if (this.workers.includes(w)) this.destroy(workerError(this.fileName, `the worker thread stopped (exit code ${code})`));
+      });
       this.workers.push(w);
       this.busy.push(0);
     }
@@ -240,12 +287,16 @@ export class ParallelCsvStage extends Transform {
     this.busy[worker]--;
     if (this.destroyed) return;
     if (r.error) {
-      const err = r.error.csv ? csvSyntaxError(this.fileName, r.error.message, r.error.line) : new Error(r.error.message);
-      this.destroy(err);
+      this.destroy(r.error.csv ? csvSyntaxError(this.fileName, r.error.message, r.error.line) : workerError(this.fileName, r.error.message));
       return;
     }
     this.results.set(r.seq, r);
-    this.drain();
+    // Called from a worker's message, outside any stream callback: a throw here would take the process down.
+    try {
+      this.drain();
+    } catch (err) {
+      this.destroy(err as Error);
+    }
   }
 
   /** Emits the results that are next in file order; lets the writer go on once few are in flight. */

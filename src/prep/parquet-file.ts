@@ -45,12 +45,13 @@ const compressors: Compressors = {
   BROTLI: (input: Uint8Array) => new Uint8Array(brotliDecompressSync(input)),
 };
 
-export async function prepareParquet(source: Readable, fileName: string, plan: PrepPlan, datasetFields: SchemaFields | undefined): Promise<ParquetPrep> {
+/** `stages` (decompression, counting) stand between the source and the spooled file. */
+export async function prepareParquet(source: Readable, stages: NodeJS.ReadWriteStream[], fileName: string, plan: PrepPlan, datasetFields: SchemaFields | undefined): Promise<ParquetPrep> {
   const dir = await mkdtemp(path.join(tmpdir(), 'dataflowd-parquet-'));
   const file = path.join(dir, 'file.parquet');
   const cleanup = () => rm(dir, { recursive: true, force: true });
   try {
-    await pipeline(source, createWriteStream(file));
+    await pipeline([source, ...stages, createWriteStream(file)]);
     const handle = await open(file, 'r');
     const errors = new RowErrorLog();
     const firstRecords: unknown[] = [];

@@ -20,9 +20,17 @@ export interface CsvOptions {
   encoding: string;
 }
 
+export interface PrepLimits {
+  /** A record whose text is longer than this (characters) is rejected, never held whole. */
+  recordChars: number;
+  /** A gzip file that inflates past this (bytes) fails. */
+  inflatedBytes: number;
+}
+
 export interface PrepPlan {
   format: 'json' | 'csv' | 'parquet';
   compression: 'auto' | 'none' | 'gzip';
+  limits: PrepLimits;
   csv?: CsvOptions;
   /** Present for CSV always; for JSON when it has fields or `auto: false`. */
   mapping?: MappingSpec;
@@ -69,6 +77,7 @@ export function buildPrepPlan(df: DataflowConfig, inputs: PrepInputs): PrepPlan 
   return {
     format: format.type,
     compression: format.compression,
+    limits: { recordChars: format.maxRecordSize, inflatedBytes: format.maxInflatedSize },
     csv,
     mapping,
     mappingOnly: m !== undefined && !m.auto,

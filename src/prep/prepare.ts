@@ -1,7 +1,7 @@
 import { pipeline, type Readable } from 'node:stream';
 import type { RunPlan } from '../run/plan';
 import { CsvStage, nodeEncoding } from './csv-stage';
-import { GunzipStage, isGzip } from './decompress';
+import { DecompressStage } from './decompress';
 import { JsonStage } from './json-stage';
 import type { MappingReport } from './mapping';
 import { prepareParquet } from './parquet-file';
@@ -10,7 +10,7 @@ import { defaultParallelOptions, ParallelCsvStage, type ParallelOptions } from '
 import { cuttable } from './csv-blocks';
 import { RecordProcessor } from './record-processor';
 import type { RowError } from './row-errors';
-import { ByteCounter, OutputWatch, sniff, Utf8Watch } from './stream-parts';
+import { ByteCounter, OutputWatch, Utf8Watch } from './stream-parts';
 
 export interface PrepStats {
   /** Records read from the source file, rejected ones included. */
@@ -64,14 +64,11 @@ export async function prepareFile(source: Readable, file: { path: string; size: 
   const prep = plan.prep;
   const counter = new ByteCounter();
   if (opts.onBytes) counter.on('data', (chunk: Buffer) => opts.onBytes?.(chunk.length));
-  const { head, stream } = prep.compression === 'none' ? { head: Buffer.alloc(0), stream: source } : await sniff(source, 2);
-  const gzip = isGzip(prep.compression, file.path, head);
-  const front: NodeJS.ReadWriteStream[] = [counter];
-  if (gzip) front.push(new GunzipStage(file.path));
+  const decompress = new DecompressStage(prep.compression, file.path, prep.limits.inflatedBytes);
+  const front: NodeJS.ReadWriteStream[] = [counter, decompress];
 
   if (prep.format === 'parquet') {
-    const input = pipeline([stream, ...front], () => undefined) as unknown as Readable;
-    const parquet = await prepareParquet(input, file.path, prep, prep.datasetFields);
+    const parquet = await prepareParquet(source, front, file.path, prep, prep.datasetFields);
     const stats: PrepStats = { records: parquet.records, bytesRead: counter.bytes, failed: 0, rowErrors: parquet.errors.kept, firstRecords: parquet.firstRecords };
     if (parquet.records === 0) parquet.body.destroy();
     return { body: parquet.body, size: parquet.size, empty: parquet.records === 0, stats: () => stats };
@@ -92,21 +89,21 @@ export async function prepareFile(source: Readable, file: { path: string; size: 
     processor.invalidUtf8 = () => utf8.invalid;
   }
   if (prep.format === 'csv') {
-    stages.push(workers ? new ParallelCsvStage(processor, csv, prep.source!, file.path, parallel) : new CsvStage(processor, csv, file.path));
+    stages.push(workers ? new ParallelCsvStage(processor, csv, prep.source!, file.path, parallel, prep.limits.recordChars) : new CsvStage(processor, csv, file.path, prep.limits.recordChars));
   } else {
-    jsonStage = new JsonStage(processor, file.path);
+    jsonStage = new JsonStage(processor, file.path, prep.limits.recordChars);
     stages.push(jsonStage);
   }
   const watch = new OutputWatch();
   let failure: (err: unknown) => void = () => undefined;
   const failed = new Promise<never>((_, reject) => (failure = reject));
   failed.catch(() => undefined);
-  const body = pipeline([stream, ...stages, watch], (err) => {
+  const body = pipeline([source, ...stages, watch], (err) => {
     if (err) failure(err);
   }) as unknown as Readable;
 
   const hasOutput = await Promise.race([watch.firstOutput, failed]);
-  const passThrough = jsonStage?.passThrough === true && !gzip;
+  const passThrough = jsonStage?.passThrough === true && !decompress.gzip;
   const stats = (): PrepStats => ({
     records: processor.records,
     bytesRead: counter.bytes,

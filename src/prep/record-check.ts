@@ -17,9 +17,12 @@ import { ROW_ERROR_CODES, type RowErrorCode } from './row-errors';
 
 export interface RecordProblem {
   code: RowErrorCode;
+  /** Never holds the value (it reaches Platform and the logs). */
   message: string;
   /** The offending field as a dot path ('' for the record itself). */
   path: string;
+  /** The offending value as JSON text, shortened, for the local row-error store only. */
+  value?: string;
 }
 
 export type RecordCheck = (record: unknown) => RecordProblem | undefined;
@@ -86,8 +89,8 @@ function describe(error: ErrorObject | undefined): RecordProblem {
     const path = at === '' ? extra : `${at}.${extra}`;
     return { code: ROW_ERROR_CODES.schema, message: `field ${path} is not in the dataset schema`, path };
   }
-  const shown = error.data === undefined ? '' : ` (got ${truncated(error.data)})`;
-  return { code: ROW_ERROR_CODES.schema, message: `${at || 'record'} ${error.message ?? 'is invalid'}${shown}`, path: at };
+  const value = error.data === undefined ? undefined : truncated(error.data);
+  return { code: ROW_ERROR_CODES.schema, message: `${at || 'record'} ${error.message ?? 'is invalid'}`, path: at, ...(value === undefined ? {} : { value }) };
 }
 
 function truncated(v: unknown): string {

@@ -5,6 +5,7 @@ import { compileRecordBuilder, compileRecordWriter, type RecordBuilder, type Rec
 import type { PrepPlan } from './prep-plan';
 import { rejectedRowLine, type RowError, RowErrorLog, ROW_ERROR_CODES } from './row-errors';
 import { renameTenant, renameTenantInText } from './tenant';
+import { truncate } from './date-format';
 
 /*
  * One record from source to the line sent to Platform: mapping and type conversion, tenant
@@ -24,9 +25,19 @@ interface Rejection {
   path?: string;
   code: RowError['code'];
   message: string;
+  value?: string;
 }
 
 const INVALID_UTF8 = '\uFFFD';
+
+/**
+ * JSON.parse's reason without the piece of the record V8 quotes in it (`Unexpected token 'b',
+ * "{"a": bad}" is not valid JSON`): reasons reach Platform, values must not.
+ */
+export function jsonSyntaxReason(message: string): string {
+  const reason = message.replace(/^Unexpected token .*? is not valid JSON$/s, 'Unexpected token').replace(/^Unexpected token \S+ in JSON/, 'Unexpected token in JSON');
+  return reason.includes('"') ? 'the syntax is broken' : reason;
+}
 
 /** A cell's value; an empty cell (or one the row lacks) is no value. */
 function rowValue(row: readonly string[], index: number): string | undefined {
@@ -100,7 +111,7 @@ export class RecordProcessor {
         const convert = fields[i].convert;
         const value = convert ? convert(raw) : raw;
         if (value instanceof ConversionFailure) {
-          return this.reject(where, { column: src.name, path: this.outPaths[i], code: ROW_ERROR_CODES.conversion, message: `column ${src.name}: ${value.reason}` });
+          return this.reject(where, { column: src.name, path: this.outPaths[i], code: ROW_ERROR_CODES.conversion, message: `column ${src.name}: ${value.reason}`, value: value.value });
         }
         values[i] = value;
       }
@@ -108,7 +119,7 @@ export class RecordProcessor {
     const check = this.plan.check;
     if (check) {
       const problem = check(this.builder(values));
-      if (problem) return this.reject(where, { column: this.sourceOf.get(problem.path), path: problem.path || undefined, code: problem.code, message: problem.message });
+      if (problem) return this.reject(where, { column: this.sourceOf.get(problem.path), path: problem.path || undefined, code: problem.code, message: problem.message, value: problem.value });
     }
     return this.writer(values);
   }
@@ -124,7 +135,7 @@ export class RecordProcessor {
     try {
       record = JSON.parse(text);
     } catch (err) {
-      return this.reject(where, { code: ROW_ERROR_CODES.corrupt, message: `the record is not valid JSON: ${(err as Error).message}` });
+      return this.reject(where, { code: ROW_ERROR_CODES.corrupt, message: `the record is not valid JSON: ${jsonSyntaxReason((err as Error).message)}`, value: truncate(text) });
     }
     if (record === null || typeof record !== 'object' || Array.isArray(record)) {
       return this.reject(where, { code: ROW_ERROR_CODES.corrupt, message: 'the record is not a JSON object' });
@@ -148,7 +159,7 @@ export class RecordProcessor {
       renamed = had;
     }
     const problem = this.plan.check?.(record);
-    if (problem) return this.reject(where, { column: this.sourceOf.get(problem.path), path: problem.path || undefined, code: problem.code, message: problem.message });
+    if (problem) return this.reject(where, { column: this.sourceOf.get(problem.path), path: problem.path || undefined, code: problem.code, message: problem.message, value: problem.value });
     if (text === undefined) return JSON.stringify(record);
     if (!renamed || !tenant) return text;
     return renameTenantInText(text, tenant) ?? JSON.stringify(record);
@@ -167,7 +178,7 @@ export class RecordProcessor {
       const raw = getPath(input, src.segments);
       const value = raw === undefined || raw === null || !f.convert ? raw : f.convert(raw);
       if (value instanceof ConversionFailure) {
-        return this.reject(where, { column: src.name, path: this.outPaths[i], code: ROW_ERROR_CODES.conversion, message: `${src.name}: ${value.reason}` });
+        return this.reject(where, { column: src.name, path: this.outPaths[i], code: ROW_ERROR_CODES.conversion, message: `${src.name}: ${value.reason}`, value: value.value });
       }
       values.push(value);
     }
@@ -203,6 +214,7 @@ export class RecordProcessor {
     const e: RowError = { fileName: this.fileName, rowNumber: where.rowNumber, lineNumber: where.lineNumber, ...r };
     if (e.column === undefined) delete e.column;
     if (e.path === undefined) delete e.path;
+    if (e.value === undefined) delete e.value;
     this.errors.add(e);
     this.lastRejection = e;
     return rejectedRowLine(e);

@@ -5,6 +5,11 @@ import type { NewRowError } from '../store/types';
  * well as the target's (XDM path), shaped like the records of Platform's row_errors files
  * (aep-api.md §5.2: `_errors: [{code, message}]`, `_filename`), with flat fields besides, as the
  * emulator's row errors have.
+ *
+ * The rejected value stays behind: what goes to Platform (the rejected-row line), to the logs,
+ * to `run --json`, `--dry-run` and the run's error says why, where (row, line, column, field),
+ * never what the value was. The value is kept apart (RowError.value) and reaches only the local
+ * row-error store, which is written only with `ingestion.errorDiagnostics`.
  */
 
 export const ROW_ERROR_CODES = {
@@ -32,10 +37,16 @@ export interface RowError {
   /** The XDM field involved, as a dot path, when one is. */
   path?: string;
   code: RowErrorCode;
+  /** Why, and where in the record: never the value. */
   message: string;
+  /** The rejected value as text, shortened: for the local row-error store only. */
+  value?: string;
 }
 
-/** The row error as the store keeps it. */
+/**
+ * The row error as the store keeps it: the only place the value goes, appended to the message
+ * (the store has no column of its own for it).
+ */
 export function storedRowError(e: RowError, at: { runId: string; batchId: string | null; fileId: number | null }): NewRowError {
   return {
     ...at,
@@ -45,7 +56,7 @@ export function storedRowError(e: RowError, at: { runId: string; batchId: string
     column: e.column ?? null,
     field: e.path ?? null,
     code: e.code,
-    message: e.message,
+    message: e.value === undefined ? e.message : `${e.message} (value: ${e.value})`,
   };
 }
 
@@ -89,7 +100,7 @@ export class RowErrorLog {
  * The line sent to Platform in place of a rejected row. It is not JSON, so Platform counts it
  * as a failed (corrupt, code 1401) row of the batch: its partial-ingestion rule then sees every
  * row the source had, and its own diagnostics say why dataflowd rejected the row. The rejected
- * values themselves are not sent.
+ * value is not sent: the line names its fields one by one, and `value` is not among them.
  */
 export function rejectedRowLine(e: RowError): string {
   const why = { file: e.fileName, row: e.rowNumber, line: e.lineNumber, column: e.column, path: e.path, code: e.code, message: e.message };

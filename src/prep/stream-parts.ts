@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { Transform, type TransformCallback } from 'node:stream';
 
 /* Small byte-stream stages the prep pipelines share. */
 
@@ -125,46 +125,4 @@ export class LineBatcher {
     this.parts = [];
     this.size = 0;
   }
-}
-
-/**
- * The first `n` bytes of a stream, without losing them: the stream to read from afterwards is
- * the source itself (bytes put back) or, when it already ended, a new stream of what it held.
- */
-export function sniff(source: Readable, n: number): Promise<{ head: Buffer; stream: Readable }> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let length = 0;
-    const cleanup = () => {
-      source.off('readable', onReadable);
-      source.off('end', onEnd);
-      source.off('error', onError);
-    };
-    const finish = (ended: boolean) => {
-      cleanup();
-      const head = Buffer.concat(chunks);
-      if (ended) {
-        resolve({ head, stream: Readable.from(head.length > 0 ? [head] : [], { objectMode: false }) });
-        return;
-      }
-      if (head.length > 0) source.unshift(head);
-      resolve({ head, stream: source });
-    };
-    const onReadable = () => {
-      let chunk: Buffer | null;
-      while (length < n && (chunk = source.read() as Buffer | null) !== null) {
-        chunks.push(chunk);
-        length += chunk.length;
-      }
-      if (length >= n) finish(false);
-    };
-    const onEnd = () => finish(true);
-    const onError = (err: unknown) => {
-      cleanup();
-      reject(err);
-    };
-    source.on('readable', onReadable);
-    source.once('end', onEnd);
-    source.once('error', onError);
-  });
 }

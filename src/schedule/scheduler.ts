@@ -27,6 +27,11 @@ export interface SchedulerOptions {
   hasRun(name: string): Promise<boolean>;
 }
 
+/** The loop looks at the clock at least this often, so a step of the clock is seen within it. */
+export const MAX_SLEEP_MS = 60_000;
+/** A clock this far behind where a sleep should have left it was stepped back (timers never fire early); this far ahead, stepped forward or the process stalled. */
+export const JUMP_TOLERANCE_MS = 5_000;
+
 interface Entry {
   schedule: Schedule;
   spec: ScheduleSpec;
@@ -87,47 +92,65 @@ export class Scheduler {
     return [...this.running.values()];
   }
 
-  /** Waits for each tick in turn; `first` is an extra tick before the schedule's own. */
+  /**
+   * Waits for each tick in turn; `first` is an extra tick before the schedule's own.
+   *
+   * Ticks are wall-clock instants, but timers count elapsed time, so the loop wakes at least
+   * every MAX_SLEEP_MS and compares the clock with what the sleep should have made it. A step
+   * back (an NTP correction, a VM restored from a snapshot) would otherwise leave the loop
+   * waiting for a tick that is now that much further away: instead the next tick is taken from
+   * the new time, and the backoff, counted in elapsed time, moves with it. A step forward (or
+   * a process suspended) fires the tick that fell due once, never the ticks it skipped.
+   */
   private async loop(name: string, entry: Entry, first: Date | undefined, trigger: TickTrigger): Promise<void> {
-    const { clock } = this.opts;
+    const { clock, logger } = this.opts;
     const signal = entry.stop.signal;
     try {
-      let due = first;
-      for (;;) {
-        if (!due) {
-          // A tick exactly at the end of the backoff counts, hence the millisecond before it.
-          const from = entry.lastFailureAt ? new Date(Math.max(clock.now().getTime(), entry.lastFailureAt.getTime() + backoffAfter(entry.failures) - 1)) : clock.now();
-          due = entry.schedule.next(from);
-          if (!due) return;
-        }
+      let due = first ?? this.nextTick(entry);
+      while (due) {
         entry.next = due;
-        const wait = due.getTime() - clock.now().getTime();
+        const before = clock.now().getTime();
+        const wait = due.getTime() - before;
         if (wait > 0) {
-          // Timers take at most 2^31-1 ms; a longer wait goes round the loop again.
-          await clock.sleep(Math.min(wait, 2 ** 31 - 1), signal);
+          const slept = Math.min(wait, MAX_SLEEP_MS);
+          await clock.sleep(slept, signal);
+          const step = clock.now().getTime() - (before + slept);
+          if (step < -JUMP_TOLERANCE_MS) {
+            if (entry.lastFailureAt) entry.lastFailureAt = new Date(entry.lastFailureAt.getTime() + step);
+            const sooner = this.nextTick(entry);
+            logger.warn({ dataflow: name, stepMs: step, due: due.toISOString(), next: sooner && sooner < due ? sooner.toISOString() : due.toISOString() }, 'the clock stepped back: next run taken from the new time');
+            if (sooner && sooner < due) due = sooner;
+            continue;
+          }
+          if (step > JUMP_TOLERANCE_MS) logger.warn({ dataflow: name, stepMs: step }, 'the clock stepped forward (or the process was suspended): ticks missed meanwhile are not replayed');
           if (clock.now() < due) continue;
         }
         const backoffUntil = entry.lastFailureAt ? entry.lastFailureAt.getTime() + backoffAfter(entry.failures) : 0;
-        if (due.getTime() < backoffUntil) {
-          due = undefined;
-          continue;
+        if (due.getTime() >= backoffUntil) {
+          this.fire(name, entry, trigger, due);
+          if (trigger === 'once') return;
         }
-        const tick = due;
-        due = undefined;
-        this.fire(name, entry, trigger, tick);
-        if (trigger === 'once') return;
+        due = this.nextTick(entry);
       }
     } catch (err) {
-      if (!isAbortError(err) && !signal.aborted) this.opts.logger.error({ dataflow: name, err: errorMessage(err) }, 'schedule loop failed');
+      if (!isAbortError(err) && !signal.aborted) logger.error({ dataflow: name, err: errorMessage(err) }, 'schedule loop failed');
     } finally {
       if (this.entries.get(name) === entry) entry.next = undefined;
     }
   }
 
+  /** The schedule's next tick from now, past the backoff after failures; undefined when it has none. */
+  private nextTick(entry: Entry): Date | undefined {
+    const now = this.opts.clock.now().getTime();
+    // A tick exactly at the end of the backoff counts, hence the millisecond before it.
+    const from = entry.lastFailureAt ? Math.max(now, entry.lastFailureAt.getTime() + backoffAfter(entry.failures) - 1) : now;
+    return entry.schedule.next(new Date(from));
+  }
+
   private fire(name: string, entry: Entry, trigger: TickTrigger, due: Date): void {
     if (this.stopped || entry.stop.signal.aborted) return;
     if (this.running.has(name)) {
-      this.opts.logger.warn({ dataflow: name }, 'previous run still going; tick skipped');
+      this.opts.logger.warn({ dataflow: name, tick: due.toISOString() }, 'previous run still going; tick skipped');
       this.opts.overlapped(name, due).catch((err) => this.opts.logger.error({ err: errorMessage(err) }, 'could not record skipped tick'));
       return;
     }

@@ -87,6 +87,7 @@ function buildStatements(d: Dialect) {
       'UPDATE leases SET heartbeat_at = ?, expires_at = ? WHERE dataflow = ? AND token = ? AND process_id = ? AND released_at IS NULL',
     releaseLease: 'UPDATE leases SET released_at = ?, expires_at = ? WHERE dataflow = ? AND token = ? AND process_id = ? AND released_at IS NULL',
     claimTick: 'INSERT INTO tick_claims (dataflow, due_at, process_id, claimed_at) VALUES (?, ?, ?, ?) ON CONFLICT (dataflow, due_at) DO NOTHING',
+    reclaimTick: 'UPDATE tick_claims SET process_id = ?, claimed_at = ? WHERE dataflow = ? AND due_at = ? AND claimed_at > ?',
     forgetTicks: 'DELETE FROM tick_claims WHERE dataflow = ? AND due_at < ?',
 
     insertIntent: 'INSERT INTO batch_intents (external_id, run_id, created_at) VALUES (?, ?, ?) ON CONFLICT (external_id) DO NOTHING',

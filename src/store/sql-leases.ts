@@ -43,10 +43,19 @@ export async function listLeases(db: Db): Promise<LeaseRecord[]> {
   return (await db.all<LeaseRow>(statements(db.dialect).listLeases)).map(toLeaseRecord);
 }
 
+/**
+ * A claim made more than this far in the claimer's future was made before the clock was stepped
+ * back (an NTP correction, a VM restored from a snapshot): its tick comes round again and is
+ * claimed anew. Within it, replicas' clocks may simply differ a little.
+ */
+const CLOCK_STEP_MS = 60_000;
+
 export async function claimTick(db: Db, now: number, dataflow: string, dueAt: Date, processId: string): Promise<boolean> {
   const sql = statements(db.dialect);
   return db.write(async (tx) => {
-    const claimed = (await tx.run(sql.claimTick, [dataflow, dueAt.getTime(), processId, now])) === 1;
+    const claimed =
+      (await tx.run(sql.claimTick, [dataflow, dueAt.getTime(), processId, now])) === 1 ||
+      (await tx.run(sql.reclaimTick, [processId, now, dataflow, dueAt.getTime(), now + CLOCK_STEP_MS])) === 1;
     if (claimed) await tx.run(sql.forgetTicks, [dataflow, dueAt.getTime() - TICK_MEMORY_MS]);
     return claimed;
   });

@@ -30,6 +30,12 @@ describe('configJsonSchema', () => {
     expect(at(dataflow, 'properties', 'schedule', 'properties', 'frequency').enum).toEqual(['once', 'minute', 'hour', 'day', 'week']);
   });
 
+  it('knows the format limits, with their defaults and what they mean', () => {
+    const format = at(dataflow, 'properties', 'format', 'properties');
+    expect(format.maxRecordSize).toMatchObject({ type: 'string', default: '64MiB', description: expect.stringContaining('rejected row') });
+    expect(format.maxInflatedSize).toMatchObject({ type: 'string', default: '100GB', description: expect.stringContaining('gzip') });
+  });
+
   it('still describes connections without any connector', () => {
     const { daemon: bare } = configJsonSchema([]);
     expect(at(bare, 'properties', 'connections', 'additionalProperties')).toMatchObject({ type: 'object', required: ['type'] });

@@ -178,6 +178,7 @@ notifications:
       partialIngestion: { maxErrorPercent: 5 },
       maxFilesPerBatch: 100,
       maxBatchSize: 1610612736,
+      runTimeout: 12 * 3600 * 1000,
     });
     expect(df.notifications).toEqual([{ url: 'https://hooks.example.com/dataflowd', secret: 'hook-secret', events: ['run.failed'] }]);
   });

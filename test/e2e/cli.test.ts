@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { jsonl, people, sorted, Workspace } from './workspace';
 
@@ -15,6 +15,12 @@ describe('dataflowd validate, ingest, emulator and schema', () => {
     const out = await ws.cli(['validate']);
     expect(out.stdout).toMatch(/^valid: 2 files, 1 dataflows/m);
     expect(out.code).toBe(0);
+  });
+
+  it('validate --help says that rejected rows\' values stay behind, kept only with errorDiagnostics', async () => {
+    const out = await ws.cli(['validate', '--help']);
+    expect(out.code).toBe(0);
+    expect(out.stdout.replace(/\s+/g, ' ')).toContain('never the value; nor do logs, run --json, --dry-run or the run\'s error show it. The value is kept only in the local row-error store, and only with ingestion.errorDiagnostics: true');
   });
 
   it('validate reports every problem at once as FILE:LINE:COL: path: message and exits 2', async () => {
@@ -41,6 +47,17 @@ describe('dataflowd validate, ingest, emulator and schema', () => {
     const run = await ws.cli(['run', 'ok']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`${bad}:3:15`);
+  });
+
+  it("validate refuses '..' in source.path, include and moveTo, each at its file, line and path", async () => {
+    await ws.writeDataflow('escape', ['source:', '  connection: inbox', '  path: in/../..', '  include: ["../secrets/*"]', '  afterIngest: move', '  moveTo: ../done', 'target: { dataset: people }'].join('\n'));
+    const out = await ws.cli(['validate']);
+    expect(out.code).toBe(2);
+    const escape = path.join(ws.configDir, 'dataflows', 'escape.yaml');
+    expect(out.stdout).toContain(`${escape}:4:9: source.path: unsafe path "in/../..": has a '..' segment (folders stay inside the connection's root)`);
+    expect(out.stdout).toContain(`${escape}:5:13: source.include[0]: invalid glob "../secrets/*": has a '..' segment: globs stay inside the dataflow's path`);
+    expect(out.stdout).toContain(`${escape}:7:11: source.moveTo: unsafe path "../done": has a '..' segment (folders stay inside the connection's root)`);
+    await rm(escape);
   });
 
   it('ingest uploads one file into a dataset as one batch', async () => {

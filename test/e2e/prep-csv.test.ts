@@ -78,7 +78,7 @@ describe('CSV → XDM end to end: auto-mapping, types, tenant rename, partial in
     expect(dry.stdout).toContain('auto-mapped: SKU → _tmd.product.sku, Name → _tmd.product.name, Price → _tmd.product.price');
     expect(dry.stdout).toContain('UNMAPPED columns (not sent): Warehouse');
     expect(dry.stdout).toContain('record 1: {"_acme":{"product":{"sku":"MJ03-L","name":"Fleece","price":52}}}');
-    expect(dry.stdout).toContain('row error: row 2, line 3 column Price: column Price: "1,000" is not a number: thousands separators are not accepted [MAPPER-3700]');
+    expect(dry.stdout).toContain('row error: row 2, line 3 column Price: column Price: the value is not a number: thousands separators are not accepted [MAPPER-3700]');
     expect(dry.stdout).toMatch(/row error: row 4, line 5 column SKU: _acme\.product\.sku must match pattern .* \[XDM\]/);
     expect(dry.stdout).toContain('4 records read (whole file), 2 rejected');
     const json = JSON.parse((await ws.cli(['run', 'partial', '--dry-run', '--json'])).stdout);
@@ -102,7 +102,17 @@ describe('CSV → XDM end to end: auto-mapping, types, tenant rename, partial in
       expect.objectContaining({ file: 'partial/bad.csv', rowNumber: 4, lineNumber: 5, column: 'SKU', field: '_acme.product.sku', code: 'XDM' }),
     ]);
     const text = await ws.cli(['history', 'partial', '--run', record.id]);
-    expect(text.stdout).toContain('partial/bad.csv row 2, line 3 column Price: column Price: "1,000" is not a number: thousands separators are not accepted [MAPPER-3700]');
+    // The local row-error store (errorDiagnostics) is the one place that keeps the value.
+    expect(text.stdout).toContain('partial/bad.csv row 2, line 3 column Price: column Price: the value is not a number: thousands separators are not accepted (value: "1,000") [MAPPER-3700]');
+    expect(text.stdout).toContain('(value: "bad-sku")');
+    // Nothing else does: not Platform, not the run's record, not the logs.
+    for (const batchId of record.batchIds as string[]) {
+      const platformRowErrors = JSON.stringify(await ws.platform.rowErrors(batchId));
+      expect(platformRowErrors).toContain('the value is not a number');
+      expect(platformRowErrors).not.toMatch(/1,000|bad-sku/);
+    }
+    expect(run.stdout).not.toMatch(/1,000|bad-sku/);
+    expect(run.stderr).not.toMatch(/1,000|bad-sku/);
   });
 
   it('fails the batch whole when bad rows are over the threshold (none allowed by default), keeping the row errors', async () => {

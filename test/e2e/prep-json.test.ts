@@ -59,4 +59,17 @@ describe('JSON end to end: layouts, gzip and the tenant rename to the id Platfor
     const again = await ws.cli(['run', 'events', '--json']);
     expect(JSON.parse(again.stdout)).toMatchObject({ status: 'succeeded', filesTaken: 1, recordsOut: 2 });
   });
+
+  it('fails a .gz file that is not gzip at once with a clear reason, and lands the good file beside it', async () => {
+    await ws.put('oops.json.gz', '{"a":1}\n');
+    await ws.put('good.json', jsonl([event(11)]));
+    const started = Date.now();
+    const run = await ws.cli(['run', 'events', '--json'], {}, 30_000);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(run.code).toBe(3);
+    const result = JSON.parse(run.stdout);
+    expect(result).toMatchObject({ status: 'partially_succeeded', filesTaken: 2, filesIngested: 1, filesFailed: 1, recordsOut: 1 });
+    expect(result.error).toContain('oops.json.gz: the gzip stream is corrupt: incorrect header check');
+    expect((await ws.landed('events')).map((r) => r._id)).toContain('e11');
+  });
 });

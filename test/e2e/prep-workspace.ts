@@ -67,9 +67,10 @@ export class PrepWorkspace {
     await writeFile(path.join(this.inbox, file), content);
   }
 
-  cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  /** `timeoutMs`: the command is killed past it (a hang fails the test instead of stalling it). */
+  cli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 0): Promise<CliResult> {
     return new Promise((resolve) => {
-      execFile(process.execPath, [MAIN, ...args, '--config', this.configDir], { env: { ...process.env, DATAFLOWD_LOG_LEVEL: 'warn', ...env }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      execFile(process.execPath, [MAIN, ...args, '--config', this.configDir], { env: { ...process.env, DATAFLOWD_LOG_LEVEL: 'warn', ...env }, maxBuffer: 64 << 20, timeout: timeoutMs, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
         const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
         resolve({ code, stdout, stderr });
       });

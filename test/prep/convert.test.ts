@@ -43,25 +43,31 @@ describe('type conversion', () => {
   });
 
   it.each<[FieldType, unknown, string]>([
-    ['integer', '1,000', '"1,000" is not an integer: thousands separators are not accepted'],
-    ['integer', "1'000'000", '"1\'000\'000" is not an integer: thousands separators are not accepted'],
-    ['number', '1.000.000,5', '"1.000.000,5" is not a number: thousands separators are not accepted'],
-    ['integer', '2.5', '"2.5" is not an integer'],
-    ['integer', '9007199254740993', '"9007199254740993" is out of range for an integer (at most ±9007199254740991)'],
-    ['number', 'abc', '"abc" is not a number'],
-    ['number', 'NaN', '"NaN" is not a number'],
-    ['boolean', 'maybe', '"maybe" is not a boolean (accepted: true/false, yes/no, y/n, on/off)'],
-    ['boolean', '1', '"1" is not a boolean (accepted: true/false, yes/no, y/n, on/off)'],
-    ['date-time', '1714557600', '1714557600 looks like epoch seconds, not milliseconds (give format: epoch-seconds, or send milliseconds)'],
-    ['date-time', '2018-00-10T22:07:56Z', 'month 0 is out of range'],
-    ['date-time', '2024-05-01T25:00:00Z', 'time 25:00:00 is out of range'],
-    ['date-time', '01/05/2024', '"01/05/2024" is not an ISO 8601 date or date-time, nor epoch milliseconds'],
-    ['date', '2023-02-29', 'day 29 does not exist in 2023-02'],
-    ['date-time', '2023-02-29T10:00:00.000Z', 'day 29 does not exist in 2023-02'],
-    ['date-time', '2023-01-01T24:00:00.000Z', 'time 24:00:00 is out of range'],
-    ['string', { a: 1 }, '{"a":1} is not a string'],
-  ])('%s %j is refused: %s', (type, input, expected) => {
+    ['integer', '1,000', 'the value is not an integer: thousands separators are not accepted'],
+    ['integer', "1'000'000", 'the value is not an integer: thousands separators are not accepted'],
+    ['number', '1.000.000,5', 'the value is not a number: thousands separators are not accepted'],
+    ['integer', '2.5', 'the value is not an integer'],
+    ['integer', '9007199254740993', 'the value is out of range for an integer (at most ±9007199254740991)'],
+    ['number', 'abc', 'the value is not a number'],
+    ['number', 'NaN', 'the value is not a number'],
+    ['boolean', 'maybe', 'the value is not a boolean (accepted: true/false, yes/no, y/n, on/off)'],
+    ['boolean', '1', 'the value is not a boolean (accepted: true/false, yes/no, y/n, on/off)'],
+    ['date-time', '1714557600', 'the value looks like epoch seconds, not milliseconds (give format: epoch-seconds, or send milliseconds)'],
+    ['date-time', '2018-00-10T22:07:56Z', 'the month is out of range'],
+    ['date-time', '2024-05-01T25:00:00Z', 'the time of day is out of range'],
+    ['date-time', '2024-05-01T10:00:00+19:00', 'the UTC offset is out of range'],
+    ['date-time', '01/05/2024', 'the value is not an ISO 8601 date or date-time, nor epoch milliseconds'],
+    ['date', '2023-02-29', 'the day does not exist in its month'],
+    ['date-time', '2023-02-29T10:00:00.000Z', 'the day does not exist in its month'],
+    ['date-time', '2023-01-01T24:00:00.000Z', 'the time of day is out of range'],
+    ['string', { a: 1 }, 'the value is not a string'],
+  ])('%s %j is refused: %s, the value kept apart', (type, input, expected) => {
     expect(reason(type, input)).toBe(expected);
+    // The reason goes to Platform and the logs; the value only to the local row-error store.
+    const failure = converterFor(type)(input) as ConversionFailure;
+    expect(failure.value).toBe(JSON.stringify(input));
+    const digits = JSON.stringify(input).replace(/\D/g, '');
+    if (digits.length > 1) expect(expected.replace(/\D/g, '')).not.toContain(digits);
   });
 
   it.each<[string, string, string]>([
@@ -77,7 +83,7 @@ describe('type conversion', () => {
   });
 
   it('says when a value does not match its format, and refuses unknown letters', () => {
-    expect(reason('date', '2024-12-31', 'dd/MM/yyyy')).toBe('"2024-12-31" does not match the format dd/MM/yyyy');
+    expect(reason('date', '2024-12-31', 'dd/MM/yyyy')).toBe('the value does not match the format dd/MM/yyyy');
     expect(() => converterFor('date', 'dd/QQ/yyyy')).toThrow(/unknown letter Q/);
   });
 });
@@ -110,7 +116,7 @@ describe('canonical date-times (the fast path of reading and of the schema check
   it('reads a canonical date-time to the same instant as Date, keeping its text', () => {
     const r = readIsoOrEpoch('2024-02-29T23:59:59.999Z');
     expect(r).toEqual({ ms: Date.parse('2024-02-29T23:59:59.999Z'), year: 2024, month: 2, day: 29, iso: '2024-02-29T23:59:59.999Z' });
-    expect(readIsoOrEpoch('2023-02-29T00:00:00.000Z')).toBe('day 29 does not exist in 2023-02');
+    expect(readIsoOrEpoch('2023-02-29T00:00:00.000Z')).toBe('the day does not exist in its month');
     const padded = readIsoOrEpoch(' 2024-01-01T00:00:00.000Z ');
     expect(padded).toMatchObject({ ms: Date.UTC(2024, 0, 1) });
     expect(padded).not.toHaveProperty('iso');

@@ -29,7 +29,7 @@ describe('CSV → XDM JSON Lines', () => {
     const out = await prep(csv, products());
     expect(out.records[0]).toMatchObject({ _acme: { product: { name: 'two\nlines, and a comma' } } });
     expect(out.stats.rowErrors).toEqual([
-      { fileName: 'file.csv', rowNumber: 2, lineNumber: 4, column: 'price', path: '_acme.product.price', code: 'XDM', message: expect.stringMatching(/must be >= 0/) },
+      { fileName: 'file.csv', rowNumber: 2, lineNumber: 4, column: 'price', path: '_acme.product.price', code: 'XDM', message: expect.stringMatching(/must be >= 0/), value: '-2' },
     ]);
   });
 
@@ -77,10 +77,11 @@ describe('CSV → XDM JSON Lines', () => {
     const out = await prep('sku,price,stock\nMJ01-A,"1,000.50",1\nMJ01-B,2,"12 000"\nMJ01-C,3,1.5\n', products());
     expect(out.records).toEqual([]);
     expect(out.stats.rowErrors.map((e) => [e.column, e.code, e.message])).toEqual([
-      ['price', 'MAPPER-3700', 'column price: "1,000.50" is not a number: thousands separators are not accepted'],
-      ['stock', 'MAPPER-3700', 'column stock: "12 000" is not an integer: thousands separators are not accepted'],
-      ['stock', 'MAPPER-3700', 'column stock: "1.5" is not an integer'],
+      ['price', 'MAPPER-3700', 'column price: the value is not a number: thousands separators are not accepted'],
+      ['stock', 'MAPPER-3700', 'column stock: the value is not an integer: thousands separators are not accepted'],
+      ['stock', 'MAPPER-3700', 'column stock: the value is not an integer'],
     ]);
+    expect(out.stats.rowErrors.map((e) => e.value)).toEqual(['"1,000.50"', '"12 000"', '"1.5"']);
   });
 
   it('reads epoch milliseconds, refuses epoch seconds, and converts offsets to UTC', async () => {
@@ -88,8 +89,8 @@ describe('CSV → XDM JSON Lines', () => {
     const out = await prep(csv, products());
     expect(out.records.map((r) => (r._acme as { product: { updated: string } }).product.updated)).toEqual(['2024-05-01T10:00:00.000Z', '2024-05-02T04:30:00.000Z']);
     expect(out.stats.rowErrors.map((e) => e.message)).toEqual([
-      'column updated: 1714557600 looks like epoch seconds, not milliseconds (give format: epoch-seconds, or send milliseconds)',
-      'column updated: day 30 does not exist in 2024-02',
+      'column updated: the value looks like epoch seconds, not milliseconds (give format: epoch-seconds, or send milliseconds)',
+      'column updated: the day does not exist in its month',
     ]);
   });
 

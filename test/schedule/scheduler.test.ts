@@ -1,15 +1,17 @@
-import { silentLogger } from '../../src/lib/logger';
+import pino from 'pino';
 import { Scheduler, SchedulerOptions } from '../../src/schedule/scheduler';
 import { FakeClock, settle } from '../support/fake-clock';
 
 /** A scheduler whose runs are recorded and finish when the test says so. */
 function harness(over: Partial<SchedulerOptions> = {}) {
   const clock = new FakeClock('2026-11-29T10:00:30Z');
+  const logs: Array<{ msg: string; stepMs?: number }> = [];
+  const logger = pino({ level: 'warn' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
   const runs: Array<{ name: string; trigger: string; at: string; finish: (failed?: boolean) => void }> = [];
   const overlaps: string[] = [];
   const scheduler = new Scheduler({
     clock,
-    logger: silentLogger,
+    logger,
     run: (name, trigger) =>
       new Promise((resolve) => runs.push({ name, trigger, at: clock.now().toISOString(), finish: (failed = false) => resolve({ failed }) })),
     overlapped: async (name) => void overlaps.push(`${name}@${clock.now().toISOString()}`),
@@ -17,7 +19,7 @@ function harness(over: Partial<SchedulerOptions> = {}) {
     hasRun: async () => true,
     ...over,
   });
-  return { clock, scheduler, runs, overlaps };
+  return { clock, scheduler, runs, overlaps, logs };
 }
 
 const MINUTE = 60_000;
@@ -125,5 +127,85 @@ describe('Scheduler', () => {
     await clock.advance(10 * MINUTE);
     expect(runs).toHaveLength(1);
     expect(clock.pending()).toBe(0);
+  });
+
+  describe('survives the clock being stepped (NTP corrections, VM snapshots restored)', () => {
+    const HOUR = 60 * MINUTE;
+
+    it('a step back of 25 hours: the next run comes within one interval, not 25 hours later', async () => {
+      const { clock, scheduler, runs, logs } = harness();
+      await scheduler.add({ name: 'a', schedule: { frequency: 'minute', interval: 5 } });
+      await clock.advance(5 * MINUTE);
+      runs[0].finish();
+      await clock.advance(MINUTE);
+      clock.step(-25 * HOUR);
+      await clock.advance(5 * MINUTE);
+      expect(runs.map((r) => r.at)).toEqual(['2026-11-29T10:05:00.000Z', '2026-11-28T09:10:00.000Z']);
+      expect(scheduler.nextRun('a')?.toISOString()).toBe('2026-11-28T09:15:00.000Z');
+      expect(logs).toContainEqual(expect.objectContaining({ msg: 'the clock stepped back: next run taken from the new time', stepMs: -25 * HOUR }));
+      runs[1].finish();
+      await clock.advance(5 * MINUTE);
+      expect(runs.at(-1)?.at).toBe('2026-11-28T09:15:00.000Z');
+      await scheduler.stop();
+    });
+
+    it('a step back under a daily cron: the run comes at the next 03:00 of the new time', async () => {
+      const { clock, scheduler, runs } = harness();
+      await scheduler.add({ name: 'nightly', schedule: { cron: '0 3 * * *' } });
+      await clock.advance(17 * HOUR);
+      expect(runs.map((r) => r.at)).toEqual(['2026-11-30T03:00:00.000Z']);
+      runs[0].finish();
+      await clock.advance(HOUR);
+      clock.step(-25 * HOUR);
+      await clock.advance(24 * HOUR);
+      expect(runs.map((r) => r.at)).toEqual(['2026-11-30T03:00:00.000Z', '2026-11-30T03:00:00.000Z']);
+      await scheduler.stop();
+    });
+
+    it('a step forward of 25 hours: one run for the missed ticks, then the grid again, and a word in the log', async () => {
+      const { clock, scheduler, runs, logs } = harness();
+      await scheduler.add({ name: 'a', schedule: { frequency: 'minute', interval: 5 } });
+      await clock.advance(5 * MINUTE);
+      runs[0].finish();
+      clock.step(25 * HOUR);
+      await clock.advance(MINUTE);
+      expect(runs.map((r) => r.at)).toEqual(['2026-11-29T10:05:00.000Z', '2026-11-30T11:06:00.000Z']);
+      runs[1].finish();
+      await clock.advance(5 * MINUTE);
+      expect(runs.map((r) => r.at).slice(2)).toEqual(['2026-11-30T11:10:00.000Z']);
+      expect(logs).toContainEqual(expect.objectContaining({ msg: 'the clock stepped forward (or the process was suspended): ticks missed meanwhile are not replayed' }));
+      await scheduler.stop();
+    });
+
+    it('a small step back before a tick fires it once, at its time', async () => {
+      const { clock, scheduler, runs, logs } = harness();
+      await scheduler.add({ name: 'a', schedule: { frequency: 'minute', interval: 5 } });
+      await clock.advance(4 * MINUTE + 29_000);
+      clock.step(-2000);
+      await clock.advance(10_000);
+      expect(runs.map((r) => r.at)).toEqual(['2026-11-29T10:05:00.000Z']);
+      runs[0].finish();
+      await clock.advance(5 * MINUTE);
+      expect(runs.map((r) => r.at)).toEqual(['2026-11-29T10:05:00.000Z', '2026-11-29T10:10:00.000Z']);
+      expect(logs).toEqual([]);
+      await scheduler.stop();
+    });
+
+    it('the backoff after failures counts elapsed time: a step back does not lengthen it', async () => {
+      const { clock, scheduler, runs } = harness();
+      await scheduler.add({ name: 'flaky', schedule: { frequency: 'minute' } });
+      await clock.advance(MINUTE / 2);
+      runs[0].finish(true);
+      for (let i = 0; i < 2; i++) {
+        await clock.advance(MINUTE);
+        runs[runs.length - 1].finish(true);
+      }
+      // Three failures at 10:01, 10:02, 10:03: the next run waits 2 minutes after the third (10:05).
+      await clock.advance(MINUTE / 2);
+      clock.step(-25 * HOUR);
+      await clock.advance(2 * MINUTE);
+      expect(runs.map((r) => r.at.slice(0, 16))).toEqual(['2026-11-29T10:01', '2026-11-29T10:02', '2026-11-29T10:03', '2026-11-28T09:05']);
+      await scheduler.stop();
+    });
   });
 });

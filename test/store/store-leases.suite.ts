@@ -157,5 +157,19 @@ export function leasesSuite(ctx: SuiteContext): void {
       expect(await store.claimTick(dataflow, new Date(due.getTime() + 60_000), 'late')).toBe(true);
       expect(await store.claimTick(uid('df'), due, 'late')).toBe(true);
     });
+
+    it('claims a tick again after the clock was stepped back past its claim, and only then', async () => {
+      const dataflow = uid('df');
+      const due = new Date('2030-06-01T12:00:00.000Z');
+      const ahead = await ctx.open({ clock: new FakeClock('2030-06-01T12:00:00.500Z') });
+      expect(await ahead.claimTick(dataflow, due, 'before-the-step')).toBe(true);
+      // Another replica's clock a few seconds behind: the same tick, already claimed.
+      const skewed = await ctx.open({ clock: new FakeClock('2030-06-01T11:59:58.000Z') });
+      expect(await skewed.claimTick(dataflow, due, 'skewed')).toBe(false);
+      // The clock stepped back a day: the tick comes round again and must run again, once.
+      const stepped = await ctx.open({ clock: new FakeClock('2030-05-31T12:00:00.400Z') });
+      expect(await stepped.claimTick(dataflow, due, 'after-the-step-1')).toBe(true);
+      expect(await stepped.claimTick(dataflow, due, 'after-the-step-2')).toBe(false);
+    });
   });
 }

@@ -26,12 +26,20 @@ export class FakeClock implements Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
-      const timer: Timer = { at: this.t + Math.max(0, ms), resolve };
-      this.timers.push(timer);
-      signal?.addEventListener('abort', () => {
+      // Like systemClock: a sleep that ends lets go of its signal (a loop sleeps on one signal many times).
+      const onAbort = () => {
         this.timers = this.timers.filter((x) => x !== timer);
-        reject(signal.reason);
-      }, { once: true });
+        reject(signal?.reason);
+      };
+      const timer: Timer = {
+        at: this.t + Math.max(0, ms),
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      this.timers.push(timer);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
@@ -49,6 +57,15 @@ export class FakeClock implements Clock {
     }
     this.t = end;
     await settle();
+  }
+
+  /**
+   * Steps the wall clock (an NTP correction, a VM restored from a snapshot), back when ms < 0.
+   * Sleepers still wake after the time they asked for, as real timers count elapsed time.
+   */
+  step(ms: number): void {
+    this.t += ms;
+    for (const timer of this.timers) timer.at += ms;
   }
 
   pending(): number {
