@@ -1,3 +1,4 @@
+import { jsonSyntaxDetail } from '../lib/json-syntax';
 import { ConversionFailure } from './convert';
 import { deletePath, formatPath, getPath, type PathSegment, setPath } from './field-path';
 import { type CompiledField, mapColumns, mapJsonFields, type MappingReport } from './mapping';
@@ -124,7 +125,7 @@ export class RecordProcessor {
     try {
       record = JSON.parse(text);
     } catch (err) {
-      return this.reject(where, { code: ROW_ERROR_CODES.corrupt, message: `the record is not valid JSON: ${(err as Error).message}` });
+      return this.reject(where, { code: ROW_ERROR_CODES.corrupt, message: `the record is not valid JSON${jsonSyntaxDetail(err)}` });
     }
     if (record === null || typeof record !== 'object' || Array.isArray(record)) {
       return this.reject(where, { code: ROW_ERROR_CODES.corrupt, message: 'the record is not a JSON object' });
