@@ -26,10 +26,11 @@ const n = (x: number | null) => (x === null ? '-' : formatCount(x));
 
 /**
  * One run for people: a heading, its figures in labelled lines, then its batches, its files as
- * a table, and its row errors; long texts wrapped to the terminal, never cut.
+ * a table, and its row errors; long texts wrapped to the terminal, never cut (piped: one line each).
  */
 export function formatDetail(d: RunDetail, layout: Layout): string {
-  const { paint, width } = layout;
+  const { paint } = layout;
+  const width = layout.wrap ? layout.width : Infinity;
   const label = (name: string) => paint(name.padEnd(9), 'dim');
   const indent = ' '.repeat(2 + 9 + 1);
   const field = (name: string, value: string) => `  ${label(name)} ${wrap(oneLine(value), width, indent)}`;

@@ -44,7 +44,7 @@ const RUNS = [
   run({ id: '20260301T090000Z-dddddd', status: 'running', finishedAt: null }),
 ].map(runJson);
 
-const plain = (width: number) => ({ width, paint: painter(false) });
+const plain = (width: number) => ({ width, wrap: true, paint: painter(false) });
 
 describe('history as a table', () => {
   it.each([40, 60, 80, 100, 120, 200])('never writes a row wider than %i columns', (width) => {
@@ -76,7 +76,7 @@ describe('history as a table', () => {
 
   it('colours statuses only when asked', () => {
     expect(formatTable(RUNS, { layout: plain(120) })).not.toMatch(SGR);
-    const coloured = formatTable(RUNS, { layout: { width: 120, paint: painter(true) } });
+    const coloured = formatTable(RUNS, { layout: { width: 120, wrap: true, paint: painter(true) } });
     expect(coloured).toContain('\x1b[31mfailed\x1b[39m');
     expect(coloured).toContain('\x1b[33mpartial\x1b[39m');
     for (const line of coloured.trimEnd().split('\n')) expect([...line.replace(SGR, '')].length).toBeLessThanOrEqual(120);
