@@ -3,13 +3,18 @@
 #   docker build -t dataflowd .
 #   docker run -v "$PWD/config:/config:ro" -v dataflowd-data:/data -p 8080:8080 dataflowd
 # For the port to answer outside the container, dataflowd.yaml needs `http.listen: 0.0.0.0:8080`
-# (and then `http.token`); the health check below uses loopback and works either way.
+# (and then `http.token`); the health check below uses loopback and works either way. The README's
+# container section has a complete run, and deploy/compose.yaml replicas on PostgreSQL.
+# test/container/ lints this file and runs its ENTRYPOINT and CMD on the machine.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# The current Node LTS; the project itself supports Node 20.18 and later (package.json engines).
+ARG NODE_IMAGE=node:22-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 # better-sqlite3 is native: prebuild-install fetches a matching binary when it can, otherwise
-# node-gyp compiles it, which needs python3, make and g++.
+# node-gyp compiles it, which needs python3, make and g++. Debian packages are not pinned: the
+# NODE_IMAGE tag pins the Debian release, whose security updates a pinned version would refuse.
+# hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
@@ -28,7 +33,8 @@ RUN npm run build \
 
 FROM ${NODE_IMAGE} AS runtime
 # tini is PID 1: it forwards SIGTERM/SIGINT to node (dataflowd drains on the first, aborts on
-# the second) and reaps zombies.
+# the second) and reaps zombies. Not pinned, for the reason given in the build stage.
+# hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends tini \
  && rm -rf /var/lib/apt/lists/* \
@@ -37,8 +43,11 @@ RUN apt-get update \
  && mkdir -p /data /config \
  && chown dataflowd:dataflowd /data
 WORKDIR /app
+# The config is read from /config, which may be mounted read-only; everything dataflowd writes
+# without being told where (the state database, the embedded Platform's batches) goes to /data.
 ENV NODE_ENV=production \
-    DATAFLOWD_CONFIG=/config
+    DATAFLOWD_CONFIG=/config \
+    DATAFLOWD_DATA=/data
 COPY --from=build --chown=root:root /app/package.json ./package.json
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
+import { surviveClosedPipes } from './cli/closed-pipe';
 import { registerEmulator } from './cli/emulator';
 import { registerHistory } from './cli/history';
 import { registerIngest } from './cli/ingest';
@@ -15,6 +16,8 @@ import { registerSchema } from './cli/schema';
 import { registerStart } from './cli/start';
 import { registerValidate } from './cli/validate';
 import { errorMessage } from './lib/errors';
+
+surviveClosedPipes();
 
 const program = new Command('dataflowd')
   .description('Moves files from SFTP, FTP, S3, Azure Blob or a folder into Adobe Experience Platform, exactly once.')

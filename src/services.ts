@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { LoadedConfig, secretValues } from './config';
+import { dataDir } from './config/data-dir';
 import type { ConnectorDefinition } from './connector/types';
 import { Emulator, startEmulator } from './emulator';
 import type { Clock } from './lib/clock';
@@ -27,13 +28,17 @@ export interface Services {
   close(): Promise<void>;
 }
 
-/** Where the embedded Platform keeps its batches: beside the SQLite state, else under data/. */
-export function embeddedDataDir(config: LoadedConfig): string {
+/**
+ * Where the embedded Platform keeps its batches: beside the SQLite state, else (PostgreSQL state,
+ * or none on disk) in the data folder ($DATAFLOWD_DATA) — never beside the config, which may be
+ * read-only.
+ */
+export function embeddedDataDir(config: LoadedConfig, env: NodeJS.ProcessEnv = process.env): string {
   const url = config.daemon.state.url;
   if (url.startsWith('sqlite:') && !url.startsWith('sqlite::memory:')) {
     return path.join(path.dirname(path.resolve(config.dir, url.slice('sqlite:'.length))), 'platform');
   }
-  return path.resolve(config.dir, '..', 'data', 'platform');
+  return path.join(dataDir(env), 'platform');
 }
 
 /** The emulator's view of the config's datasets, with their JSON Schemas loaded. */

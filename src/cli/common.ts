@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { formatProblem, loadConfig, LoadedConfig, secretValues } from '../config';
 import { connectorDefinitions } from '../../connectors';
-import { createLogger, Logger } from '../lib/logger';
+import { colourWanted, createLogger, Logger } from '../lib/logger';
+import { stderrLine } from './live-line';
 
 /** Exit statuses; `busy` is EX_TEMPFAIL of sysexits.h: another process runs the dataflow, try later. */
 export const EXIT = { ok: 0, failed: 1, invalid: 2, partial: 3, busy: 75 } as const;
@@ -25,7 +26,23 @@ export async function loadConfigOrExit(dir: string): Promise<LoadedConfig> {
   return config;
 }
 
-/** A logger that also scrubs the config's resolved secret values out of every line. */
-export function commandLogger(config?: LoadedConfig): Logger {
-  return createLogger({ scrub: config ? secretValues(config).filter((s) => s.length >= 4) : [] });
+export interface CommandLoggerOptions {
+  /** Only warnings and errors (`--quiet`); DATAFLOWD_LOG_LEVEL, when set, still wins. */
+  quiet?: boolean;
+}
+
+/**
+ * A command's logger: it scrubs the config's resolved secret values out of every line, and writes
+ * through stderr's status line, so that log lines appear above the progress of a run instead of
+ * through it. Human lines on a terminal (colour unless NO_COLOR), JSON lines otherwise.
+ */
+export function commandLogger(config?: LoadedConfig, opts: CommandLoggerOptions = {}): Logger {
+  const line = stderrLine();
+  return createLogger({
+    level: process.env.DATAFLOWD_LOG_LEVEL ?? (opts.quiet ? 'warn' : 'info'),
+    scrub: config ? secretValues(config).filter((s) => s.length >= 4) : [],
+    pretty: Boolean(process.stderr.isTTY),
+    colour: colourWanted(process.stderr),
+    destination: { write: (text: string) => line.write(text) },
+  });
 }

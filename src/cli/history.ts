@@ -1,16 +1,26 @@
 import type { Command } from 'commander';
 import { openStore } from '../store/open-store';
 import { runJson } from '../store/run-json';
-import type { RunRecord, Store } from '../store/types';
-import { describeRowError } from '../prep/row-errors';
+import type { RunStatus } from '../store/types';
 import { commandLogger, EXIT, loadConfigOrExit, withConfigOption } from './common';
+import { formatDetail, runDetail } from './history-detail';
+import { formatBytes, formatCount, formatDuration, formatLocalTime } from './human-units';
 import { nextRuns } from './next-runs';
+import { type Layout, stdoutLayout } from './layout';
+import { findRuns, parseSince, parseStatuses } from './run-query';
+import { errorText, oneLine } from './run-text';
+import { statusStyle } from './style';
+import { type Column, renderTable } from './table';
 
-/** "[auth ERR_SFTP_AUTH] message": the kind and code in front of the message, when known. */
-export function errorText(j: { error: string | null; errorKind: string | null; errorCode: string | null }): string {
-  if (!j.error) return '';
-  const tag = [j.errorKind, j.errorCode].filter(Boolean).join(' ');
-  return tag ? `[${tag}] ${j.error}` : j.error;
+export { errorText } from './run-text';
+
+interface HistoryOptions {
+  config: string;
+  json?: boolean;
+  limit: string;
+  run?: string;
+  status?: string;
+  since?: string;
 }
 
 /** `dataflowd history [NAME]`: past runs, newest first. */
@@ -18,94 +28,115 @@ export function registerHistory(program: Command): void {
   withConfigOption(program.command('history [name]').description('past runs: status, files, records, bytes, batches, errors'))
     .option('--json', 'print an array of run objects (with --run: the one run, its files, batches and row errors)')
     .option('-n, --limit <n>', 'how many runs (with --run: how many row errors)', '20')
+    .option('--status <statuses>', 'only runs that ended so: succeeded, partial, failed, skipped, running (comma-separated)')
+    .option('--since <when>', 'only runs started since: a duration back from now (30m, 2h, 7d) or a date (2026-05-01)')
     .option('--run <id>', 'one run in detail: its files, batches and the rows rejected before upload')
-    .action(async (name: string | undefined, opts: { config: string; json?: boolean; limit: string; run?: string }) => {
+    .action(async (name: string | undefined, opts: HistoryOptions) => {
       const config = await loadConfigOrExit(opts.config);
-      const limit = Number(opts.limit);
-      if (!Number.isInteger(limit) || limit < 1) {
-        process.stderr.write(`--limit must be a positive integer, not ${opts.limit}\n`);
+      let filters: { limit: number; statuses?: RunStatus[]; since?: Date };
+      try {
+        filters = parseFilters(opts, new Date());
+      } catch (err) {
+        process.stderr.write(`${(err as Error).message}\n`);
         process.exitCode = EXIT.invalid;
         return;
       }
       if (name !== undefined && !config.dataflows.some((d) => d.name === name)) {
         process.stderr.write(`note: no dataflow named ${name} in the config; showing its past runs if any\n`);
       }
-      const store = await openStore(config.daemon.state.url, { baseDir: config.dir, logger: commandLogger(config) });
+      const store = await openStore(config.daemon.state.url, { baseDir: config.dir, logger: commandLogger(config, { quiet: true }) });
       try {
         if (opts.run !== undefined) {
-          const detail = await runDetail(store, opts.run, limit);
+          const detail = await runDetail(store, opts.run, filters.limit);
           if (!detail || (name !== undefined && detail.dataflow !== name)) {
             process.stderr.write(`no run ${opts.run}${name === undefined ? '' : ` of dataflow ${name}`}\n`);
             process.exitCode = EXIT.invalid;
             return;
           }
-          process.stdout.write(opts.json ? `${JSON.stringify(detail, null, 2)}\n` : formatDetail(detail));
+          process.stdout.write(opts.json ? `${JSON.stringify(detail, null, 2)}\n` : formatDetail(detail, stdoutLayout()));
           return;
         }
-        const runs = await store.listRuns({ dataflow: name, limit });
+        const found = await findRuns(store, { dataflow: name, ...filters });
+        if (found.cappedAt !== undefined) process.stderr.write(`note: only the last ${found.cappedAt} runs were searched\n`);
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify(runs.map(runJson), null, 2)}\n`);
+          process.stdout.write(`${JSON.stringify(found.runs.map(runJson), null, 2)}\n`);
           return;
         }
-        process.stdout.write(formatTable(runs));
+        const layout = stdoutLayout();
+        process.stdout.write(formatTable(found.runs.map(runJson), { layout, oneDataflow: name !== undefined, filtered: opts.status !== undefined || opts.since !== undefined }));
         const next = await nextRuns(config, store, new Date(), name);
-        if (next.length > 0) process.stdout.write(`\nNEXT RUN\n${next.map((n) => `  ${n.dataflow}: ${n.next}`).join('\n')}\n`);
+        if (next.length > 0) process.stdout.write(`\n${layout.paint('NEXT RUN', 'bold')}\n${next.map((n) => `  ${n.dataflow}: ${n.next}`).join('\n')}\n`);
       } finally {
         await store.close();
       }
     });
 }
 
-function formatTable(runs: RunRecord[]): string {
-  if (runs.length === 0) return 'no runs yet\n';
-  const header = ['RUN', 'DATAFLOW', 'TRIGGER', 'STARTED', 'DURATION', 'STATUS', 'FILES t/i/f', 'RECORDS in/out/failed', 'BYTES', 'BATCHES', 'ERROR'];
-  const rows = runs.map((r) => {
-    const j = runJson(r);
-    return [
-      j.id,
-      j.dataflow,
-      j.trigger,
-      j.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
-      j.durationMs === null ? '-' : `${(j.durationMs / 1000).toFixed(1)}s`,
-      j.status,
-      `${j.filesTaken}/${j.filesIngested}/${j.filesFailed}`,
-      `${j.recordsIn}/${j.recordsOut}/${j.recordsFailed}`,
-      String(j.bytes),
-      j.batchIds.join(',') || '-',
-      errorText(j).slice(0, 100),
-    ];
-  });
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  return `${[line(header), ...rows.map(line)].join('\n')}\n`;
-}
-
-/** `history --run ID`: the run, what became of each file and batch, and its row errors. */
-async function runDetail(store: Store, runId: string, rowErrorLimit: number) {
-  const run = await store.getRun(runId);
-  if (!run) return undefined;
-  const [files, batches, rowErrors] = await Promise.all([store.filesOfRun(runId), store.batchesOfRun(runId), store.rowErrorsOfRun(runId, { limit: rowErrorLimit })]);
+function parseFilters(opts: HistoryOptions, now: Date): { limit: number; statuses?: RunStatus[]; since?: Date } {
+  const limit = Number(opts.limit);
+  if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit must be a positive integer, not ${opts.limit}`);
   return {
-    ...runJson(run),
-    files: files.map((f) => ({ path: f.path, state: f.state, size: f.size, records: f.records, batchId: f.batchId, error: f.error })),
-    batches: batches.map((b) => ({ id: b.id, state: b.state, platformStatus: b.platformStatus, recordsIn: b.recordsIn, recordsOut: b.recordsOut, recordsFailed: b.recordsFailed, error: b.error })),
-    rowErrors: rowErrors.map((e) => ({ file: e.file, rowNumber: e.rowNumber, lineNumber: e.lineNumber, column: e.column, field: e.field, code: e.code, message: e.message, batchId: e.batchId })),
+    limit,
+    statuses: opts.status === undefined ? undefined : parseStatuses(opts.status),
+    since: opts.since === undefined ? undefined : parseSince(opts.since, now),
   };
 }
 
-function formatDetail(d: NonNullable<Awaited<ReturnType<typeof runDetail>>>): string {
-  const lines = [
-    `run ${d.id} of ${d.dataflow}: ${d.status} (${d.trigger}, started ${d.startedAt}${d.durationMs === null ? '' : `, ${(d.durationMs / 1000).toFixed(1)}s`})`,
-    `  files: ${d.filesTaken} taken, ${d.filesIngested} ingested, ${d.filesFailed} failed`,
-    `  records: ${d.recordsIn} in, ${d.recordsOut} out, ${d.recordsFailed} failed; ${d.bytes} bytes`,
+type RunRow = ReturnType<typeof runJson>;
+
+/** Status words short enough for a column; `--json` and `--run` keep the full ones. */
+const SHORT_STATUS: Record<string, string> = { partially_succeeded: 'partial' };
+
+/**
+ * The runs as a table that fits the terminal: columns give way in the order of `keep` (trigger
+ * first), the error takes the width left. Counts and sizes in human units; `--json` has them raw.
+ */
+export function formatTable(runs: readonly RunRow[], opts: { layout: Layout; oneDataflow?: boolean; filtered?: boolean }): string {
+  if (runs.length === 0) return opts.filtered ? 'no runs match\n' : 'no runs yet\n';
+  const { paint, width } = opts.layout;
+  const columns: Array<Column & { value: (r: RunRow) => string }> = [
+    { header: 'RUN', value: (r) => r.id },
+    { header: 'DATAFLOW', keep: 9, value: (r) => r.dataflow },
+    { header: 'STATUS', value: (r) => SHORT_STATUS[r.status] ?? r.status },
+    { header: 'STARTED', keep: 2, value: (r) => formatLocalTime(new Date(r.startedAt)) },
+    { header: 'TOOK', align: 'right', keep: 6, value: (r) => (r.durationMs === null ? '-' : formatDuration(r.durationMs)) },
+    { header: 'FILES', align: 'right', keep: 7, value: (r) => filesCell(r) },
+    { header: 'RECORDS', align: 'right', keep: 8, value: (r) => recordsCell(r) },
+    { header: 'BYTES', align: 'right', keep: 5, value: (r) => (r.bytes === 0 ? '-' : formatBytes(r.bytes)) },
+    { header: 'TRIGGER', keep: 1, value: (r) => r.trigger },
+    { header: 'BATCHES', align: 'right', keep: 3, value: (r) => String(r.batchIds.length) },
+    { header: 'ERROR', elastic: true, value: (r) => oneLine(errorText(r)) },
   ];
-  if (d.error) lines.push(`  error: ${errorText(d)}`);
-  for (const b of d.batches) lines.push(`  batch ${b.id}: ${b.state}${b.platformStatus ? ` (${b.platformStatus})` : ''}, records ${b.recordsIn ?? '-'}/${b.recordsOut ?? '-'}/${b.recordsFailed ?? '-'}${b.error ? `: ${b.error}` : ''}`);
-  for (const f of d.files) lines.push(`  file ${f.path}: ${f.state}${f.records === null ? '' : `, ${f.records} records`}${f.error ? `: ${f.error}` : ''}`);
-  if (d.rowErrors.length === 0) lines.push('  no row errors kept (none, or ingestion.errorDiagnostics is off)');
-  else {
-    lines.push(`  row errors (first ${d.rowErrors.length}):`);
-    for (const e of d.rowErrors) lines.push(`    ${e.file} ${describeRowError(e)}${e.field ? ` (field ${e.field})` : ''}`);
-  }
-  return `${lines.join('\n')}\n`;
+  const shown = opts.oneDataflow ? columns.filter((c) => c.header !== 'DATAFLOW') : columns;
+  const status = shown.findIndex((c) => c.header === 'STATUS');
+  const error = shown.findIndex((c) => c.header === 'ERROR');
+  const table = renderTable(
+    shown,
+    runs.map((r) => shown.map((c) => c.value(r))),
+    {
+      width,
+      paintHeader: (h) => paint(h, 'bold'),
+      paint: (text, column, row) => {
+        const run = runs[row];
+        if (column === status) return paint(text, statusStyle(run.status));
+        if (column === error && run.status === 'skipped') return paint(text, 'dim');
+        if (column === error) return paint(text, run.status === 'failed' ? 'red' : 'yellow');
+        return text;
+      },
+    },
+  );
+  return `${table}\n`;
+}
+
+/** Files that went in, of those taken: `3` when all did, else `2/3`. */
+function filesCell(r: RunRow): string {
+  if (r.filesTaken === 0) return '-';
+  return r.filesIngested === r.filesTaken ? String(r.filesTaken) : `${r.filesIngested}/${r.filesTaken}`;
+}
+
+/** Records that went in, of those read: `1.2M` when all did, else `1,150/1,200`. */
+function recordsCell(r: RunRow): string {
+  if (r.recordsIn === 0 && r.recordsOut === 0) return '-';
+  const out = formatCount(r.recordsOut, { compact: true });
+  return r.recordsOut === r.recordsIn ? out : `${out}/${formatCount(r.recordsIn, { compact: true })}`;
 }

@@ -1,14 +1,15 @@
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { connectorDefinitions } from '../../connectors';
-import { definitionHash, formatProblem, loadConfig, LoadedConfig, Problem } from '../config';
-import { YamlFile } from '../config/yaml-file';
-import { errorMessage } from '../lib/errors';
-import { silentLogger } from '../lib/logger';
+import { definitionHash, formatProblem, loadConfig, LoadedConfig } from '../config';
 import { openStore } from '../store/open-store';
 import { EXIT, withConfigOption } from './common';
+import { type CheckReport, ConfigYaml, mergeReports } from './check-report';
+import { checkConnections } from './connection-check';
+import { checkFolders } from './folder-check';
 import { checkCsvHeaders } from './header-check';
+import { checkPlatform } from './platform-check';
+import { checkState } from './state-check';
 
 const CHECK_TIMEOUT_MS = 20_000;
 
@@ -20,31 +21,21 @@ never the value; nor do logs, run --json, --dry-run or the run's error show it. 
 kept only in the local row-error store, and only with ingestion.errorDiagnostics: true
 (see: dataflowd history NAME --run ID).`;
 
-/** Reaches, authenticates and lists every connection; a failure is a problem at its YAML key. */
-async function checkConnections(config: LoadedConfig): Promise<{ problems: Problem[]; lines: string[] }> {
-  const file = path.join(config.dir, 'dataflowd.yaml');
-  const { yaml } = await YamlFile.read(file);
-  const problems: Problem[] = [];
-  const lines: string[] = [];
-  await Promise.all(
-    Object.entries(config.daemon.connections).map(async ([name, raw]) => {
-      const def = connectorDefinitions.find((d) => d.type === raw.type)!;
-      const connector = def.create(def.configSchema.parse(raw), { logger: silentLogger, baseDir: config.dir });
-      try {
-        if (!connector.check) {
-          lines.push(`connection ${name} (${raw.type}): no live check for this type`);
-          return;
-        }
-        await connector.check({ signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) });
-        lines.push(`connection ${name} (${raw.type}): ok`);
-      } catch (err) {
-        problems.push(yaml.problem(['connections', name], `check failed: ${errorMessage(err)}`));
-      } finally {
-        await connector.close().catch(() => undefined);
-      }
-    }),
-  );
-  return { problems, lines: lines.sort() };
+/**
+ * `validate --check`: everything a run needs, live — each connection, Platform (a token, the
+ * sandbox, each target dataset), each dataflow's folder, and where the state is written — every
+ * failure a problem at the YAML key it is about. Then the CSV headers, as information.
+ */
+async function liveChecks(config: LoadedConfig): Promise<{ report: CheckReport; headerLines: string[] }> {
+  const signal = AbortSignal.timeout(CHECK_TIMEOUT_MS);
+  const yaml = await ConfigYaml.read(config);
+  const [connections, platform, state] = await Promise.all([checkConnections(config, yaml, signal), checkPlatform(config, yaml, signal), checkState(config, yaml)]);
+  const folders = await checkFolders(config, yaml, connections.failed, signal);
+  const report = mergeReports([connections, platform, folders, state]);
+  if (report.problems.length > 0) return { report, headerLines: [] };
+  // Columns left out are reported, not refused: a header may carry columns on purpose unsent.
+  const headers = await checkCsvHeaders(config, signal);
+  return { report, headerLines: headers.flatMap((h) => h.lines) };
 }
 
 /** For `once` dataflows: whether the state says they already had their run. */
@@ -57,7 +48,8 @@ async function onceNotes(config: LoadedConfig): Promise<string[]> {
   try {
     const notes: string[] = [];
     for (const df of once) {
-      const record = await store.onceRun(df.name);
+      // A state not yet migrated to this version has no once records to read: nothing to say.
+      const record = await store.onceRun(df.name).catch(() => undefined);
       if (!record) continue;
       notes.push(
         record.hash === definitionHash(df)
@@ -74,8 +66,8 @@ async function onceNotes(config: LoadedConfig): Promise<string[]> {
 /** `dataflowd validate`: every problem in every file, then exit 2; or exit 0 when all is valid. */
 export function registerValidate(program: Command): void {
   withConfigOption(program.command('validate').description('check every config file and report every problem'))
-    .option('--check', 'also reach, authenticate and list every connection, live, and map the newest CSV header of each CSV dataflow')
     .addHelpText('after', ROW_ERRORS_HELP)
+    .option('--check', 'also check, live, every connection, Platform (token, sandbox, datasets), each dataflow\'s folder and where the state is written; then map the newest CSV header of each CSV dataflow')
     .action(async (opts: { config: string; check?: boolean }) => {
       const { config, problems } = await loadConfig(opts.config, { connectors: connectorDefinitions });
       for (const p of problems) process.stdout.write(`${formatProblem(p)}\n`);
@@ -87,18 +79,16 @@ export function registerValidate(program: Command): void {
       const enabled = config.dataflows.filter((d) => d.enabled).length;
       const summary = `valid: ${config.files.length} files, ${config.dataflows.length} dataflows (${enabled} enabled), ${Object.keys(config.daemon.connections).length} connections`;
       if (opts.check) {
-        const checked = await checkConnections(config);
-        for (const p of checked.problems) process.stdout.write(`${formatProblem(p)}\n`);
-        for (const line of checked.lines) process.stdout.write(`${line}\n`);
-        if (checked.problems.length > 0) {
-          process.stderr.write(`${checked.problems.length} connection${checked.problems.length === 1 ? '' : 's'} failed the live check\n`);
+        const { report, headerLines } = await liveChecks(config);
+        const problems = [...report.problems].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);
+        for (const p of problems) process.stdout.write(`${formatProblem(p)}\n`);
+        for (const line of [...report.lines].sort()) process.stdout.write(`${line}\n`);
+        if (problems.length > 0) {
+          process.stderr.write(`${problems.length} problem${problems.length === 1 ? '' : 's'} found by the live checks\n`);
           process.exitCode = EXIT.invalid;
           return;
         }
-        // Columns left out are reported, not refused: a header may carry columns on purpose unsent.
-        for (const h of await checkCsvHeaders(config, AbortSignal.timeout(CHECK_TIMEOUT_MS))) {
-          for (const line of h.lines) process.stdout.write(`${line}\n`);
-        }
+        for (const line of headerLines) process.stdout.write(`${line}\n`);
       }
       for (const note of await onceNotes(config)) process.stdout.write(`${note}\n`);
       process.stdout.write(`${summary}\n`);

@@ -62,13 +62,19 @@ export const leaseSchema = z
     }
   }, EVEN_WITH_ISSUES);
 
-/** `sqlite:PATH` (relative to dataflowd.yaml's folder; absolute once loaded) or `postgres://`. */
+/**
+ * `sqlite:PATH` (relative to dataflowd.yaml's folder; absolute once loaded) or `postgres://`.
+ * Without one, the loader puts the state in the data folder (data-dir.ts).
+ */
 export const stateSchema = z.strictObject({
   url: z
     .string()
     .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, { error: 'expected sqlite:PATH or postgres://user@host:5432/db' })
-    .default('sqlite:./data/state.db')
-    .meta({ description: 'The state database: SQLite for one process, PostgreSQL (password from ${env:…}) for replicas' }),
+    .optional()
+    .meta({
+      description:
+        'sqlite:PATH (relative to this file) or postgres://user@host:5432/db. Default: sqlite:$DATAFLOWD_DATA/state.db (/data/state.db in the image), else data/state.db in the working directory',
+    }),
   lease: leaseSchema.prefault({}).meta({ description: 'Leases: which process runs each dataflow now' }),
 });
 
@@ -146,9 +152,10 @@ export type DatasetConfig = z.output<typeof datasetSchema>;
 export type PlatformConfig = z.output<typeof platformSchema>;
 export type EmbeddedPlatformConfig = z.output<typeof embeddedPlatformSchema>;
 export type AepPlatformConfig = z.output<typeof aepPlatformSchema>;
-export type StateConfig = z.output<typeof stateSchema>;
+/** As loaded: the url always there, a SQLite path absolute. */
+export type StateConfig = Omit<z.output<typeof stateSchema>, 'url'> & { url: string };
 export type HttpConfig = z.output<typeof httpSchema>;
 export type LimitsConfig = z.output<typeof limitsSchema>;
 /** A connection as its connector's schema parsed it; `type` names the connector. */
 export type ConnectionConfig = z.output<typeof connectionSchema>;
-export type DaemonConfig = z.output<typeof daemonSchema>;
+export type DaemonConfig = Omit<z.output<typeof daemonSchema>, 'state'> & { state: StateConfig };

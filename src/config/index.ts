@@ -12,6 +12,7 @@ export { configJsonSchema } from './json-schema';
 export { secretValues } from './secret-values';
 export { definitionHash } from './definition-hash';
 export { formatDuration, parseDuration, parseSize } from './units';
+export { dataDir, defaultStateUrl } from './data-dir';
 export type { JsonSchema } from './schema-files';
 export { isLoopback } from './daemon-schema';
 export type {

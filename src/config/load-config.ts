@@ -59,7 +59,7 @@ export async function loadConfig(
   const dataflowFiles = await Promise.all(listing.files.map((f) => readConfigFile(f, env)));
   const files = [daemonPath, ...listing.files];
 
-  const daemon = loadDaemon(daemonFile, opts.connectors);
+  const daemon = loadDaemon(daemonFile, opts.connectors, env);
   const dataflows = dataflowFiles.map(loadDataflow);
   const schemaFiles = await loadSchemaFiles([...daemon.schemaRefs, ...dataflows.flatMap((d) => d.schemaRefs)]);
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { ConnectorDefinition } from '../connector/types';
 import { ConfigFile, isRecord, parseContext } from './config-file';
+import { defaultStateUrl } from './data-dir';
 import { ConnectionConfig, DaemonConfig, daemonSchema, StateConfig } from './daemon-schema';
 import { Problem } from './problem';
 import { SchemaRef } from './schema-files';
@@ -21,13 +22,18 @@ export interface LoadedDaemon {
 
 /**
  * `sqlite:PATH` relative to the folder of dataflowd.yaml becomes absolute, so that the store
- * opens the same file whatever the working directory.
+ * opens the same file whatever the working directory. No url: the data folder's state.db.
  */
-function resolveState(state: StateConfig, dir: string): StateConfig {
-  if (!state.url.startsWith('sqlite:')) return state;
-  const p = state.url.slice('sqlite:'.length);
-  if (p === ':memory:' || path.isAbsolute(p)) return state;
-  return { ...state, url: `sqlite:${path.resolve(dir, p)}` };
+function resolveState(state: Omit<StateConfig, 'url'> & { url?: string }, dir: string, env: NodeJS.ProcessEnv): StateConfig {
+  return { ...state, url: resolveStateUrl(state.url, dir, env) };
+}
+
+function resolveStateUrl(url: string | undefined, dir: string, env: NodeJS.ProcessEnv): string {
+  if (url === undefined) return defaultStateUrl(env);
+  if (!url.startsWith('sqlite:')) return url;
+  const p = url.slice('sqlite:'.length);
+  if (p === ':memory:' || path.isAbsolute(p)) return url;
+  return `sqlite:${path.resolve(dir, p)}`;
 }
 
 function rawDatasets(data: unknown): unknown[] {
@@ -73,7 +79,7 @@ function loadConnections(
   return out;
 }
 
-export function loadDaemon(f: ConfigFile, connectors: readonly ConnectorDefinition[]): LoadedDaemon {
+export function loadDaemon(f: ConfigFile, connectors: readonly ConnectorDefinition[], env: NodeJS.ProcessEnv = process.env): LoadedDaemon {
   if (f.data === undefined) return { problems: [], schemaRefs: [], connectionSecrets: [] };
   // An empty dataflowd.yaml is valid: every default.
   const data = f.data ?? {};
@@ -88,7 +94,7 @@ export function loadDaemon(f: ConfigFile, connectors: readonly ConnectorDefiniti
   result.daemon = {
     ...base.data,
     platform: { ...platform, datasets },
-    state: resolveState(base.data.state, f.yaml.dir),
+    state: resolveState(base.data.state, f.yaml.dir, env),
     connections: conns.connections,
   };
   return result;

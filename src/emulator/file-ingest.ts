@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { jsonSyntaxDetail } from '../lib/json-syntax';
 import type { InputFormat, StoredFile } from './batch-model';
 import { countFailure, type ProcessingTally } from './batch-outcome';
 import { countCsvRows } from './csv-row-counter';
@@ -129,9 +130,20 @@ function checkRecord(text: string, check: RecordCheck): RowProblem | undefined {
   try {
     record = JSON.parse(text);
   } catch (err) {
-    return { kind: 'corrupt', message: `Row is corrupted and cannot be read: ${(err as Error).message}`, path: '' };
+    return { kind: 'corrupt', message: `Row is corrupted and cannot be read: ${whyNotJson(text, err)}`, path: '' };
   }
   return check(record);
+}
+
+/**
+ * Said in words, without the parser's own message, which quotes the row: this text lands in the
+ * batch's errors, and from there in the sender's logs and run history, where the row's values
+ * have no place (they are in the diagnostics' _corrupt_record, as on Platform).
+ */
+function whyNotJson(text: string, err: unknown): string {
+  const start = text.trimStart()[0];
+  if (start !== '{' && start !== '[') return 'it is not JSON (a record begins with "{")';
+  return `it is not valid JSON${jsonSyntaxDetail(err)}`;
 }
 
 function fileError(ctx: FileIngestContext, code: string, description: string): FileResult {

@@ -47,10 +47,11 @@ export class TokenRegistry {
 }
 
 /**
- * POST /ims/token/v3, the OAuth server-to-server grant (aep-api.md §1.1). Any client id and
- * secret are accepted: the emulator checks the shape of the exchange, not who is asking.
+ * POST /ims/token/v3, the OAuth server-to-server grant (aep-api.md §1.1). Without `clients`, any
+ * client id and secret are accepted: the emulator checks the shape of the exchange, not who is
+ * asking; with them, an unknown client id or a wrong secret is refused as IMS refuses it.
  */
-export function registerImsRoutes(app: FastifyInstance, tokens: TokenRegistry): void {
+export function registerImsRoutes(app: FastifyInstance, tokens: TokenRegistry, clients?: Readonly<Record<string, string>>): void {
   app.post('/ims/token/v3', async (request, reply) => {
     const params = await readFormParams(request);
     const grantType = params.get('grant_type');
@@ -60,7 +61,10 @@ export function registerImsRoutes(app: FastifyInstance, tokens: TokenRegistry): 
     }
     const clientId = params.get('client_id');
     if (!clientId) throw imsError(400, 'invalid_client', 'Missing required parameter: client_id');
-    if (!params.get('client_secret')) throw imsError(401, 'invalid_client', 'Missing required parameter: client_secret');
+    const secret = params.get('client_secret');
+    if (!secret) throw imsError(401, 'invalid_client', 'Missing required parameter: client_secret');
+    if (clients && !Object.hasOwn(clients, clientId)) throw imsError(400, 'invalid_client', 'invalid client_id parameter');
+    if (clients && clients[clientId] !== secret) throw imsError(400, 'invalid_client', 'invalid client_secret parameter');
 
     const token = tokens.issue(clientId);
     return reply.code(200).send({

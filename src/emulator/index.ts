@@ -12,6 +12,7 @@ import { registerImsRoutes, TokenRegistry } from './ims';
 import { resolveOptions, type EmulatorOptions, type ResolvedOptions } from './options';
 import { EmulatorHttpError, problem, PROBLEM_CODES } from './platform-errors';
 import { RecordValidators } from './record-validator';
+import { registerSandboxRoutes } from './sandbox-routes';
 import { registerSchemaRegistryRoutes } from './schema-registry-routes';
 
 export type { EmulatorDataset, EmulatorOptions } from './options';
@@ -86,12 +87,13 @@ function buildApp(options: ResolvedOptions, parts: { store: BatchStore; processo
   registerRawBodies(app);
   registerFaults(app, faults, options.clock);
   registerGatewayAuth(app, tokens);
-  registerImsRoutes(app, tokens);
+  registerImsRoutes(app, tokens, options.clients);
   registerBatchRoutes(app, { options, store, processor });
   registerFileUploadRoutes(app, { options, store });
   registerCatalogRoutes(app, { options, store, startedAt: options.clock.now().getTime() });
   registerDataAccessRoutes(app, { store });
   registerSchemaRegistryRoutes(app, options);
+  registerSandboxRoutes(app, options);
 
   app.addHook('onResponse', async (request, reply) => {
     options.logger.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'emulator request');

@@ -30,6 +30,13 @@ export interface EmulatorOptions {
   clock?: Clock;
   /** Faults to inject from the start (see faults.ts); default none. Malformed rules fail the start. */
   faults?: FaultConfigInput;
+  /**
+   * Client id → secret: IMS then issues tokens to these credentials only, as Adobe's does. By
+   * default any credential gets a token (the emulator checks the exchange's shape, not who asks).
+   */
+  clients?: Readonly<Record<string, string>>;
+  /** The org's sandboxes, as the Sandbox API lists them to any credential; default ['prod']. */
+  sandboxes?: readonly string[];
 }
 
 /** Options with every default applied, shared by the emulator's parts. */
@@ -43,6 +50,8 @@ export interface ResolvedOptions {
   logger: Logger;
   processingDelayMs: number;
   clock: Clock;
+  clients?: Readonly<Record<string, string>>;
+  sandboxes: readonly string[];
 }
 
 export function resolveOptions(opts: EmulatorOptions): ResolvedOptions {
@@ -56,5 +65,7 @@ export function resolveOptions(opts: EmulatorOptions): ResolvedOptions {
     logger: (opts.logger ?? silentLogger).child({ component: 'emulator' }),
     processingDelayMs: opts.processingDelayMs ?? 0,
     clock: opts.clock ?? systemClock,
+    clients: opts.clients,
+    sandboxes: opts.sandboxes ?? ['prod'],
   };
 }

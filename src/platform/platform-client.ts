@@ -9,6 +9,7 @@ import { batchFiles, dataSetFileEntries, downloadFile, rowErrors } from './data-
 import { ImsTokenProvider } from './ims-token';
 import { resolveUploadSettings } from './large-file-upload';
 import { badResponse, PlatformHttp } from './platform-http';
+import { availableSandboxes, type Sandbox } from './sandboxes';
 import type {
   Batch,
   BatchFile,
@@ -38,6 +39,7 @@ export const DEFAULT_PLATFORM_RETRY: Required<PlatformRetryOptions> = { attempts
  */
 export class PlatformClient {
   private readonly http: PlatformHttp;
+  private readonly tokens: ImsTokenProvider;
   private readonly agent: Agent;
   private readonly clock: Clock;
   private readonly endpoint: string;
@@ -51,7 +53,7 @@ export class PlatformClient {
     this.upload = resolveUploadSettings(opts.upload);
     const logger: Logger = (opts.logger ?? silentLogger).child({ component: 'platform' });
     this.agent = new Agent({ keepAliveTimeout: 10_000 });
-    const tokens = new ImsTokenProvider({
+    const tokens = (this.tokens = new ImsTokenProvider({
       imsEndpoint: opts.imsEndpoint,
       clientId: opts.clientId,
       clientSecret: opts.clientSecret,
@@ -59,7 +61,7 @@ export class PlatformClient {
       clock: this.clock,
       dispatcher: this.agent,
       logger,
-    });
+    }));
     this.http = new PlatformHttp({
       endpoint: opts.endpoint,
       clientId: opts.clientId,
@@ -127,6 +129,16 @@ export class PlatformClient {
 
   findDatasetByName(name: string, signal?: AbortSignal): Promise<Dataset | undefined> {
     return findDatasetByName(this.http, name, signal);
+  }
+
+  /** Gets an IMS access token for the credential (or keeps the one it has): throws what IMS refused. */
+  async authenticate(signal?: AbortSignal): Promise<void> {
+    await this.tokens.get(signal);
+  }
+
+  /** The sandboxes this credential may use (Sandbox API). */
+  availableSandboxes(signal?: AbortSignal): Promise<Sandbox[]> {
+    return availableSandboxes(this.http, signal);
   }
 
   /** The org's tenant id (the `_{tenantId}` namespace of custom fields), asked once per client. */

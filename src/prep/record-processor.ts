@@ -1,3 +1,4 @@
+import { jsonSyntaxDetail } from '../lib/json-syntax';
 import { ConversionFailure } from './convert';
 import { deletePath, formatPath, getPath, type PathSegment, setPath } from './field-path';
 import { type CompiledField, mapColumns, mapJsonFields, type MappingReport } from './mapping';
@@ -29,15 +30,6 @@ interface Rejection {
 }
 
 const INVALID_UTF8 = '\uFFFD';
-
-/**
- * JSON.parse's reason without the piece of the record V8 quotes in it (`Unexpected token 'b',
- * "{"a": bad}" is not valid JSON`): reasons reach Platform, values must not.
- */
-export function jsonSyntaxReason(message: string): string {
-  const reason = message.replace(/^Unexpected token .*? is not valid JSON$/s, 'Unexpected token').replace(/^Unexpected token \S+ in JSON/, 'Unexpected token in JSON');
-  return reason.includes('"') ? 'the syntax is broken' : reason;
-}
 
 /** A cell's value; an empty cell (or one the row lacks) is no value. */
 function rowValue(row: readonly string[], index: number): string | undefined {
@@ -135,7 +127,7 @@ export class RecordProcessor {
     try {
       record = JSON.parse(text);
     } catch (err) {
-      return this.reject(where, { code: ROW_ERROR_CODES.corrupt, message: `the record is not valid JSON: ${jsonSyntaxReason((err as Error).message)}`, value: truncate(text) });
+      return this.reject(where, { code: ROW_ERROR_CODES.corrupt, message: `the record is not valid JSON${jsonSyntaxDetail(err)}`, value: truncate(text) });
     }
     if (record === null || typeof record !== 'object' || Array.isArray(record)) {
       return this.reject(where, { code: ROW_ERROR_CODES.corrupt, message: 'the record is not a JSON object' });

@@ -68,9 +68,22 @@ describe('loadConfig on a valid config', () => {
   it('accepts an empty dataflowd.yaml and no dataflows folder: every default', async () => {
     const c = await loadValid({ 'dataflowd.yaml': '' });
     expect(c.daemon.platform).toEqual({ mode: 'embedded', datasets: [] });
-    expect(c.daemon.state.url).toBe(`sqlite:${path.join(c.dir, 'data/state.db')}`);
+    // In the working directory's data folder, never in the config folder (which may be read-only).
+    expect(c.daemon.state.url).toBe(`sqlite:${path.resolve('data/state.db')}`);
+    expect(c.daemon.state.url.startsWith(`sqlite:${c.dir}`)).toBe(false);
     expect(c.daemon.connections).toEqual({});
     expect(c.dataflows).toEqual([]);
+  });
+
+  it('puts the default state in $DATAFLOWD_DATA when it is set, as the image does (/data)', async () => {
+    const dir = await writeTree({ 'dataflowd.yaml': 'platform: { mode: embedded }\n' });
+    const { config } = await loadConfig(dir, { connectors: testConnectors, env: { DATAFLOWD_DATA: '/data' } });
+    expect(config?.daemon.state.url).toBe('sqlite:/data/state.db');
+    const relative = await loadConfig(dir, { connectors: testConnectors, env: { DATAFLOWD_DATA: 'var/dataflowd' } });
+    expect(relative.config?.daemon.state.url).toBe(`sqlite:${path.resolve('var/dataflowd/state.db')}`);
+    // A state.url in the file still wins, relative to the file.
+    const named = await loadConfig(await writeTree({ 'dataflowd.yaml': 'state: { url: "sqlite:db/s.db" }\n' }), { connectors: testConnectors, env: { DATAFLOWD_DATA: '/data' } });
+    expect(named.config?.daemon.state.url).toBe(`sqlite:${path.join(named.config!.dir, 'db/s.db')}`);
   });
 
   it('reads .yml too, in name order, and ignores hidden and other files', async () => {

@@ -1,4 +1,4 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PrepWorkspace } from './prep-workspace';
 
@@ -135,6 +135,8 @@ describe('CSV → XDM end to end: auto-mapping, types, tenant rename, partial in
   });
 
   it('validate --check maps the newest CSV header of each CSV dataflow and names the columns left out', async () => {
+    // --check also lists every dataflow's folder: each must exist, as it would in production.
+    for (const folder of ['clean', 'partial', 'strict', 'big']) await mkdir(path.join(ws.inbox, folder), { recursive: true });
     const out = await ws.cli(['validate', '--check']);
     expect(out.code).toBe(0);
     expect(out.stdout).toMatch(/^dataflow partial: header of partial\/bad\.csv: 4 columns\n {2}auto-mapped: SKU → _tmd\.product\.sku, Name → _tmd\.product\.name, Price → _tmd\.product\.price\n {2}UNMAPPED columns \(not sent\): Warehouse$/m);

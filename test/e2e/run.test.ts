@@ -78,7 +78,7 @@ describe('dataflowd run, end to end through the real CLI and the emulator over H
       expect(runs[0]).toHaveProperty(key);
     }
     const table = await ws.cli(['history', 'people', '--limit', '2']);
-    expect(table.stdout.split('\n')[0]).toMatch(/^RUN\s+DATAFLOW\s+TRIGGER\s+STARTED/);
+    expect(table.stdout.split('\n')[0]).toMatch(/^RUN\s+STATUS\s+STARTED\s+TOOK/);
     const [runsPart, nextPart] = table.stdout.trim().split('\n\n');
     expect(runsPart.split('\n')).toHaveLength(3);
     expect(nextPart).toBe('NEXT RUN\n  people: at the next start (once)');

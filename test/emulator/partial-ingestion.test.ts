@@ -27,6 +27,22 @@ describe('emulator: partial ingestion and error diagnostics', () => {
     expect(byCode['INGEST-1401-400']).toMatchObject({ recordCount: 1, rows: ['8'] });
   });
 
+  test("says in words why a row is corrupt, never with the parser's message that quotes the row", async () => {
+    const rows = [JSON.stringify(goodRecord(1)), 'dataflowd-rejected-row {"row":2,"message":"price: not a number"}', '{"_id": "x", oops}'];
+    const { batch } = await h.ingest({ 'three.json': rows.join('\n') + '\n' }, { enableErrorDiagnostics: true, partialIngestionPercent: 90 });
+    const corrupt = batch.errors.find((e: Json) => e.code === 'INGEST-1401-400');
+    expect(corrupt.description).toContain('First at three.json row 2: Row is corrupted and cannot be read: it is not JSON (a record begins with "{")');
+    const text = JSON.stringify(batch.errors);
+    expect(text).not.toMatch(/Unexpected token|in JSON at position|dataflowd-|oops/);
+    const listing = await h.call('GET', `/data/foundation/export/batches/${batch.id}/meta?path=row_errors`);
+    const href = new URL(listing.json.data.find((d: Json) => d.name === 'parsing_errors_0.json')._links.self.href);
+    const parsing = (await h.call('GET', href.pathname + href.search)).text.trim().split('\n').map((l: string) => JSON.parse(l));
+    expect(parsing.map((r: Json) => r._errors[0].message)).toEqual([
+      'Row is corrupted and cannot be read: it is not JSON (a record begins with "{")',
+      'Row is corrupted and cannot be read: it is not valid JSON (from character 14)',
+    ]);
+  });
+
   test('bad rows over the threshold fail the batch', async () => {
     const { batch } = await h.ingest({ 'ten.json': tenWithTwoBad() }, { enableErrorDiagnostics: true, partialIngestionPercent: 10 });
     expect(batch.status).toBe('failed');
