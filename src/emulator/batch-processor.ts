@@ -18,6 +18,8 @@ export interface BatchProcessorDeps {
   logger: Logger;
   /** Time a batch stays 'processing' before its files are read. */
   delayMs: number;
+  /** Fields a record may have (platform-limits.ts). */
+  maxFieldsPerRecord: number;
   /** Fault injection: asked once per batch whether to fail it whatever its records. */
   faults?: { failBatch(): boolean };
 }
@@ -96,6 +98,7 @@ export class BatchProcessor {
           dropsBadRows: dropsBadRows(policy),
           rowErrors,
           signal,
+          maxFields: this.deps.maxFieldsPerRecord,
         });
         batch.files[index] = { ...file, landed: { records: result.records - result.failed, filtered: result.filtered } };
       }

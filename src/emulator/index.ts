@@ -1,5 +1,7 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { registerBatchRoutes } from './batch-routes';
+import { registerContractHook } from './contract/contract-hook';
+import { noteRefusal, registerRequestRecorder } from './contract/request-recorder';
 import { BatchProcessor } from './batch-processor';
 import { BatchStore } from './batch-store';
 import { registerCatalogRoutes } from './catalog-routes';
@@ -37,7 +39,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
   const faults = new FaultInjector();
   if (opts.faults !== undefined) faults.set(opts.faults);
   const store = await BatchStore.open(options.dataDir, options.logger);
-  const processor = new BatchProcessor({ store, validators, clock: options.clock, logger: options.logger, delayMs: options.processingDelayMs, faults });
+  const processor = new BatchProcessor({ store, validators, clock: options.clock, logger: options.logger, delayMs: options.processingDelayMs, faults, maxFieldsPerRecord: options.limits.maxFieldsPerRecord });
   const app = buildApp(options, { store, processor, faults });
 
   try {
@@ -70,6 +72,12 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
   };
 }
 
+/** The code of an error answer: the last part of a problem's type, or the gateway's error_code. */
+function refusalCode(body: Record<string, unknown>): string {
+  if (typeof body.type === 'string') return body.type.split('/').pop() ?? body.type;
+  return String(body.error_code ?? body.error ?? 'error');
+}
+
 function buildApp(options: ResolvedOptions, parts: { store: BatchStore; processor: BatchProcessor; faults: FaultInjector }): FastifyInstance {
   const { store, processor, faults } = parts;
   const app = Fastify({
@@ -85,7 +93,9 @@ function buildApp(options: ResolvedOptions, parts: { store: BatchStore; processo
 
   registerRawBodies(app);
   registerFaults(app, faults, options.clock);
+  if (options.recordRequestsTo !== undefined) registerRequestRecorder(app, options.recordRequestsTo);
   registerGatewayAuth(app, tokens);
+  registerContractHook(app);
   registerImsRoutes(app, tokens);
   registerBatchRoutes(app, { options, store, processor });
   registerFileUploadRoutes(app, { options, store });
@@ -97,10 +107,13 @@ function buildApp(options: ResolvedOptions, parts: { store: BatchStore; processo
     options.logger.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'emulator request');
   });
   app.setNotFoundHandler((request, reply) => {
-    const err = problem(404, PROBLEM_CODES.routeNotFound, 'Not Found', `no route for ${request.method} ${request.url.split('?')[0]}`);
+    // Reached only by what Adobe's API description has but the emulator does not serve, or by
+    // paths outside /data/ (the contract hook answers the rest).
+    const err = problem(404, PROBLEM_CODES.routeNotFound, 'Not Found', `the emulator does not serve ${request.method} ${request.url.split('?')[0]}`);
     return reply.code(404).send(err.body);
   });
   app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (err instanceof EmulatorHttpError) noteRefusal(request, refusalCode(err.body));
     if (err instanceof EmulatorHttpError) return reply.code(err.statusCode).headers(err.headers).type('application/json').send(err.body);
     const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) options.logger.error({ err, url: request.url }, 'emulator request failed');

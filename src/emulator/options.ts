@@ -2,7 +2,9 @@ import type { Clock } from '../lib/clock';
 import { systemClock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import { silentLogger } from '../lib/logger';
+import { RECORD_ENV } from './contract/request-recorder';
 import type { FaultConfigInput } from './faults';
+import { ADOBE_LIMITS, type PlatformLimits } from './platform-limits';
 
 export interface EmulatorDataset {
   id: string;
@@ -28,6 +30,13 @@ export interface EmulatorOptions {
   processingDelayMs?: number;
   /** Source of timestamps and token expiry; default the system clock. */
   clock?: Clock;
+  /** Adobe's guides' limits (platform-limits.ts); tests lower them to reach them with little data. */
+  limits?: Partial<PlatformLimits>;
+  /**
+   * Appends every request answered, as JSON lines, to this file (contract/request-recorder.ts);
+   * default: the file named by DATAFLOWD_CONTRACT_RECORD, else none.
+   */
+  recordRequestsTo?: string;
   /** Faults to inject from the start (see faults.ts); default none. Malformed rules fail the start. */
   faults?: FaultConfigInput;
 }
@@ -43,6 +52,8 @@ export interface ResolvedOptions {
   logger: Logger;
   processingDelayMs: number;
   clock: Clock;
+  recordRequestsTo?: string;
+  limits: PlatformLimits;
 }
 
 export function resolveOptions(opts: EmulatorOptions): ResolvedOptions {
@@ -56,5 +67,7 @@ export function resolveOptions(opts: EmulatorOptions): ResolvedOptions {
     logger: (opts.logger ?? silentLogger).child({ component: 'emulator' }),
     processingDelayMs: opts.processingDelayMs ?? 0,
     clock: opts.clock ?? systemClock,
+    limits: { ...ADOBE_LIMITS, ...opts.limits },
+    recordRequestsTo: opts.recordRequestsTo ?? (process.env[RECORD_ENV] || undefined),
   };
 }

@@ -1,15 +1,17 @@
+import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { DataflowError } from '../lib/errors';
+import { DataflowError, isDataflowError } from '../lib/errors';
 import { toBatch, unwrapBatchObject } from './batch-status';
 import { listBatches } from './catalog';
 import { ChunkBuffers, chunksOf, uploadLargeFile } from './large-file-upload';
 import { badResponse, PlatformHttp } from './platform-http';
+import { spool, type Spooled } from './spool';
 import type { Batch, CreateBatchRequest, UploadFileOptions, UploadSettings } from './types';
 
 /*
  * Batch Ingestion API (reference/aep-api.md §2): create a batch, upload its files, then
- * COMPLETE or ABORT it. A file goes up in one streamed PUT when its size is known and small
- * (≤ 256 MB, §2.2), else through the chunked large-file upload (large-file-upload.ts, §2.3).
+ * COMPLETE or ABORT it. A file goes up in one PUT stating its size when it is at most 256 MB
+ * (§2.2), else through the chunked large-file upload (large-file-upload.ts, §2.3).
  */
 
 const IMPORT = '/data/foundation/import/batches';
@@ -63,11 +65,11 @@ export async function createBatch(http: PlatformHttp, req: CreateBatchRequest, s
 }
 
 /**
- * One file into a batch. Known size up to the threshold: a streamed PUT. Known size above it:
- * the large-file upload. Unknown size (output of a transformation): the first chunk decides —
- * output that ends within it is PUT from memory, anything longer goes up in chunks, so memory
- * stays bounded by the chunk settings whatever the output's length. `body` is destroyed
- * whenever this throws; an error of `body` itself is rethrown unchanged.
+ * One file into a batch, as Platform documents it: a size up to the threshold goes in one PUT
+ * with its Content-Length, a larger one through the large-file calls with the size in every
+ * Content-Range. Output of unknown size (a transformation's) that ends within one chunk is PUT
+ * from memory; longer output is spooled to disk first (spool.ts) and then sent by its size.
+ * `body` is destroyed whenever this throws; an error of `body` itself is rethrown unchanged.
  */
 export async function uploadFile(
   http: PlatformHttp,
@@ -103,13 +105,33 @@ export async function uploadFile(
       await http.json({ method: 'PUT', path, bytes, signal });
       return;
     }
-    await uploadLargeFile({ http, path, chunks: prepend([first.value, second.value], chunks), settings, buffers, signal });
+    const spooled = await spool(prepend([first.value, second.value], chunks), settings.spoolDir, (chunk) => buffers.give(chunk), signal);
+    try {
+      await uploadSpooled(http, settings, path, spooled, signal);
+    } finally {
+      await spooled.dispose();
+    }
   } catch (err) {
     body.destroy();
     throw err;
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** A spooled file by its size; being on disk, a PUT cut off after its first byte is sent again from the start. */
+async function uploadSpooled(http: PlatformHttp, settings: UploadSettings, path: string, spooled: Spooled, signal?: AbortSignal): Promise<void> {
+  if (spooled.size > settings.largeFileBytes) {
+    const buffers = new ChunkBuffers(settings.chunkBytes, settings.chunksInFlight + 1);
+    const chunks = chunksOf(createReadStream(spooled.file), buffers);
+    await uploadLargeFile({ http, path, chunks, size: spooled.size, settings, buffers, signal });
+    return;
+  }
+  await http.withRetry(
+    signal,
+    () => http.putStream(path, createReadStream(spooled.file), spooled.size, signal),
+    (err) => isDataflowError(err) && err.code === 'ERR_PLATFORM_UPLOAD_INTERRUPTED',
+  );
 }
 
 async function* prepend<T>(head: T[], rest: AsyncIterator<T>): AsyncGenerator<T> {

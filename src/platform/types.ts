@@ -26,6 +26,8 @@ export interface UploadSettings {
   chunkBytes: number;
   /** PATCHes of one file in flight at once; default 4. Memory per file ≈ (chunksInFlight + 1) × chunkBytes. */
   chunksInFlight: number;
+  /** Where output of unknown size longer than one chunk is written before upload; default the system's temporary folder. */
+  spoolDir: string;
 }
 
 export interface PlatformRetryOptions {
