@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { RECORD_ENV } from '../../src/emulator/contract/request-recorder';
 
 /**
  * End-to-end tests drive the real CLI from dist/, so it is built from the current sources first
@@ -14,4 +16,9 @@ export default function globalSetup(): void {
   if (result.status !== 0 && !existsSync(path.join(root, 'dist', 'src', 'main.js'))) {
     throw new Error(`build failed:\n${result.stdout}${result.stderr}`);
   }
+  // Every emulator of the run, in the test workers and in the CLI processes they spawn, inherits
+  // this and records the requests it answers; global-teardown.ts checks them.
+  const record = path.join(tmpdir(), `dataflowd-contract-${process.pid}.jsonl`);
+  rmSync(record, { force: true });
+  process.env[RECORD_ENV] = record;
 }
