@@ -81,7 +81,7 @@ async function ingestJson(ctx: FileIngestContext): Promise<FileResult> {
       if (!problem) continue;
       badRows.push(records);
       countFailure(ctx.tally, problem.kind, batchRow, ctx.file.path, records, problem.message);
-      await ctx.rowErrors?.add(problem, { fileName: ctx.file.path, rowNumber: records, lineNumber: raw.line }, raw.text);
+      await ctx.rowErrors?.add(problem, raw.text);
     }
   } catch (err) {
     if (!(err instanceof JsonOutlineError)) throw err;

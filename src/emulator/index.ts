@@ -15,6 +15,7 @@ import { resolveOptions, type EmulatorOptions, type ResolvedOptions } from './op
 import { EmulatorHttpError, problem, PROBLEM_CODES } from './platform-errors';
 import { RecordValidators } from './record-validator';
 import { registerSchemaRegistryRoutes } from './schema-registry-routes';
+import { StatusScripts } from './status-script';
 
 export type { EmulatorDataset, EmulatorOptions } from './options';
 export type { FaultConfig, FaultConfigInput, FaultRule, InjectedFaults } from './faults';
@@ -40,7 +41,8 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
   if (opts.faults !== undefined) faults.set(opts.faults);
   const store = await BatchStore.open(options.dataDir, options.logger);
   const processor = new BatchProcessor({ store, validators, clock: options.clock, logger: options.logger, delayMs: options.processingDelayMs, faults, maxFieldsPerRecord: options.limits.maxFieldsPerRecord });
-  const app = buildApp(options, { store, processor, faults });
+  const scripts = new StatusScripts({ faults, processor, store, clock: options.clock });
+  const app = buildApp(options, { store, processor, faults, scripts });
 
   try {
     await app.listen({ host: options.host, port: options.port });
@@ -78,8 +80,8 @@ function refusalCode(body: Record<string, unknown>): string {
   return String(body.error_code ?? body.error ?? 'error');
 }
 
-function buildApp(options: ResolvedOptions, parts: { store: BatchStore; processor: BatchProcessor; faults: FaultInjector }): FastifyInstance {
-  const { store, processor, faults } = parts;
+function buildApp(options: ResolvedOptions, parts: { store: BatchStore; processor: BatchProcessor; faults: FaultInjector; scripts: StatusScripts }): FastifyInstance {
+  const { store, processor, faults, scripts } = parts;
   const app = Fastify({
     // Requests are logged at debug level by the onResponse hook below, with the emulator's logger.
     logger: false,
@@ -97,9 +99,9 @@ function buildApp(options: ResolvedOptions, parts: { store: BatchStore; processo
   registerGatewayAuth(app, tokens);
   registerContractHook(app);
   registerImsRoutes(app, tokens);
-  registerBatchRoutes(app, { options, store, processor });
+  registerBatchRoutes(app, { options, store, processor, scripts });
   registerFileUploadRoutes(app, { options, store });
-  registerCatalogRoutes(app, { options, store, startedAt: options.clock.now().getTime() });
+  registerCatalogRoutes(app, { options, store, scripts, startedAt: options.clock.now().getTime() });
   registerDataAccessRoutes(app, { store });
   registerSchemaRegistryRoutes(app, options);
 

@@ -71,3 +71,9 @@ export function resolveOptions(opts: EmulatorOptions): ResolvedOptions {
     recordRequestsTo: opts.recordRequestsTo ?? (process.env[RECORD_ENV] || undefined),
   };
 }
+
+/** The id of a dataset's schema, as its Catalog schemaRef names it: the schema's own $id, or one made from the tenant. */
+export function schemaIdOf(dataset: EmulatorDataset, options: Pick<ResolvedOptions, 'tenantId'>): string {
+  const own = (dataset.schema as { $id?: unknown } | undefined)?.$id;
+  return typeof own === 'string' ? own : `https://ns.adobe.com/${options.tenantId}/schemas/${dataset.id}`;
+}

@@ -51,6 +51,8 @@ export const PROBLEM_CODES = {
   batchFinal: 'BATCH-1413-400',
   fileNotComplete: 'BATCH-1414-400',
   catalogNotFound: 'CAT-1404-404',
+  schemaNotFound: 'XDM-1404-404',
+  notAcceptable: 'XDM-1406-406',
   catalogBadQuery: 'CAT-1400-400',
   exportNotFound: 'DAS-1404-404',
   rangeNotSatisfiable: 'DAS-1416-416',

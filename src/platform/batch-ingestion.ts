@@ -43,6 +43,7 @@ export function createBatchBody(req: CreateBatchRequest): Record<string, unknown
   if (req.enableErrorDiagnostics !== undefined) body.enableErrorDiagnostics = req.enableErrorDiagnostics;
   // The current docs spell it partialIngestionPercent; older copies ...Percentage (§5.1).
   if (req.partialIngestionPercent !== undefined) body.partialIngestionPercent = req.partialIngestionPercent;
+  if (req.replay && req.replay.predecessors.length > 0) body.replay = { predecessors: req.replay.predecessors, reason: req.replay.reason ?? 'replace' };
   return body;
 }
 

@@ -1,4 +1,4 @@
-import type { DataflowConfig, LoadedConfig } from '../config';
+import type { DataflowConfig, JsonSchema, LoadedConfig } from '../config';
 import { compileGlobs, describeVerdict } from '../connector/glob';
 import { normalizeRemotePath, relativeToFolder } from '../connector/paths';
 import type { ConnectorDefinition, ConnectorTraits, SourceConnector } from '../connector/types';
@@ -9,6 +9,7 @@ import { dataflowError, errorFacts, errorMessage, wrapError } from '../lib/error
 import type { Logger } from '../lib/logger';
 import type { PlatformClient } from '../platform';
 import { buildPrepPlan, type PrepPlan } from '../prep/prep-plan';
+import { renameSchemaTenant } from '../prep/tenant';
 import { type FileSample, sampleFile } from '../prep/sample';
 import type { RunRecord, RunTrigger, Store } from '../store/types';
 import type { RunPlan } from './plan';
@@ -158,14 +159,15 @@ export class DataflowRunner {
   }
 
   /**
-   * How files are prepared. Records are checked before upload against the dataset's schema when
-   * the config knows it: in embedded mode platform.datasets[].schema (what the emulator itself
-   * checks), in aep mode mapping.schema (the config does not hold the real dataset's schema).
-   * Without `notes` (a real run), not learning the tenant id fails the run; a dry run says so.
+   * How files are prepared. Records are checked before upload against the dataset's schema: in
+   * embedded mode platform.datasets[].schema (what the emulator itself checks); in aep mode
+   * mapping.schema when given (an override), else the dataset's XDM schema from Platform's Schema
+   * Registry, fetched once per run. Without `notes` (a real run), not learning the tenant id or
+   * the schema fails the run; a dry run says so and goes on.
    */
   private async prepPlan(df: DataflowConfig, signal: AbortSignal, notes?: string[]): Promise<PrepPlan> {
     const { config, platform } = this.deps;
-    const mappingSchema = df.mapping?.schema === undefined ? undefined : config.schemas[df.mapping.schema];
+    let mappingSchema = df.mapping?.schema === undefined ? undefined : config.schemas[df.mapping.schema];
     let datasetSchema = mappingSchema;
     if (config.daemon.platform.mode === 'embedded') {
       const dataset = config.daemon.platform.datasets.find((d) => d.id === df.target.dataset || d.name === df.target.dataset);
@@ -178,6 +180,21 @@ export class DataflowRunner {
       } catch (err) {
         if (!notes) throw wrapError(err, 'asking Platform for the tenant id (target.tenant)');
         notes.push(`tenant rename not shown: could not ask Platform for the tenant id: ${errorMessage(err)}`);
+      }
+    }
+    if (config.daemon.platform.mode === 'aep' && mappingSchema === undefined) {
+      try {
+        const dataset = await platform.getDataset(await this.datasetId(df.target.dataset, signal), signal);
+        if (!dataset) throw dataflowError('ERR_DATASET_NOT_FOUND', 'config', `dataset ${df.target.dataset} not found in Platform`);
+        datasetSchema = (await platform.datasetSchema(dataset, signal)) as JsonSchema;
+        // The registry's schema names the org's tenant; the mapping is written for records before the rename.
+        const from = df.target.tenant?.from;
+        const to = df.target.tenant?.to ?? tenantTo;
+        mappingSchema = from !== undefined && to !== undefined && from !== to ? renameSchemaTenant(datasetSchema, { from: to, to: from }) : datasetSchema;
+        if (mappingSchema === datasetSchema) mappingSchema = { ...datasetSchema };
+      } catch (err) {
+        if (!notes) throw wrapError(err, `fetching the schema of dataset ${df.target.dataset} from the Schema Registry`);
+        notes.push(`records not checked against the dataset's schema: could not fetch it from the Schema Registry: ${errorMessage(err)}`);
       }
     }
     return buildPrepPlan(df, { datasetSchema, mappingSchema, tenantTo });
@@ -199,12 +216,11 @@ export class DataflowRunner {
     return now;
   }
 
-  /** target.dataset is an id, or a name looked up through Catalog. */
+  /** target.dataset is an id, or a name looked up with Catalog's `name` filter. */
   private async datasetId(ref: string, signal: AbortSignal): Promise<string> {
     const known = this.datasetIds.get(ref);
     if (known) return known;
-    const byId = await this.deps.platform.getDataset(ref, signal);
-    const found = byId ?? (await this.deps.platform.findDatasetByName(ref, signal));
+    const found = await this.deps.platform.findDataset(ref, signal);
     if (!found) throw dataflowError('ERR_DATASET_NOT_FOUND', 'config', `dataset ${ref} not found in Platform (neither as id nor as name)`);
     this.datasetIds.set(ref, found.id);
     return found.id;

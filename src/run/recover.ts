@@ -119,7 +119,9 @@ async function resolveCompleting(store: Store, platform: PlatformClient, batch: 
   if (!final.final) final = await platform.waitForBatch(batch.id, { signal, ...BATCH_POLLING });
   const files = (await store.filesOfBatch(batch.id)).filter((f) => f.state === 'completing' || f.state === 'uploading');
   const m = final.metrics;
-  const state = fileStateAfter(final);
+  // Promoted, then out of the dataset: a successor that replaced it means the data is there.
+  const successor = final.handling === 'look-up' ? await platform.findSuccessor(final, signal) : undefined;
+  const state = fileStateAfter(final, successor);
   if (state === 'ingested') {
     await store.updateBatch(
       batch.id,
@@ -129,12 +131,12 @@ async function resolveCompleting(store: Store, platform: PlatformClient, batch: 
         recordsIn: m.inputRecordCount ?? null,
         recordsOut: m.outputRecordCount ?? null,
         recordsFailed: m.failedRecordCount ?? 0,
-        error: (m.failedRecordCount ?? 0) > 0 ? describeBatchErrors(final) : null,
+        error: (m.failedRecordCount ?? 0) > 0 || successor ? describeBatchErrors(final, successor) : null,
       },
       [{ ids: files.map((f) => f.id), state: 'ingested' }],
     );
   } else {
-    const error = describeBatchErrors(final);
+    const error = describeBatchErrors(final, successor);
     await store.updateBatch(
       batch.id,
       { state: state === 'failed' ? 'failed' : 'aborted', platformStatus: final.status, recordsIn: m.inputRecordCount ?? null, recordsFailed: m.failedRecordCount ?? null, error },

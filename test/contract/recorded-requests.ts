@@ -28,6 +28,7 @@ export const CLIENT_OPERATIONS: readonly string[] = [
   'retrieveDatasetFile',
   'retrieveBatchMeta',
   'retrieveStats',
+  'retrieveSchema',
 ];
 
 export interface ContractReport {

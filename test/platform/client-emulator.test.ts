@@ -85,6 +85,36 @@ test('datasets by id and by name', async () => {
   await expect(client.findDatasetByName('Luma')).resolves.toBeUndefined();
 });
 
+test('findDataset: by id, else by Catalog\'s name filter', async () => {
+  await expect(client.findDataset(DATASET)).resolves.toMatchObject({ id: DATASET, name: DATASET_NAME });
+  await expect(client.findDataset(DATASET_NAME)).resolves.toMatchObject({ id: DATASET, name: DATASET_NAME });
+  await expect(client.findDataset('Nothing Like It')).resolves.toBeUndefined();
+});
+
+test('a dataset\'s schema from the Schema Registry, full and resolved, as JSON Schema without XDM\'s meta fields', async () => {
+  const dataset = await client.findDataset(DATASET);
+  const got = await client.datasetSchema(dataset!);
+  expect(got).toMatchObject({ type: 'object', required: ['id', 'points'], properties: schema.properties, title: DATASET_NAME });
+  expect(Object.keys(got).filter((k) => k.startsWith('meta:') || k === '$id')).toEqual([]);
+  const other = await client.findDataset('other');
+  await expect(client.datasetSchema(other!)).rejects.toMatchObject({ code: 'ERR_PLATFORM_NO_SCHEMA', kind: 'config' });
+});
+
+test('replay: a batch naming a predecessor replaces it; the inactive predecessor finds its successor', async () => {
+  const old = await ingest([[{ id: 'r1', points: 1 }]]);
+  const replacement = await client.createBatch({ datasetId: DATASET, format: 'json', replay: { predecessors: [old.id] } });
+  expect(replacement.replaces).toEqual([old.id]);
+  const text = lines([{ id: 'r1', points: 2 }]);
+  await client.uploadFile(replacement.id, DATASET, 'r.json', Readable.from([Buffer.from(text)]), { size: text.length });
+  await client.completeBatch(replacement.id);
+  await client.waitForBatch(replacement.id, { pollMs: 20 });
+  const inactive = await client.getBatch(old.id);
+  expect(inactive).toMatchObject({ status: 'inactive', handling: 'look-up', final: true, succeeded: false });
+  await expect(client.findSuccessor(inactive)).resolves.toMatchObject({ id: replacement.id, status: 'success', replaces: [old.id] });
+  const lone = await ingest([[{ id: 'r9', points: 9 }]]);
+  await expect(client.findSuccessor(lone)).resolves.toBeUndefined();
+});
+
 test('a batch from create to success, then read back through Data Access', async () => {
   const records = [
     [{ id: 'a', points: 1 }, { id: 'b', points: 2 }],
