@@ -1,3 +1,4 @@
+import { specDocument } from '../../src/emulator/contract/spec-documents';
 import { isFinalStatus, isSuccessStatus, statusHandling, toBatch, toBatchList, unwrapBatchObject } from '../../src/platform/batch-status';
 
 describe('every documented status has its handling', () => {
@@ -23,8 +24,7 @@ describe('every documented status has its handling', () => {
     expect(statusHandling(status)).toBe(handling);
   });
 
-  test('the whole enum of the Catalog API description is covered', async () => {
-    const { specDocument } = await import('../../src/emulator/contract/spec-documents');
+  test('the whole enum of the Catalog API description is covered', () => {
     const doc = specDocument('catalog').doc as { components: { schemas: Record<string, { enum?: string[] }> } };
     const statuses = Object.values(doc.components.schemas).find((s) => s.enum?.includes('stalled'))?.enum ?? [];
     expect(statuses.length).toBeGreaterThan(10);
