@@ -142,9 +142,13 @@ test('a batch from create to success, then read back through Data Access', async
 
   const files = await client.batchFiles(created.id);
   expect(files.length).toBeGreaterThan(0);
+  // Data Access gives these as strings of digits; the client reads them as numbers.
+  expect(files[0]).toMatchObject({ created: expect.any(Number), updated: expect.any(Number) });
+  expect(files[0].created).toBeGreaterThan(1_600_000_000_000);
   let landed = '';
   for (const f of files) {
     for (const entry of await client.dataSetFileEntries(f.dataSetFileId)) {
+      expect(entry.length).toBeGreaterThan(0);
       landed += await readAll(await client.downloadFile(f.dataSetFileId, entry.name));
     }
   }
