@@ -1,4 +1,6 @@
 export { PlatformClient } from './platform-client';
+export { checkAccess } from './access-check';
+export type { AccessReport, DatasetAccess } from './access-check';
 export { isFinalStatus, isSuccessStatus, isFailureStatus, statusHandling, IN_FLIGHT_STATUSES, SUCCESS_STATUSES, FAILURE_STATUSES, STATUS_HANDLING } from './batch-status';
 export type { StatusHandling } from './batch-status';
 export { parseRetryAfter, TRANSIENT_STATUSES } from './platform-errors';

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import type { Clock } from '../../src/lib/clock';
 import { systemClock } from '../../src/lib/clock';
 import { Emulator, startEmulator } from '../../src/emulator';
-import { Batch, PlatformClient } from '../../src/platform';
+import { Batch, checkAccess, PlatformClient, type PlatformClientOptions } from '../../src/platform';
 
 /*
  * The client against the project's own Platform emulator, over HTTP: the whole life of a batch,
@@ -23,6 +23,7 @@ const schema = {
 let dataDir: string;
 let emulator: Emulator;
 let client: PlatformClient;
+let clientOptions: PlatformClientOptions;
 /** The emulator's notion of time, moved on to make its tokens expire. */
 let emulatorOffsetMs = 0;
 
@@ -38,7 +39,7 @@ beforeAll(async () => {
     tenantId: 'acmecorp',
     clock: { now: () => new Date(Date.now() + emulatorOffsetMs), sleep: systemClock.sleep },
   });
-  client = new PlatformClient({
+  clientOptions = {
     endpoint: emulator.url,
     imsEndpoint: emulator.url,
     clientId: 'dataflowd-test',
@@ -47,7 +48,8 @@ beforeAll(async () => {
     sandbox: 'prod',
     scopes: ['openid', 'AdobeID', 'read_organizations'],
     retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 },
-  });
+  };
+  client = new PlatformClient(clientOptions);
 });
 
 afterAll(async () => {
@@ -113,6 +115,25 @@ test('replay: a batch naming a predecessor replaces it; the inactive predecessor
   await expect(client.findSuccessor(inactive)).resolves.toMatchObject({ id: replacement.id, status: 'success', replaces: [old.id] });
   const lone = await ingest([[{ id: 'r9', points: 9 }]]);
   await expect(client.findSuccessor(lone)).resolves.toBeUndefined();
+});
+
+test('the access check: token, sandbox, every dataset and its schema, each problem named', async () => {
+  const report = await checkAccess(client, 'prod', [DATASET, DATASET_NAME, 'missing', 'other']);
+  expect(report.tenantId).toBe('acmecorp');
+  expect(report.datasets.map((d) => [d.ref, d.id, d.problem])).toEqual([
+    [DATASET, DATASET, undefined],
+    [DATASET_NAME, DATASET, undefined],
+    ['missing', undefined, expect.stringContaining('dataset missing not found in sandbox prod, neither as id nor as name')],
+    ['other', 'other', expect.stringContaining('the Schema Registry has no schema')],
+  ]);
+  expect(report.problems).toHaveLength(2);
+  const stranger = new PlatformClient({ ...clientOptions, clientSecret: '' });
+  try {
+    const refused = await checkAccess(stranger, 'prod', [DATASET]);
+    expect(refused.problems).toEqual([expect.stringContaining('IMS refused the credential')]);
+  } finally {
+    await stranger.close();
+  }
 });
 
 test('a batch from create to success, then read back through Data Access', async () => {
