@@ -86,9 +86,11 @@ export function isFinal(status: BatchStatus): boolean {
 
 /** The batch as Catalog answers it, inside the object keyed by id. */
 export function toCatalogBatch(batch: BatchRecord): Record<string, unknown> {
+  // Catalog's description types every tag as an array of strings (its guide's example shows a
+  // bare boolean and number for these two; the description is the contract).
   const tags: Record<string, unknown> = { ...batch.tags };
-  if (batch.enableErrorDiagnostics) tags.acp_enableErrorDiagnostics = true;
-  if (batch.partialIngestionPercent !== undefined) tags.acp_partialIngestionPercent = batch.partialIngestionPercent;
+  if (batch.enableErrorDiagnostics) tags.acp_enableErrorDiagnostics = ['true'];
+  if (batch.partialIngestionPercent !== undefined) tags.acp_partialIngestionPercent = [String(batch.partialIngestionPercent)];
   const out: Record<string, unknown> = {
     id: batch.id,
     status: batch.status,

@@ -78,7 +78,8 @@ function datasetObject(dataset: EmulatorDataset, options: ResolvedOptions, start
     version: '1.0.0',
     viewId: datasetViewId(dataset.id),
     tags: {},
-    schemaRef: { id: schemaIdOf(dataset, options), contentType: 'application/vnd.adobe.xed+json;version=1' },
+    // A dataset configured without a schema (free-form, the emulator's own) names none.
+    ...(dataset.schema === undefined ? {} : { schemaRef: { id: schemaIdOf(dataset, options), contentType: 'application/vnd.adobe.xed+json;version=1' } }),
   };
 }
 

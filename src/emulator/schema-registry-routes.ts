@@ -24,7 +24,7 @@ export function registerSchemaRegistryRoutes(app: FastifyInstance, options: Reso
       counts: { schemas, mixins: 0, datatypes: 0, classes: 0, unions: 0 },
       recentlyCreatedResources: [],
       recentlyUpdatedResources: [],
-      classUsage: {},
+      classUsage: [],
     };
   });
 

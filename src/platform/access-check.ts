@@ -44,7 +44,8 @@ export async function checkAccess(platform: PlatformClient, sandbox: string, ref
       Object.assign(entry, { id: dataset.id, name: dataset.name });
       const schema = await platform.datasetSchema(dataset, signal);
       entry.schemaId = typeof (dataset.schemaRef as { id?: unknown } | undefined)?.id === 'string' ? (dataset.schemaRef as { id: string }).id : undefined;
-      if (typeof schema.properties !== 'object') entry.problem = `the schema of dataset ${ref} has no properties`;
+      if (!schema) entry.problem = `dataset ${ref} names no schema in Catalog: records cannot be checked before upload`;
+      else if (typeof schema.properties !== 'object') entry.problem = `the schema of dataset ${ref} has no properties`;
     } catch (err) {
       entry.problem = explain(err, `dataset ${ref}`);
     }

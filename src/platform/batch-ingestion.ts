@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { DataflowError, isDataflowError } from '../lib/errors';
 import { toBatch, unwrapBatchObject } from './batch-status';
 import { listBatches } from './catalog';
@@ -102,8 +102,8 @@ export async function uploadFile(
     const second = first.done ? first : await chunks.next();
     if (second.done) {
       const bytes = first.done ? Buffer.alloc(0) : first.value;
-      // A buffer is resendable: this PUT is retried inside, unlike a streamed one.
-      await http.json({ method: 'PUT', path, bytes, signal });
+      // A buffer is resendable: this PUT is sent again whole after a failure, unlike a stream's.
+      await putResendable(http, path, () => Readable.from([bytes]), bytes.length, signal);
       return;
     }
     const spooled = await spool(prepend([first.value, second.value], chunks), settings.spoolDir, (chunk) => buffers.give(chunk), signal);
@@ -128,10 +128,18 @@ async function uploadSpooled(http: PlatformHttp, settings: UploadSettings, path:
     await uploadLargeFile({ http, path, chunks, size: spooled.size, settings, buffers, signal });
     return;
   }
+  await putResendable(http, path, () => createReadStream(spooled.file), spooled.size, signal);
+}
+
+/**
+ * A PUT of bytes that can be read again (a buffer, a spooled file): putStream retries what
+ * failed before the body was read; what failed after is sent again whole from a fresh stream.
+ */
+async function putResendable(http: PlatformHttp, path: string, open: () => Readable, size: number, signal?: AbortSignal): Promise<void> {
   await http.withRetry(
     signal,
-    () => http.putStream(path, createReadStream(spooled.file), spooled.size, signal),
-    (err) => isDataflowError(err) && err.code === 'ERR_PLATFORM_UPLOAD_INTERRUPTED',
+    () => http.putStream(path, open(), size, signal),
+    (err) => isDataflowError(err) && (err.code === 'ERR_PLATFORM_UPLOAD_INTERRUPTED' || err.code === 'ERR_PLATFORM_TOKEN_EXPIRED'),
   );
 }
 

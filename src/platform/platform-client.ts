@@ -143,8 +143,8 @@ export class PlatformClient {
     return (await getDataset(this.http, ref, signal)) ?? (await findDatasetByName(this.http, ref, signal));
   }
 
-  /** The dataset's XDM schema from the Schema Registry, full and resolved, as JSON Schema. */
-  datasetSchema(dataset: Dataset, signal?: AbortSignal): Promise<Record<string, unknown>> {
+  /** The dataset's XDM schema from the Schema Registry, full and resolved, as JSON Schema; undefined when Catalog names none. */
+  datasetSchema(dataset: Dataset, signal?: AbortSignal): Promise<Record<string, unknown> | undefined> {
     return datasetSchema(this.http, dataset, signal);
   }
 

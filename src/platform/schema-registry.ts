@@ -17,12 +17,13 @@ export function schemaIdOf(dataset: Dataset): string | undefined {
   return typeof ref?.id === 'string' && ref.id !== '' ? ref.id : undefined;
 }
 
-/** The dataset's schema, resolved; an error naming the dataset when it has none or the registry lacks it. */
-export async function datasetSchema(http: PlatformHttp, dataset: Dataset, signal?: AbortSignal): Promise<Record<string, unknown>> {
+/**
+ * The dataset's schema, resolved; undefined when Catalog names none for it (a dataset always has
+ * one on Platform; the emulator's free-form datasets do not), an error when the registry lacks it.
+ */
+export async function datasetSchema(http: PlatformHttp, dataset: Dataset, signal?: AbortSignal): Promise<Record<string, unknown> | undefined> {
   const id = schemaIdOf(dataset);
-  if (id === undefined) {
-    throw new DataflowError('ERR_PLATFORM_NO_SCHEMA', 'config', `dataset ${dataset.id} (${dataset.name}) names no schema in Catalog`, { context: { datasetId: dataset.id } });
-  }
+  if (id === undefined) return undefined;
   const path = `${REGISTRY}/tenant/schemas/${encodeURIComponent(id)}`;
   const { status, body } = await http.json({ method: 'GET', path, headers: { accept: FULL }, signal, allow: [404] });
   if (status === 404) {

@@ -186,12 +186,12 @@ export class DataflowRunner {
       try {
         const dataset = await platform.getDataset(await this.datasetId(df.target.dataset, signal), signal);
         if (!dataset) throw dataflowError('ERR_DATASET_NOT_FOUND', 'config', `dataset ${df.target.dataset} not found in Platform`);
-        datasetSchema = (await platform.datasetSchema(dataset, signal)) as JsonSchema;
+        const fetched = (await platform.datasetSchema(dataset, signal)) as JsonSchema | undefined;
+        datasetSchema = fetched;
         // The registry's schema names the org's tenant; the mapping is written for records before the rename.
         const from = df.target.tenant?.from;
         const to = df.target.tenant?.to ?? tenantTo;
-        mappingSchema = from !== undefined && to !== undefined && from !== to ? renameSchemaTenant(datasetSchema, { from: to, to: from }) : datasetSchema;
-        if (mappingSchema === datasetSchema) mappingSchema = { ...datasetSchema };
+        if (fetched) mappingSchema = from !== undefined && to !== undefined && from !== to ? renameSchemaTenant(fetched, { from: to, to: from }) : { ...fetched };
       } catch (err) {
         if (!notes) throw wrapError(err, `fetching the schema of dataset ${df.target.dataset} from the Schema Registry`);
         notes.push(`records not checked against the dataset's schema: could not fetch it from the Schema Registry: ${errorMessage(err)}`);

@@ -2,7 +2,7 @@ import { execFile, spawn, ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Emulator, startEmulator } from '../../src/emulator';
+import { Emulator, startEmulator, type EmulatorDataset } from '../../src/emulator';
 import { PlatformClient } from '../../src/platform';
 
 export const MAIN = path.resolve(__dirname, '..', '..', 'dist', 'src', 'main.js');
@@ -30,9 +30,10 @@ export class Workspace {
     readonly emulator: Emulator,
   ) {}
 
-  static async create(): Promise<Workspace> {
+  /** `extraDatasets` are served besides `people`. */
+  static async create(extraDatasets: EmulatorDataset[] = []): Promise<Workspace> {
     const dir = await mkdtemp(path.join(tmpdir(), 'dataflowd-e2e-'));
-    const emulator = await startEmulator({ dataDir: path.join(dir, 'platform'), datasets: [{ id: 'people', name: 'People', schema: PEOPLE_SCHEMA }] });
+    const emulator = await startEmulator({ dataDir: path.join(dir, 'platform'), datasets: [{ id: 'people', name: 'People', schema: PEOPLE_SCHEMA }, ...extraDatasets] });
     const ws = new Workspace(dir, emulator);
     ws.platform = new PlatformClient({
       endpoint: emulator.url,

@@ -20,7 +20,7 @@ describe('emulator: partial ingestion and error diagnostics', () => {
     const { batch } = await h.ingest({ 'ten.json': tenWithTwoBad() }, { enableErrorDiagnostics: true, partialIngestionPercent: 20 });
     expect(batch.status).toBe('success');
     expect(batch.metrics).toMatchObject({ inputRecordCount: 10, outputRecordCount: 8, failedRecordCount: 2 });
-    expect(batch.tags).toMatchObject({ acp_enableErrorDiagnostics: true, acp_partialIngestionPercent: 20 });
+    expect(batch.tags).toMatchObject({ acp_enableErrorDiagnostics: ['true'], acp_partialIngestionPercent: ['20'] });
     const byCode = Object.fromEntries(batch.errors.map((e: Json) => [e.code, e]));
     expect(byCode['INGEST-1212-400'].description).toContain('Successfully ingested 8 rows');
     expect(byCode['INGEST-1555-400']).toMatchObject({ recordCount: 1, rows: ['4'] });

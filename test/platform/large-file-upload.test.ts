@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -219,6 +219,23 @@ describe('large files against a tiny server', () => {
       ['PUT', '400', 400],
       ['PUT', '400', 400],
     ]);
+  });
+
+  test('unknown size: a source failing while spooled comes back unchanged; nothing is sent and the spool is gone', async () => {
+    const spoolDir = await mkdtemp(path.join(tmpdir(), 'dataflowd-spool-test-'));
+    try {
+      const { peer, client } = await setup(ok, { ...SMALL, spoolDir });
+      const boom = Object.assign(new Error('sftp: connection lost'), { kind: 'transient' });
+      async function* failing() {
+        yield Buffer.alloc(900, 'x');
+        throw boom;
+      }
+      await expect(client.uploadFile('b1', 'ds1', 'big.json', Readable.from(failing()))).rejects.toBe(boom);
+      expect(fileCalls(peer)).toEqual([]);
+      expect(await readdir(spoolDir)).toEqual([]);
+    } finally {
+      await rm(spoolDir, { recursive: true, force: true });
+    }
   });
 
   test('an error of the source comes back unchanged, and nothing is completed', async () => {

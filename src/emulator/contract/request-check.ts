@@ -1,6 +1,6 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { BODY_MEDIA_TYPE_FROM_HEADER, CASE_INSENSITIVE_BODY_ENUMS, GATEWAY_HEADERS } from './errata';
+import { BODY_MEDIA_TYPE_FROM_HEADER, CASE_INSENSITIVE_BODY_ENUMS, GATEWAY_HEADERS, RESPONSE_ENUM_EXTRAS } from './errata';
 import { operationsOf, type Operation, type Parameter } from './operations';
 import { isObject, specDocument, specFileFor } from './spec-documents';
 
@@ -106,6 +106,41 @@ export function checkRequest(req: ContractRequest): ContractResult {
   if (!match.operation) return { violations: match.violation ? [match.violation] : [], allow: match.allow };
   const op = match.operation;
   return { operation: op, violations: [...checkHeadersAndQuery(op, req.url, req.headers), ...checkBody(op, req.headers, req.body)] };
+}
+
+/**
+ * A JSON answer against the schema the API description gives for that operation and status,
+ * when it gives one (many of Adobe's answers are described as `content: {}`): the emulator's
+ * answers are held to it in its tests.
+ */
+export function checkResponse(op: Operation, status: number, json: unknown): string[] {
+  const doc = specDocument(op.api).doc;
+  const item = resolvePointer(doc, `/paths/${escapeKey(op.template.slice(specBase(op).length))}`) as Record<string, unknown> | undefined;
+  const responses = (item?.[op.method.toLowerCase()] as { responses?: Record<string, unknown> } | undefined)?.responses ?? {};
+  const key = Object.keys(responses).find((k) => k === String(status));
+  if (key === undefined) return [`${op.operationId} describes no ${status} answer`];
+  const base = `/paths/${escapeKey(op.template.slice(specBase(op).length))}/${op.method.toLowerCase()}/responses/${key}`;
+  const answer = resolvePointer(doc, base) as Record<string, unknown> | undefined;
+  let pointer: string | undefined;
+  if (isObject(answer?.content) && isObject(answer.content['application/json']) && answer.content['application/json'].schema !== undefined) pointer = `${base}/content/application~1json/schema`;
+  else if (answer?.schema !== undefined) pointer = `${base}/schema`;
+  if (pointer === undefined) return [];
+  const validate = ajvFor(op.api, false).compile({ $ref: `${op.api}#${pointer}` });
+  const answerJson = structuredClone(json);
+  for (const extra of RESPONSE_ENUM_EXTRAS.filter((e) => e.operationId === op.operationId)) {
+    const parent = extra.pointer.slice(0, -1).reduce<unknown>((node, k) => (isObject(node) ? node[k] : undefined), answerJson);
+    const key = extra.pointer[extra.pointer.length - 1];
+    if (isObject(parent) && extra.values.includes(parent[key] as string)) delete parent[key];
+  }
+  return validate(answerJson) ? [] : [`${op.operationId} ${status}: ${describe(validate.errors?.[0], 'answer')}`];
+}
+
+function specBase(op: Operation): string {
+  return op.template.slice(0, op.template.length - op.template.replace(/^\/data\/foundation\/[a-z]+/, '').length);
+}
+
+function escapeKey(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 export function mediaType(contentType: string): string {
