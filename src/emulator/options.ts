@@ -67,7 +67,7 @@ export function resolveOptions(opts: EmulatorOptions): ResolvedOptions {
     logger: (opts.logger ?? silentLogger).child({ component: 'emulator' }),
     processingDelayMs: opts.processingDelayMs ?? 0,
     clock: opts.clock ?? systemClock,
-    limits: { ...ADOBE_LIMITS, ...opts.limits },
+    limits: { ...ADOBE_LIMITS, ...limitsFromEnv(), ...opts.limits },
     recordRequestsTo: opts.recordRequestsTo ?? (process.env[RECORD_ENV] || undefined),
   };
 }
@@ -76,4 +76,24 @@ export function resolveOptions(opts: EmulatorOptions): ResolvedOptions {
 export function schemaIdOf(dataset: EmulatorDataset, options: Pick<ResolvedOptions, 'tenantId'>): string {
   const own = (dataset.schema as { $id?: unknown } | undefined)?.$id;
   return typeof own === 'string' ? own : `https://ns.adobe.com/${options.tenantId}/schemas/${dataset.id}`;
+}
+
+/** Set to JSON such as {"largeFileBytes": 1e12} to lift the guides' limits of an emulator started by the CLI (a benchmark's reference upload). */
+export const LIMITS_ENV = 'DATAFLOWD_EMULATOR_LIMITS';
+
+function limitsFromEnv(): Partial<PlatformLimits> {
+  const raw = process.env[LIMITS_ENV];
+  if (!raw) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new Error(`${LIMITS_ENV} is not JSON: ${raw}`);
+  }
+  const out: Partial<PlatformLimits> = {};
+  for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
+    if (!(key in ADOBE_LIMITS) || typeof value !== 'number' || !(value > 0)) throw new Error(`${LIMITS_ENV}: ${key} is not one of ${Object.keys(ADOBE_LIMITS).join(', ')} with a positive number`);
+    out[key as keyof PlatformLimits] = value;
+  }
+  return out;
 }

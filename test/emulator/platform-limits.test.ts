@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { getGlobalDispatcher } from 'undici';
+import { LIMITS_ENV, resolveOptions } from '../../src/emulator/options';
 import { countFields } from '../../src/emulator/platform-limits';
 import { goodRecord, Harness, jsonLines } from './emulator-harness';
 
@@ -76,6 +77,19 @@ describe('emulator: the guides\' limits', () => {
     const { batch } = await h.ingest({ 'wide.json': jsonLines([goodRecord(0), wide]) }, { enableErrorDiagnostics: true, partialIngestionPercent: 50 });
     expect(batch.metrics).toMatchObject({ inputRecordCount: 2, outputRecordCount: 1, failedRecordCount: 1 });
     expect(batch.errors[1].description).toContain('more than 6 fields');
+  });
+
+  test('DATAFLOWD_EMULATOR_LIMITS lifts a limit of an emulator started without options; a malformed one is refused', () => {
+    const before = process.env[LIMITS_ENV];
+    try {
+      process.env[LIMITS_ENV] = '{"largeFileBytes": 1e12}';
+      expect(resolveOptions({ dataDir: '/x', datasets: [] }).limits).toMatchObject({ largeFileBytes: 1e12, maxFilesPerBatch: 1500 });
+      process.env[LIMITS_ENV] = '{"files": 3}';
+      expect(() => resolveOptions({ dataDir: '/x', datasets: [] })).toThrow(/files is not one of largeFileBytes/);
+    } finally {
+      if (before === undefined) delete process.env[LIMITS_ENV];
+      else process.env[LIMITS_ENV] = before;
+    }
   });
 
   test('fields are counted at every depth, and counting stops past the limit', () => {
