@@ -51,6 +51,8 @@ ENV NODE_ENV=production \
 COPY --from=build --chown=root:root /app/package.json ./package.json
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
+# Adobe's API descriptions: the emulator checks every request against them.
+COPY --from=build --chown=root:root /app/spec ./spec
 USER dataflowd
 VOLUME ["/data"]
 EXPOSE 8080

@@ -10,5 +10,6 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!hyparquet/)'],
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
+  globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   testTimeout: 60000,
 };

@@ -7,7 +7,8 @@ import { describeError } from './run-text';
 
 /*
  * `validate --check`, Platform's part: what a run needs from Platform, asked before any run —
- * a token for the credential, the sandbox, and each enabled dataflow's target dataset. A check
+ * a token for the credential, the sandbox, and each enabled dataflow's target dataset with its XDM
+ * schema (unless mapping.schema overrides it). A check
  * retries little: an unreachable Platform is said in seconds, not after a run's half minute.
  */
 
@@ -47,27 +48,23 @@ async function checkCredential(platform: PlatformClient, p: AepPlatformConfig, y
   }
 }
 
+/**
+ * The sandbox, confirmed by working in it: Platform answers the Schema Registry's stats (the
+ * org's tenant id) only in a sandbox the credential may use.
+ */
 async function checkSandbox(platform: PlatformClient, p: AepPlatformConfig, yaml: ConfigYaml, signal: AbortSignal): Promise<CheckReport> {
-  let sandboxes;
   try {
-    sandboxes = await platform.availableSandboxes(signal);
+    const tenant = await platform.tenantId(signal);
+    return { problems: [], lines: [`platform: sandbox ${p.sandbox} (tenant _${tenant}): ok`] };
   } catch (err) {
     if (unreachable(err)) {
       return { problems: [yaml.daemon.problem(['platform', 'endpoint'], `Platform at ${p.endpoint} cannot be reached: ${describeError(err)}`)], lines: [] };
     }
-    // A gateway that will not list sandboxes does not mean the sandbox is wrong: the dataset
-    // lookups below are made in it and say so if it is.
-    return { problems: [], lines: [`platform: sandbox ${p.sandbox}: not confirmed, the sandboxes could not be listed (${describeError(err)})`] };
+    const why = isDataflowError(err) && err.code === 'ERR_PLATFORM_FORBIDDEN'
+      ? `sandbox "${p.sandbox}" is not one this credential can use (its product profile must grant the sandbox)`
+      : `sandbox "${p.sandbox}" could not be worked in`;
+    return { problems: [yaml.daemon.problem(['platform', 'sandbox'], `${why}: ${describeError(err)}`)], lines: [] };
   }
-  const found = sandboxes.find((s) => s.name === p.sandbox);
-  if (!found) {
-    const known = sandboxes.map((s) => s.name).join(', ') || 'none';
-    return { problems: [yaml.daemon.problem(['platform', 'sandbox'], `sandbox "${p.sandbox}" is not one this credential can use (available: ${known})`)], lines: [] };
-  }
-  if (found.state !== undefined && found.state !== 'active') {
-    return { problems: [yaml.daemon.problem(['platform', 'sandbox'], `sandbox "${p.sandbox}" is ${found.state}, not active`)], lines: [] };
-  }
-  return { problems: [], lines: [`platform: sandbox ${p.sandbox}${found.title && found.title !== p.sandbox ? ` (${found.title})` : ''}: ok`] };
 }
 
 /** Each enabled dataflow's target.dataset, by id or else by name, as a run resolves it. */
@@ -77,13 +74,19 @@ async function checkDatasets(platform: PlatformClient, config: LoadedConfig, yam
   for (const df of config.dataflows.filter((d) => d.enabled)) {
     const ref = df.target.dataset;
     try {
-      const dataset = (await platform.getDataset(ref, signal)) ?? (await platform.findDatasetByName(ref, signal));
+      const dataset = await platform.findDataset(ref, signal);
       if (!dataset) {
         report.problems.push(yaml.dataflow(df.name).problem(['target', 'dataset'], `dataset "${ref}" not found in sandbox ${sandbox}, neither as an id nor as a name`));
-      } else {
-        const named = dataset.id === ref ? `${ref}${dataset.name && dataset.name !== ref ? ` (${dataset.name})` : ''}` : `"${ref}" (id ${dataset.id})`;
-        report.lines.push(`dataflow ${df.name}: dataset ${named}: ok`);
+        continue;
       }
+      const named = dataset.id === ref ? `${ref}${dataset.name && dataset.name !== ref ? ` (${dataset.name})` : ''}` : `"${ref}" (id ${dataset.id})`;
+      // A run checks records against this schema before upload (mapping.schema overrides it).
+      const schema = df.mapping?.schema === undefined ? await platform.datasetSchema(dataset, signal) : undefined;
+      if (df.mapping?.schema === undefined && schema === undefined) {
+        report.problems.push(yaml.dataflow(df.name).problem(['target', 'dataset'], `dataset ${named} names no XDM schema in Catalog: records cannot be checked before upload`));
+        continue;
+      }
+      report.lines.push(`dataflow ${df.name}: dataset ${named}${schema ? ', its schema from the Schema Registry' : ''}: ok`);
     } catch (err) {
       report.problems.push(yaml.dataflow(df.name).problem(['target', 'dataset'], `dataset "${ref}" could not be looked up in sandbox ${sandbox}: ${describeError(err)}`));
     }

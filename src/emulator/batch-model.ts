@@ -3,10 +3,15 @@
  * batch object (aep-api.md §2.1, §3.1). Timestamps are Unix milliseconds, like Catalog's.
  */
 
-/** The subset of Catalog's status enum the emulator moves through (aep-api.md §3.2). */
-export type BatchStatus = 'loading' | 'processing' | 'success' | 'failed' | 'aborted' | 'inactive';
+/**
+ * The statuses the emulator moves a batch through by itself (aep-api.md §3.2). A status script
+ * (faults.ts batchStatuses) may show any other of Catalog's statuses, or an undocumented one.
+ */
+export type OwnStatus = 'loading' | 'processing' | 'success' | 'failed' | 'aborted' | 'inactive';
+export type BatchStatus = OwnStatus | (string & {});
 
-export const FINAL_STATUSES: ReadonlySet<BatchStatus> = new Set(['success', 'failed', 'aborted', 'inactive']);
+/** Catalog's statuses after which nothing changes by itself any more (aep-api.md §3.2). */
+export const FINAL_STATUSES: ReadonlySet<string> = new Set(['success', 'active', 'failed', 'failure', 'aborted', 'abandoned', 'inactive', 'deleted', 'stalled']);
 
 export type InputFormatName = 'json' | 'csv' | 'parquet';
 
@@ -69,6 +74,10 @@ export interface BatchRecord {
   files: StoredFile[];
   metrics?: BatchMetrics;
   errors: BatchErrorEntry[];
+  /** The batches this one replaces (createBatch's replay), made inactive when it succeeds. */
+  replay?: { predecessors: string[]; reason?: string };
+  /** Statuses Catalog shows, one per read, set by a fault rule at COMPLETE (status-script.ts). */
+  script?: { steps: string[]; at: number };
 }
 
 export function isFinal(status: BatchStatus): boolean {
@@ -77,9 +86,11 @@ export function isFinal(status: BatchStatus): boolean {
 
 /** The batch as Catalog answers it, inside the object keyed by id. */
 export function toCatalogBatch(batch: BatchRecord): Record<string, unknown> {
+  // Catalog's description types every tag as an array of strings (its guide's example shows a
+  // bare boolean and number for these two; the description is the contract).
   const tags: Record<string, unknown> = { ...batch.tags };
-  if (batch.enableErrorDiagnostics) tags.acp_enableErrorDiagnostics = true;
-  if (batch.partialIngestionPercent !== undefined) tags.acp_partialIngestionPercent = batch.partialIngestionPercent;
+  if (batch.enableErrorDiagnostics) tags.acp_enableErrorDiagnostics = ['true'];
+  if (batch.partialIngestionPercent !== undefined) tags.acp_partialIngestionPercent = [String(batch.partialIngestionPercent)];
   const out: Record<string, unknown> = {
     id: batch.id,
     status: batch.status,
@@ -97,5 +108,6 @@ export function toCatalogBatch(batch: BatchRecord): Record<string, unknown> {
   if (batch.started !== undefined) out.started = batch.started;
   if (batch.completed !== undefined) out.completed = batch.completed;
   if (batch.metrics) out.metrics = batch.metrics;
+  if (batch.replay) out.replay = batch.replay;
   return out;
 }

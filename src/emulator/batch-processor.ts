@@ -18,6 +18,8 @@ export interface BatchProcessorDeps {
   logger: Logger;
   /** Time a batch stays 'processing' before its files are read. */
   delayMs: number;
+  /** Fields a record may have (platform-limits.ts). */
+  maxFieldsPerRecord: number;
   /** Fault injection: asked once per batch whether to fail it whatever its records. */
   faults?: { failBatch(): boolean };
 }
@@ -62,6 +64,7 @@ export class BatchProcessor {
       // An ABORT or FAIL that arrived meanwhile has the last word.
       if (signal.aborted || batch.status !== 'processing') return;
       this.finish(batch, outcome);
+      if (batch.status === 'success') await this.replace(batch);
       log.debug({ status: batch.status, metrics: batch.metrics }, 'batch processed');
     } catch (err) {
       if (isAbortError(err) || signal.aborted) return;
@@ -96,6 +99,7 @@ export class BatchProcessor {
           dropsBadRows: dropsBadRows(policy),
           rowErrors,
           signal,
+          maxFields: this.deps.maxFieldsPerRecord,
         });
         batch.files[index] = { ...file, landed: { records: result.records - result.failed, filtered: result.filtered } };
       }
@@ -109,6 +113,20 @@ export class BatchProcessor {
     // Nothing of a failed batch lands, so its filtered copies are of no use.
     if (outcome.status === 'failed') await rm(store.landedDir(batch.id), { recursive: true, force: true });
     return outcome;
+  }
+
+  /**
+   * Replay (aep-api.md §2.5): a successful batch that names predecessors takes their place, as if
+   * they had been deleted: they become inactive, and reads of the dataset no longer return them.
+   */
+  private async replace(batch: BatchRecord): Promise<void> {
+    const now = this.deps.clock.now().getTime();
+    for (const id of batch.replay?.predecessors ?? []) {
+      const old = this.deps.store.get(id);
+      if (!old || old.datasetId !== batch.datasetId || old.status !== 'success') continue;
+      Object.assign(old, { status: 'inactive', updated: now });
+      await this.deps.store.save(old);
+    }
   }
 
   private finish(batch: BatchRecord, outcome: Pick<Outcome, 'status' | 'errors'> & Partial<Outcome>): void {

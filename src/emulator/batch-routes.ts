@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { isFinal, type BatchRecord, type InputFormatName } from './batch-model';
 import type { BatchProcessor } from './batch-processor';
 import type { BatchStore } from './batch-store';
+import type { StatusScripts } from './status-script';
 import { discardBody, readJsonBody } from './http-body';
 import { FILE_ERROR_CODES } from './ingest-codes';
 import type { ResolvedOptions } from './options';
@@ -31,16 +32,18 @@ const createBatchBody = z.looseObject({
   // Older Adobe pages and aepp spell it this way (aep-api.md §5.1).
   partialIngestionPercentage: percent.optional(),
   tags: z.record(z.string(), z.unknown()).optional(),
+  replay: z.looseObject({ predecessors: z.array(z.string().min(1)).optional(), reason: z.string().optional() }).optional(),
 });
 
 export interface BatchRouteDeps {
   options: ResolvedOptions;
   store: BatchStore;
   processor: BatchProcessor;
+  scripts: StatusScripts;
 }
 
 export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDeps): void {
-  const { options, store, processor } = deps;
+  const { options, store, processor, scripts } = deps;
 
   app.post(BASE, async (request, reply) => {
     const parsed = createBatchBody.safeParse(await readJsonBody(request));
@@ -73,6 +76,8 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDeps):
       files: [],
       errors: [],
     };
+    const predecessors = body.replay?.predecessors ?? [];
+    if (predecessors.length > 0) batch.replay = { predecessors, ...(body.replay?.reason === undefined ? {} : { reason: body.replay.reason }) };
     await store.add(batch);
     return reply.code(201).send(batchCreatedBody(batch));
   });
@@ -94,6 +99,7 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDeps):
             throw problem(400, PROBLEM_CODES.fileNotComplete, 'File upload not complete', `large file ${unfinished.path} was initialized but not completed`);
           }
         }
+        if (await scripts.start(batch)) break;
         batch.status = 'processing';
         batch.updated = now;
         await store.save(batch);
@@ -145,5 +151,6 @@ function batchCreatedBody(batch: BatchRecord): Record<string, unknown> {
     createdClient: batch.createdClient,
     externalId: batch.externalId,
     inputFormat: batch.inputFormat,
+    ...(batch.replay ? { replay: batch.replay } : {}),
   };
 }

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { toCatalogBatch, type BatchRecord } from './batch-model';
 import type { BatchStore } from './batch-store';
-import type { EmulatorDataset, ResolvedOptions } from './options';
+import type { StatusScripts } from './status-script';
+import { schemaIdOf, type EmulatorDataset, type ResolvedOptions } from './options';
 import { problem, PROBLEM_CODES } from './platform-errors';
 
 /*
@@ -16,13 +17,17 @@ const MAX_LIMIT = 100;
 
 type Query = Record<string, string | undefined>;
 
-export function registerCatalogRoutes(app: FastifyInstance, deps: { options: ResolvedOptions; store: BatchStore; startedAt: number }): void {
-  const { options, store } = deps;
+export function registerCatalogRoutes(app: FastifyInstance, deps: { options: ResolvedOptions; store: BatchStore; scripts: StatusScripts; startedAt: number }): void {
+  const { options, store, scripts } = deps;
 
   app.get<{ Params: { batchId: string } }>(`${BASE}/batches/:batchId`, async (request) => {
     const batch = store.get(request.params.batchId);
     if (!batch) throw problem(404, PROBLEM_CODES.catalogNotFound, 'Batch not found', `no batch with id ${request.params.batchId}`);
-    return { [batch.id]: toCatalogBatch(batch) };
+    // A scripted batch shows one step of its script per read (status-script.ts).
+    await scripts.beforeRead(batch);
+    const view = toCatalogBatch(batch);
+    await scripts.afterRead(batch);
+    return { [batch.id]: view };
   });
 
   app.get<{ Querystring: Query }>(`${BASE}/batches`, async (request) => {
@@ -65,7 +70,6 @@ export function datasetViewId(datasetId: string): string {
 }
 
 function datasetObject(dataset: EmulatorDataset, options: ResolvedOptions, startedAt: number): Record<string, unknown> {
-  const schemaId = (dataset.schema as { $id?: unknown } | undefined)?.$id;
   return {
     name: dataset.name,
     imsOrg: options.orgId,
@@ -74,10 +78,8 @@ function datasetObject(dataset: EmulatorDataset, options: ResolvedOptions, start
     version: '1.0.0',
     viewId: datasetViewId(dataset.id),
     tags: {},
-    schemaRef: {
-      id: typeof schemaId === 'string' ? schemaId : `https://ns.adobe.com/${options.tenantId}/schemas/${dataset.id}`,
-      contentType: 'application/vnd.adobe.xed+json;version=1',
-    },
+    // A dataset configured without a schema (free-form, the emulator's own) names none.
+    ...(dataset.schema === undefined ? {} : { schemaRef: { id: schemaIdOf(dataset, options), contentType: 'application/vnd.adobe.xed+json;version=1' } }),
   };
 }
 

@@ -8,7 +8,8 @@ import { badRequest, EmulatorHttpError } from './platform-errors';
  * Fault injection, for tests of clients' retries and exactly-once (DESIGN.md §7). Per route: a
  * share of error answers (429 with Retry-After, 5xx), of connections dropped before an answer,
  * of uploads cut off half-way through their body, and added latency. Per emulator: a share of
- * completed batches that end `failed`. No faults by default; set them at start-up
+ * completed batches that end `failed`, and scripts of the statuses Catalog shows of completed
+ * batches (every documented one can be reached this way). No faults by default; set them at start-up
  * (EmulatorOptions.faults, `dataflowd emulator --faults FILE`) or at run time with
  * PUT /_emulator/faults. Decisions are a pure function of the rules and a random source, so
  * tests can make them deterministic; GET /_emulator/faults/injected counts what was done.
@@ -48,10 +49,32 @@ export const faultRuleSchema = z
   })
   .refine((r) => r.errorRate + r.resetRate + r.midUploadResetRate <= 1, { message: 'errorRate + resetRate + midUploadResetRate must not exceed 1' });
 
+/** The step of a status script that stands for the batch's real processing and its result. */
+export const OUTCOME_STEP = 'outcome';
+
+export const batchStatusRuleSchema = z.strictObject({
+  /** Batches of this dataset; default any. */
+  datasetId: z.string().min(1).optional(),
+  /** Share of completed batches the rule takes, 0 to 1; default all. */
+  rate: rate.default(1),
+  /** At most this many batches; default no limit. */
+  times: z.number().int().min(1).optional(),
+  /**
+   * What Catalog shows of the batch, one step per read of it (GET /catalog/batches/{id}), from
+   * COMPLETE on: any status (Catalog's, e.g. staging, retrying, stalled, abandoned, inactive, or
+   * one Platform never documented), and `outcome` for the batch's real processing, shown as
+   * `processing` until its result. Without `outcome` the batch is never processed and stays at
+   * the last step; after it, later steps follow the result (e.g. `[outcome, inactive]`).
+   */
+  sequence: z.array(z.string().regex(/^[a-z][a-z_]*$/, 'a status is a lower-case word')).min(1),
+});
+
 export const faultConfigSchema = z.strictObject({
   rules: z.array(faultRuleSchema).default([]),
   /** Share of completed batches that end `failed` whatever their records, 0 to 1. */
   batchFailureRate: rate.default(0),
+  /** Scripts of the statuses Catalog reports for completed batches; the first rule taking a batch decides. */
+  batchStatuses: z.array(batchStatusRuleSchema).default([]),
 });
 
 export type FaultRule = z.output<typeof faultRuleSchema>;
@@ -79,19 +102,23 @@ export interface InjectedFaults {
   midUploadResets: number;
   delayed: number;
   failedBatches: number;
+  /** Completed batches given a status script. */
+  scriptedBatches: number;
 }
 
 /** Paths that faults never touch, so a test can always reconfigure them. */
 export const ADMIN_PREFIX = '/_emulator/';
 
 function noneInjected(): InjectedFaults {
-  return { matched: 0, statuses: {}, resets: 0, midUploadResets: 0, delayed: 0, failedBatches: 0 };
+  return { matched: 0, statuses: {}, resets: 0, midUploadResets: 0, delayed: 0, failedBatches: 0, scriptedBatches: 0 };
 }
 
 export class FaultInjector {
-  private config: FaultConfig = { rules: [], batchFailureRate: 0 };
+  private config: FaultConfig = { rules: [], batchFailureRate: 0, batchStatuses: [] };
   private counts = noneInjected();
   private release = gate();
+  /** Batches each status rule took, by its index. */
+  private scripted: number[] = [];
 
   constructor(private readonly random: () => number = Math.random) {}
 
@@ -104,7 +131,21 @@ export class FaultInjector {
     this.config = faultConfigSchema.parse(input);
     this.release.open();
     this.release = gate();
+    this.scripted = [];
     return this.config;
+  }
+
+  /** Asked once per completed batch: the statuses Catalog is to show of it, if a rule takes it. */
+  statusScript(datasetId: string): string[] | undefined {
+    for (const [i, rule] of this.config.batchStatuses.entries()) {
+      if (rule.datasetId !== undefined && rule.datasetId !== datasetId) continue;
+      if (rule.times !== undefined && (this.scripted[i] ?? 0) >= rule.times) continue;
+      if (rule.rate < 1 && this.random() >= rule.rate) continue;
+      this.scripted[i] = (this.scripted[i] ?? 0) + 1;
+      this.counts.scriptedBatches++;
+      return [...rule.sequence];
+    }
+    return undefined;
   }
 
   injected(): InjectedFaults {

@@ -7,6 +7,7 @@ import { FILE_ERROR_CODES } from './ingest-codes';
 import { JsonOutlineError } from './json-document-splitter';
 import { LineSink } from './line-sink';
 import { parquetRowCount, ParquetFormatError } from './parquet-footer';
+import { countFields } from './platform-limits';
 import { jsonLayout, type JsonLayout, readJsonRecords } from './record-source';
 import type { RecordCheck, RowProblem } from './record-validator';
 import type { RowErrorLog } from './row-error-log';
@@ -28,6 +29,8 @@ export interface FileIngestContext {
   dropsBadRows: boolean;
   rowErrors?: RowErrorLog;
   signal: AbortSignal;
+  /** Fields a record may have (Platform: 10,000). */
+  maxFields: number;
 }
 
 export interface FileResult {
@@ -75,11 +78,11 @@ async function ingestJson(ctx: FileIngestContext): Promise<FileResult> {
       records++;
       const batchRow = ++ctx.tally.inputRecordCount;
       if (records % ABORT_CHECK_EVERY === 0) ctx.signal.throwIfAborted();
-      const problem = checkRecord(raw.text, ctx.check);
+      const problem = checkRecord(raw.text, ctx.check, ctx.maxFields);
       if (!problem) continue;
       badRows.push(records);
       countFailure(ctx.tally, problem.kind, batchRow, ctx.file.path, records, problem.message);
-      await ctx.rowErrors?.add(problem, { fileName: ctx.file.path, rowNumber: records, lineNumber: raw.line }, raw.text);
+      await ctx.rowErrors?.add(problem, raw.text);
     }
   } catch (err) {
     if (!(err instanceof JsonOutlineError)) throw err;
@@ -125,13 +128,14 @@ async function writeLanded(ctx: FileIngestContext, layout: JsonLayout, badRows: 
   }
 }
 
-function checkRecord(text: string, check: RecordCheck): RowProblem | undefined {
+function checkRecord(text: string, check: RecordCheck, maxFields: number): RowProblem | undefined {
   let record: unknown;
   try {
     record = JSON.parse(text);
   } catch (err) {
     return { kind: 'corrupt', message: `Row is corrupted and cannot be read: ${whyNotJson(text, err)}`, path: '' };
   }
+  if (countFields(record, maxFields) > maxFields) return { kind: 'schema', message: `The row has more than ${maxFields} fields, the most a row may have.`, path: '' };
   return check(record);
 }
 

@@ -9,6 +9,7 @@ import { checkCoverage, formatRanges, mergeRanges, parseContentRange, type ByteR
 import { bodyStream, discardBody, mediaTypeOf } from './http-body';
 import type { ResolvedOptions } from './options';
 import { problem, PROBLEM_CODES } from './platform-errors';
+import { limitErrors } from './platform-limits';
 import { checkFilePath } from './safe-path';
 
 /*
@@ -52,10 +53,22 @@ export function registerFileUploadRoutes(app: FastifyInstance, deps: { options: 
     batch.updated = file.updated;
   };
 
+  /** A new file must fit the batch's file count, and every file its byte budget. */
+  const assertFits = (t: Target, bytes: number): void => {
+    const { limits } = options;
+    if (!t.existing && t.batch.files.length >= limits.maxFilesPerBatch) throw limitErrors.tooManyFiles(t.batch.id, limits);
+    const others = t.batch.files.reduce((sum, f) => (f.path === t.filePath ? sum : sum + (f.declaredSize ?? f.sizeInBytes)), 0);
+    if (others + bytes > limits.maxBatchBytes) throw limitErrors.batchTooLarge(t.batch.id, others + bytes, limits);
+  };
+
   app.put(FILE_ROUTE, async (request: FileRequest, reply) => {
     const t = target(request);
     assertLoading(t.batch);
     assertOctetStream(request);
+    const length = request.headers['content-length'];
+    if (length === undefined) throw limitErrors.lengthRequired();
+    if (Number(length) > options.limits.largeFileBytes) throw limitErrors.tooLargeForPut(Number(length), options.limits);
+    assertFits(t, Number(length));
     const tmp = store.tmpFile(t.batch.id);
     const sink = createWriteStream(tmp, { highWaterMark: SINK_BUFFER_BYTES });
     try {
@@ -80,6 +93,7 @@ export function registerFileUploadRoutes(app: FastifyInstance, deps: { options: 
     const action = (request.query.action ?? '').toUpperCase();
     if (action === 'INITIALIZE') {
       assertLoading(t.batch);
+      assertFits(t, 0);
       try {
         await mkdir(path.dirname(t.diskPath), { recursive: true });
         await writeFile(t.diskPath, '');
@@ -99,6 +113,7 @@ export function registerFileUploadRoutes(app: FastifyInstance, deps: { options: 
       assertLoading(t.batch);
       const coverage = checkCoverage(file.chunks ?? [], file.declaredSize);
       if (!coverage.ok) throw problem(400, PROBLEM_CODES.chunksIncomplete, 'File chunks do not cover the file', `${t.filePath}: ${coverage.problem}`);
+      if (coverage.size < options.limits.largeFileBytes) throw limitErrors.largeFileTooSmall(t.filePath, coverage.size, options.limits);
       // A file initialized over a longer one keeps no stale tail.
       await truncate(t.diskPath, coverage.size);
       upsert(t.batch, { path: file.path, sizeInBytes: coverage.size, created: file.created, updated: now(), state: 'complete' });
@@ -115,10 +130,14 @@ export function registerFileUploadRoutes(app: FastifyInstance, deps: { options: 
     assertOctetStream(request);
     if (file.state !== 'uploading') throw problem(400, PROBLEM_CODES.badContentRange, 'File not initialized', `${t.filePath} was not initialized as a large file`);
     const range = parseContentRange(request.headers['content-range']);
-    if (!range) throw problem(400, PROBLEM_CODES.badContentRange, 'Invalid Content-Range', 'expected Content-Range: bytes start-end[/total]');
-    if (range.total !== undefined && file.declaredSize !== undefined && range.total !== file.declaredSize) {
+    if (!range || range.total === undefined) throw limitErrors.contentRangeTotal(request.headers['content-range']);
+    if (file.declaredSize !== undefined && range.total !== file.declaredSize) {
       throw problem(400, PROBLEM_CODES.badContentRange, 'Invalid Content-Range', `total ${range.total} differs from ${file.declaredSize} given before`);
     }
+    const { limits } = options;
+    if (range.total < limits.largeFileBytes) throw limitErrors.largeFileTooSmall(t.filePath, range.total, limits);
+    if (range.end - range.start + 1 > limits.maxChunkBytes) throw limitErrors.chunkTooLarge(range.end - range.start + 1, limits);
+    assertFits(t, range.total);
     const sink = createWriteStream(t.diskPath, { flags: 'r+', start: range.start, highWaterMark: SINK_BUFFER_BYTES });
     await pipeline(bodyStream(request), sink);
     const expected = range.end - range.start + 1;

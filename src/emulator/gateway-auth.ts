@@ -5,16 +5,17 @@ import type { TokenRegistry } from './ims';
 /**
  * The API gateway in front of every /data/… service: the four headers of aep-api.md §1.2, checked
  * in the gateway's order, answered with its error codes. The org header is required but not
- * matched against the emulator's org, so any configured org id works locally.
+ * matched against the emulator's org, so any configured org id works locally; the sandbox must be
+ * one of the emulator's.
  */
-export function registerGatewayAuth(app: FastifyInstance, tokens: TokenRegistry): void {
+export function registerGatewayAuth(app: FastifyInstance, tokens: TokenRegistry, sandboxes: readonly string[]): void {
   app.addHook('onRequest', async (request) => {
     if (!request.url.startsWith('/data/')) return;
-    checkGatewayHeaders(request, tokens);
+    checkGatewayHeaders(request, tokens, sandboxes);
   });
 }
 
-function checkGatewayHeaders(request: FastifyRequest, tokens: TokenRegistry): void {
+function checkGatewayHeaders(request: FastifyRequest, tokens: TokenRegistry, sandboxes: readonly string[]): void {
   const authorization = header(request, 'authorization');
   const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
   if (!authorization) throw GATEWAY_ERRORS.missingToken();
@@ -27,7 +28,11 @@ function checkGatewayHeaders(request: FastifyRequest, tokens: TokenRegistry): vo
   if (apiKey !== token.clientId) throw GATEWAY_ERRORS.invalidApiKey();
 
   if (!header(request, 'x-gw-ims-org-id')) throw GATEWAY_ERRORS.missingHeader('x-gw-ims-org-id');
-  if (!header(request, 'x-sandbox-name')) throw GATEWAY_ERRORS.missingHeader('x-sandbox-name');
+  const sandbox = header(request, 'x-sandbox-name');
+  if (!sandbox) throw GATEWAY_ERRORS.missingHeader('x-sandbox-name');
+  // Platform works in the org's sandboxes only; which code it answers for another is not in the
+  // reference, so the emulator answers as for any credential refused by the gateway.
+  if (!sandboxes.includes(sandbox)) throw GATEWAY_ERRORS.unknownSandbox(sandbox);
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {

@@ -33,8 +33,21 @@ export async function readSmallBody(request: FastifyRequest, limit = SMALL_BODY_
   return Buffer.concat(chunks).toString('utf8');
 }
 
+const parsedBodies = new WeakMap<FastifyRequest, unknown>();
+
+/** A JSON body read (and checked) before the route: readJsonBody hands it over instead of the stream. */
+export function setParsedBody(request: FastifyRequest, json: unknown): void {
+  parsedBodies.set(request, json);
+}
+
+/** The JSON body read before the route, if any. */
+export function parsedBody(request: FastifyRequest): unknown {
+  return parsedBodies.get(request);
+}
+
 /** A JSON body; an empty body is undefined (clients may send Content-Type without a body). */
 export async function readJsonBody(request: FastifyRequest): Promise<unknown> {
+  if (parsedBodies.has(request)) return parsedBodies.get(request);
   const mediaType = mediaTypeOf(request);
   if (mediaType !== '' && mediaType !== 'application/json' && !mediaType.endsWith('+json')) {
     throw problem(415, PROBLEM_CODES.unsupportedMediaType, 'Unsupported Media Type', `expected application/json, got ${mediaType}`);

@@ -1,5 +1,7 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { registerBatchRoutes } from './batch-routes';
+import { registerContractHook } from './contract/contract-hook';
+import { noteRefusal, registerRequestRecorder } from './contract/request-recorder';
 import { BatchProcessor } from './batch-processor';
 import { BatchStore } from './batch-store';
 import { registerCatalogRoutes } from './catalog-routes';
@@ -12,8 +14,8 @@ import { registerImsRoutes, TokenRegistry } from './ims';
 import { resolveOptions, type EmulatorOptions, type ResolvedOptions } from './options';
 import { EmulatorHttpError, problem, PROBLEM_CODES } from './platform-errors';
 import { RecordValidators } from './record-validator';
-import { registerSandboxRoutes } from './sandbox-routes';
 import { registerSchemaRegistryRoutes } from './schema-registry-routes';
+import { StatusScripts } from './status-script';
 
 export type { EmulatorDataset, EmulatorOptions } from './options';
 export type { FaultConfig, FaultConfigInput, FaultRule, InjectedFaults } from './faults';
@@ -38,8 +40,9 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
   const faults = new FaultInjector();
   if (opts.faults !== undefined) faults.set(opts.faults);
   const store = await BatchStore.open(options.dataDir, options.logger);
-  const processor = new BatchProcessor({ store, validators, clock: options.clock, logger: options.logger, delayMs: options.processingDelayMs, faults });
-  const app = buildApp(options, { store, processor, faults });
+  const processor = new BatchProcessor({ store, validators, clock: options.clock, logger: options.logger, delayMs: options.processingDelayMs, faults, maxFieldsPerRecord: options.limits.maxFieldsPerRecord });
+  const scripts = new StatusScripts({ faults, processor, store, clock: options.clock });
+  const app = buildApp(options, { store, processor, faults, scripts });
 
   try {
     await app.listen({ host: options.host, port: options.port });
@@ -71,8 +74,14 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
   };
 }
 
-function buildApp(options: ResolvedOptions, parts: { store: BatchStore; processor: BatchProcessor; faults: FaultInjector }): FastifyInstance {
-  const { store, processor, faults } = parts;
+/** The code of an error answer: the last part of a problem's type, or the gateway's error_code. */
+function refusalCode(body: Record<string, unknown>): string {
+  if (typeof body.type === 'string') return body.type.split('/').pop() ?? body.type;
+  return String(body.error_code ?? body.error ?? 'error');
+}
+
+function buildApp(options: ResolvedOptions, parts: { store: BatchStore; processor: BatchProcessor; faults: FaultInjector; scripts: StatusScripts }): FastifyInstance {
+  const { store, processor, faults, scripts } = parts;
   const app = Fastify({
     // Requests are logged at debug level by the onResponse hook below, with the emulator's logger.
     logger: false,
@@ -86,23 +95,27 @@ function buildApp(options: ResolvedOptions, parts: { store: BatchStore; processo
 
   registerRawBodies(app);
   registerFaults(app, faults, options.clock);
-  registerGatewayAuth(app, tokens);
+  if (options.recordRequestsTo !== undefined) registerRequestRecorder(app, options.recordRequestsTo);
+  registerGatewayAuth(app, tokens, options.sandboxes);
+  registerContractHook(app);
   registerImsRoutes(app, tokens, options.clients);
-  registerBatchRoutes(app, { options, store, processor });
+  registerBatchRoutes(app, { options, store, processor, scripts });
   registerFileUploadRoutes(app, { options, store });
-  registerCatalogRoutes(app, { options, store, startedAt: options.clock.now().getTime() });
+  registerCatalogRoutes(app, { options, store, scripts, startedAt: options.clock.now().getTime() });
   registerDataAccessRoutes(app, { store });
   registerSchemaRegistryRoutes(app, options);
-  registerSandboxRoutes(app, options);
 
   app.addHook('onResponse', async (request, reply) => {
     options.logger.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'emulator request');
   });
   app.setNotFoundHandler((request, reply) => {
-    const err = problem(404, PROBLEM_CODES.routeNotFound, 'Not Found', `no route for ${request.method} ${request.url.split('?')[0]}`);
+    // Reached only by what Adobe's API description has but the emulator does not serve, or by
+    // paths outside /data/ (the contract hook answers the rest).
+    const err = problem(404, PROBLEM_CODES.routeNotFound, 'Not Found', `the emulator does not serve ${request.method} ${request.url.split('?')[0]}`);
     return reply.code(404).send(err.body);
   });
   app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (err instanceof EmulatorHttpError) noteRefusal(request, refusalCode(err.body));
     if (err instanceof EmulatorHttpError) return reply.code(err.statusCode).headers(err.headers).type('application/json').send(err.body);
     const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) options.logger.error({ err, url: request.url }, 'emulator request failed');

@@ -2,7 +2,9 @@ import type { Clock } from '../lib/clock';
 import { systemClock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import { silentLogger } from '../lib/logger';
+import { RECORD_ENV } from './contract/request-recorder';
 import type { FaultConfigInput } from './faults';
+import { ADOBE_LIMITS, type PlatformLimits } from './platform-limits';
 
 export interface EmulatorDataset {
   id: string;
@@ -28,6 +30,13 @@ export interface EmulatorOptions {
   processingDelayMs?: number;
   /** Source of timestamps and token expiry; default the system clock. */
   clock?: Clock;
+  /** Adobe's guides' limits (platform-limits.ts); tests lower them to reach them with little data. */
+  limits?: Partial<PlatformLimits>;
+  /**
+   * Appends every request answered, as JSON lines, to this file (contract/request-recorder.ts);
+   * default: the file named by DATAFLOWD_CONTRACT_RECORD, else none.
+   */
+  recordRequestsTo?: string;
   /** Faults to inject from the start (see faults.ts); default none. Malformed rules fail the start. */
   faults?: FaultConfigInput;
   /**
@@ -35,7 +44,7 @@ export interface EmulatorOptions {
    * default any credential gets a token (the emulator checks the exchange's shape, not who asks).
    */
   clients?: Readonly<Record<string, string>>;
-  /** The org's sandboxes, as the Sandbox API lists them to any credential; default ['prod']. */
+  /** The org's sandboxes: a request naming another in x-sandbox-name is refused; default ['prod']. */
   sandboxes?: readonly string[];
 }
 
@@ -52,6 +61,8 @@ export interface ResolvedOptions {
   clock: Clock;
   clients?: Readonly<Record<string, string>>;
   sandboxes: readonly string[];
+  recordRequestsTo?: string;
+  limits: PlatformLimits;
 }
 
 export function resolveOptions(opts: EmulatorOptions): ResolvedOptions {
@@ -67,5 +78,33 @@ export function resolveOptions(opts: EmulatorOptions): ResolvedOptions {
     clock: opts.clock ?? systemClock,
     clients: opts.clients,
     sandboxes: opts.sandboxes ?? ['prod'],
+    limits: { ...ADOBE_LIMITS, ...limitsFromEnv(), ...opts.limits },
+    recordRequestsTo: opts.recordRequestsTo ?? (process.env[RECORD_ENV] || undefined),
   };
+}
+
+/** The id of a dataset's schema, as its Catalog schemaRef names it: the schema's own $id, or one made from the tenant. */
+export function schemaIdOf(dataset: EmulatorDataset, options: Pick<ResolvedOptions, 'tenantId'>): string {
+  const own = (dataset.schema as { $id?: unknown } | undefined)?.$id;
+  return typeof own === 'string' ? own : `https://ns.adobe.com/${options.tenantId}/schemas/${dataset.id}`;
+}
+
+/** Set to JSON such as {"largeFileBytes": 1e12} to lift the guides' limits of an emulator started by the CLI (a benchmark's reference upload). */
+export const LIMITS_ENV = 'DATAFLOWD_EMULATOR_LIMITS';
+
+function limitsFromEnv(): Partial<PlatformLimits> {
+  const raw = process.env[LIMITS_ENV];
+  if (!raw) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new Error(`${LIMITS_ENV} is not JSON: ${raw}`);
+  }
+  const out: Partial<PlatformLimits> = {};
+  for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
+    if (!(key in ADOBE_LIMITS) || typeof value !== 'number' || !(value > 0)) throw new Error(`${LIMITS_ENV}: ${key} is not one of ${Object.keys(ADOBE_LIMITS).join(', ')} with a positive number`);
+    out[key as keyof PlatformLimits] = value;
+  }
+  return out;
 }

@@ -84,5 +84,5 @@ function describe(error: ErrorObject | undefined): RowProblem {
   if (error.keyword === 'type' && error.data === null) {
     return { kind: 'required', message: `Field ${error.instancePath} is null.`, path: error.instancePath };
   }
-  return { kind: 'schema', message: `${error.instancePath || 'record'} ${error.message ?? 'is invalid'}`, path: error.instancePath };
+  return { kind: 'schema', message: `${error.instancePath || 'The row'} ${error.message ?? 'is invalid'}`, path: error.instancePath };
 }

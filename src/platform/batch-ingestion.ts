@@ -1,15 +1,17 @@
-import type { Readable } from 'node:stream';
-import { DataflowError } from '../lib/errors';
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { DataflowError, isDataflowError } from '../lib/errors';
 import { toBatch, unwrapBatchObject } from './batch-status';
 import { listBatches } from './catalog';
 import { ChunkBuffers, chunksOf, uploadLargeFile } from './large-file-upload';
 import { badResponse, PlatformHttp } from './platform-http';
+import { spool, type Spooled } from './spool';
 import type { Batch, CreateBatchRequest, UploadFileOptions, UploadSettings } from './types';
 
 /*
  * Batch Ingestion API (reference/aep-api.md §2): create a batch, upload its files, then
- * COMPLETE or ABORT it. A file goes up in one streamed PUT when its size is known and small
- * (≤ 256 MB, §2.2), else through the chunked large-file upload (large-file-upload.ts, §2.3).
+ * COMPLETE or ABORT it. A file goes up in one PUT stating its size when it is at most 256 MB
+ * (§2.2), else through the chunked large-file upload (large-file-upload.ts, §2.3).
  */
 
 const IMPORT = '/data/foundation/import/batches';
@@ -41,6 +43,7 @@ export function createBatchBody(req: CreateBatchRequest): Record<string, unknown
   if (req.enableErrorDiagnostics !== undefined) body.enableErrorDiagnostics = req.enableErrorDiagnostics;
   // The current docs spell it partialIngestionPercent; older copies ...Percentage (§5.1).
   if (req.partialIngestionPercent !== undefined) body.partialIngestionPercent = req.partialIngestionPercent;
+  if (req.replay && req.replay.predecessors.length > 0) body.replay = { predecessors: req.replay.predecessors, reason: req.replay.reason ?? 'replace' };
   return body;
 }
 
@@ -63,11 +66,11 @@ export async function createBatch(http: PlatformHttp, req: CreateBatchRequest, s
 }
 
 /**
- * One file into a batch. Known size up to the threshold: a streamed PUT. Known size above it:
- * the large-file upload. Unknown size (output of a transformation): the first chunk decides —
- * output that ends within it is PUT from memory, anything longer goes up in chunks, so memory
- * stays bounded by the chunk settings whatever the output's length. `body` is destroyed
- * whenever this throws; an error of `body` itself is rethrown unchanged.
+ * One file into a batch, as Platform documents it: a size up to the threshold goes in one PUT
+ * with its Content-Length, a larger one through the large-file calls with the size in every
+ * Content-Range. Output of unknown size (a transformation's) that ends within one chunk is PUT
+ * from memory; longer output is spooled to disk first (spool.ts) and then sent by its size.
+ * `body` is destroyed whenever this throws; an error of `body` itself is rethrown unchanged.
  */
 export async function uploadFile(
   http: PlatformHttp,
@@ -99,17 +102,45 @@ export async function uploadFile(
     const second = first.done ? first : await chunks.next();
     if (second.done) {
       const bytes = first.done ? Buffer.alloc(0) : first.value;
-      // A buffer is resendable: this PUT is retried inside, unlike a streamed one.
-      await http.json({ method: 'PUT', path, bytes, signal });
+      // A buffer is resendable: this PUT is sent again whole after a failure, unlike a stream's.
+      await putResendable(http, path, () => Readable.from([bytes]), bytes.length, signal);
       return;
     }
-    await uploadLargeFile({ http, path, chunks: prepend([first.value, second.value], chunks), settings, buffers, signal });
+    const spooled = await spool(prepend([first.value, second.value], chunks), settings.spoolDir, (chunk) => buffers.give(chunk), signal);
+    try {
+      await uploadSpooled(http, settings, path, spooled, signal);
+    } finally {
+      await spooled.dispose();
+    }
   } catch (err) {
     body.destroy();
     throw err;
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** A spooled file by its size; being on disk, a PUT cut off after its first byte is sent again from the start. */
+async function uploadSpooled(http: PlatformHttp, settings: UploadSettings, path: string, spooled: Spooled, signal?: AbortSignal): Promise<void> {
+  if (spooled.size > settings.largeFileBytes) {
+    const buffers = new ChunkBuffers(settings.chunkBytes, settings.chunksInFlight + 1);
+    const chunks = chunksOf(createReadStream(spooled.file), buffers);
+    await uploadLargeFile({ http, path, chunks, size: spooled.size, settings, buffers, signal });
+    return;
+  }
+  await putResendable(http, path, () => createReadStream(spooled.file), spooled.size, signal);
+}
+
+/**
+ * A PUT of bytes that can be read again (a buffer, a spooled file): putStream retries what
+ * failed before the body was read; what failed after is sent again whole from a fresh stream.
+ */
+async function putResendable(http: PlatformHttp, path: string, open: () => Readable, size: number, signal?: AbortSignal): Promise<void> {
+  await http.withRetry(
+    signal,
+    () => http.putStream(path, open(), size, signal),
+    (err) => isDataflowError(err) && (err.code === 'ERR_PLATFORM_UPLOAD_INTERRUPTED' || err.code === 'ERR_PLATFORM_TOKEN_EXPIRED'),
+  );
 }
 
 async function* prepend<T>(head: T[], rest: AsyncIterator<T>): AsyncGenerator<T> {

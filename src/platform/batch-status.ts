@@ -6,46 +6,72 @@ import type { Batch, BatchError, BatchMetrics } from './types';
  * troubleshooting guide [BI-OVERVIEW] [BI-TRBL].
  */
 
-/** Still moving: poll again. Any status not named anywhere here is treated the same way. */
-export const IN_FLIGHT_STATUSES: readonly string[] = [
-  'loading', // client still uploading, COMPLETE not called [BI-OVERVIEW]
-  'loaded', // client finished writing, ready for promotion [BI-OVERVIEW]
-  'staging', // being staged/processed after COMPLETE [BI-OVERVIEW]
-  'staged', // staging done, ingestion job has run [BI-OVERVIEW]
-  'processing', // in the enum, no prose definition [OAS-CAT]
-  'queued', // in the enum, no prose definition [OAS-CAT]
-  'retrying', // transient system error, Platform retries by itself [BI-TRBL]
-];
+/**
+ * What a client does about each status (aep-api.md §3.2): every status Catalog documents has
+ * its handling; one it does not is polled for a while, then the run fails naming it.
+ */
+export type StatusHandling =
+  /** In flight: poll again. */
+  | 'wait'
+  /** Final, and the data reached the dataset (which may still come with failed rows). */
+  | 'ingested'
+  /** Platform judged the data and refused it: final for this version of the files. */
+  | 'rejected'
+  /** Platform gave up on the batch without judging its data: the files go again, in a new batch. */
+  | 'resend'
+  /** ABORT was called: the files are taken again by a later run. */
+  | 'aborted'
+  /** Promoted, then out of the dataset: replaced by a successor, or reverted or expired. Look it up. */
+  | 'look-up'
+  /** Not a status Platform documents. */
+  | 'unknown';
+
+export const STATUS_HANDLING: Readonly<Record<string, StatusHandling>> = {
+  loading: 'wait', // client still uploading, COMPLETE not called [BI-OVERVIEW]
+  loaded: 'wait', // client finished writing, ready for promotion [BI-OVERVIEW]
+  staging: 'wait', // being staged/processed after COMPLETE [BI-OVERVIEW]
+  staged: 'wait', // staging done, ingestion job has run [BI-OVERVIEW]
+  processing: 'wait', // in the enum, no prose definition [OAS-CAT]
+  queued: 'wait', // in the enum, no prose definition [OAS-CAT]
+  retrying: 'wait', // transient system error, Platform retries by itself [BI-TRBL]
+  success: 'ingested', // promoted; interchangeable with active [BI-TRBL]
+  active: 'ingested', // promoted, available downstream [BI-OVERVIEW] [BI-TRBL]
+  // Reached only by batches promoted first (troubleshooting guide only): sending the files
+  // again would duplicate them.
+  archived: 'ingested', // moved to cold storage [BI-TRBL]
+  retained: 'ingested', // moved out of master [BI-TRBL]
+  failed: 'rejected', // bad config or bad data, errors on the batch [BI-OVERVIEW]
+  failure: 'rejected', // interchangeable with failed [BI-TRBL]
+  // Promotion stalled after Platform's own retries ran out [BI-TRBL]: nothing was said of the
+  // data, and waiting longer would only run into the wait's timeout.
+  stalled: 'resend',
+  abandoned: 'resend', // not completed by the client in the expected time [BI-OVERVIEW]
+  aborted: 'aborted', // ABORT was called [BI-OVERVIEW]
+  inactive: 'look-up', // promoted, then reverted, replaced or expired [BI-GUIDE] [BI-OVERVIEW]
+  deleted: 'look-up', // an inactive batch once garbage-collected [BI-GUIDE]
+};
+
+export function statusHandling(s: string): StatusHandling {
+  return STATUS_HANDLING[normaliseStatus(s)] ?? 'unknown';
+}
+
+const statusesHandled = (...handlings: StatusHandling[]) => Object.keys(STATUS_HANDLING).filter((s) => handlings.includes(STATUS_HANDLING[s]));
+
+/** Still moving: poll again. */
+export const IN_FLIGHT_STATUSES: readonly string[] = statusesHandled('wait');
 
 /** Final, and the data reached the dataset. */
-export const SUCCESS_STATUSES: readonly string[] = [
-  'success', // promoted; interchangeable with active [BI-TRBL]
-  'active', // promoted, available downstream [BI-OVERVIEW] [BI-TRBL]
-  // Only reached by batches that were promoted first (troubleshooting guide only, UNCONFIRMED
-  // elsewhere): the ingestion itself succeeded, so re-sending the files would duplicate them.
-  'archived', // moved to cold storage [BI-TRBL]
-  'retained', // moved out of master [BI-TRBL]
-];
+export const SUCCESS_STATUSES: readonly string[] = statusesHandled('ingested');
 
 /** Final, and the data did not (or no longer does) reach the dataset. */
-export const FAILURE_STATUSES: readonly string[] = [
-  'failed', // bad config or bad data, errors on the batch [BI-OVERVIEW]
-  'failure', // interchangeable with failed [BI-TRBL]
-  'aborted', // ABORT was called [BI-OVERVIEW]
-  'abandoned', // not completed by the client in time [BI-OVERVIEW]
-  'inactive', // promoted, then reverted or expired [BI-GUIDE]
-  'deleted', // data removed after REVERT [BI-GUIDE]
-  // Promotion stalled after Platform's own retries; "effectively terminal" (UNCONFIRMED): waiting
-  // for it would only run into the wait's timeout.
-  'stalled', // [BI-TRBL]
-];
+export const FAILURE_STATUSES: readonly string[] = statusesHandled('rejected', 'resend', 'aborted', 'look-up');
 
 export function normaliseStatus(s: string): string {
   return s.trim().toLowerCase();
 }
 
 export function isSuccessStatus(s: string): boolean {
-  return SUCCESS_STATUSES.includes(normaliseStatus(s));
+  return statusHandling(s) === 'ingested';
 }
 
 export function isFailureStatus(s: string): boolean {
@@ -53,7 +79,8 @@ export function isFailureStatus(s: string): boolean {
 }
 
 export function isFinalStatus(s: string): boolean {
-  return isSuccessStatus(s) || isFailureStatus(s);
+  const handling = statusHandling(s);
+  return handling !== 'wait' && handling !== 'unknown';
 }
 
 const METRIC_KEYS: ReadonlyArray<keyof BatchMetrics> = [
@@ -108,6 +135,7 @@ export function toBatch(obj: Record<string, unknown>, fallbackId?: string): Batc
   return {
     id,
     status,
+    handling: statusHandling(status),
     final: isFinalStatus(status),
     succeeded: isSuccessStatus(status),
     datasetId: datasetIdOf(obj),
@@ -116,8 +144,14 @@ export function toBatch(obj: Record<string, unknown>, fallbackId?: string): Batc
     errors,
     created: optionalNumber(obj.created),
     completed: optionalNumber(obj.completed),
+    replaces: replacesOf(obj),
     raw: obj,
   };
+}
+
+function replacesOf(obj: Record<string, unknown>): string[] | undefined {
+  const predecessors = isRecord(obj.replay) ? obj.replay.predecessors : undefined;
+  return Array.isArray(predecessors) ? predecessors.filter((p): p is string => typeof p === 'string') : undefined;
 }
 
 function datasetIdOf(obj: Record<string, unknown>): string | undefined {

@@ -12,6 +12,7 @@ import type { Batch, WaitForBatchOptions } from './types';
 export const DEFAULT_POLL_MS = 2000;
 export const DEFAULT_MAX_POLL_MS = 30_000;
 export const DEFAULT_WAIT_TIMEOUT_MS = 4 * 3600_000;
+export const DEFAULT_UNKNOWN_STATUS_TIMEOUT_MS = 30 * 60_000;
 const GROWTH = 1.5;
 
 /** The pause before poll number `n` (1-based): pollMs, then half again each time, up to maxPollMs. */
@@ -29,7 +30,10 @@ export async function waitForBatch(
   const maxPollMs = Math.max(pollMs, opts.maxPollMs ?? DEFAULT_MAX_POLL_MS);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
   const deadline = clock.now().getTime() + timeoutMs;
+  const unknownLimitMs = opts.unknownStatusTimeoutMs ?? DEFAULT_UNKNOWN_STATUS_TIMEOUT_MS;
   let lastStatus: string | undefined;
+  /** Since when the batch has shown statuses Platform does not document, without a break. */
+  let unknownSince: number | undefined;
   for (let n = 1; ; n++) {
     opts.signal?.throwIfAborted();
     const batch = await getBatch(opts.signal);
@@ -38,7 +42,17 @@ export async function waitForBatch(
       opts.onStatus?.(batch);
     }
     if (batch.final) return batch;
-    const left = deadline - clock.now().getTime();
+    const now = clock.now().getTime();
+    unknownSince = batch.handling === 'unknown' ? (unknownSince ?? now) : undefined;
+    if (unknownSince !== undefined && now - unknownSince >= unknownLimitMs) {
+      throw new DataflowError(
+        'ERR_PLATFORM_BATCH_STATUS_UNKNOWN',
+        'platform',
+        `batch ${batchId} reports status ${JSON.stringify(batch.status)}, which Platform does not document, for ${Math.round((now - unknownSince) / 1000)} s; it was not taken as success or failure`,
+        { context: { batchId, status: batch.status } },
+      );
+    }
+    const left = deadline - now;
     if (left <= 0) {
       throw new DataflowError(
         'ERR_PLATFORM_BATCH_WAIT_TIMEOUT',

@@ -23,11 +23,33 @@ export async function listBatches(http: PlatformHttp, q: ListBatchesQuery, signa
   const call: Call = {
     method: 'GET',
     path: `${CATALOG}/batches`,
-    query: { dataSet: q.dataSet, externalId: q.externalId, status: q.status, limit: q.limit, start: q.start },
+    query: { dataSet: q.dataSet, externalId: q.externalId, status: q.status, createdAfter: q.createdAfter, orderBy: q.orderBy, limit: q.limit, start: q.start },
     signal,
   };
   const { body } = retried ? await http.json(call) : await http.jsonOnce(call);
   return toBatchList(body);
+}
+
+/** Batches of the dataset looked at for a successor before giving up. */
+const MAX_SUCCESSOR_SCAN = 1000;
+
+/**
+ * The batch that replaced an inactive one, if any: Catalog's own fields say it, a later batch of
+ * the same dataset whose `replay.predecessors` name it (aep-api.md §2.5); aepp also follows a
+ * `tags.acp_successor` when Platform sets one (§3.1), so that is taken first when present.
+ */
+export async function findSuccessor(http: PlatformHttp, batch: Batch, signal?: AbortSignal): Promise<Batch | undefined> {
+  const raw = (batch.raw ?? {}) as { tags?: { acp_successor?: unknown } };
+  const tagged = Array.isArray(raw.tags?.acp_successor) ? raw.tags.acp_successor.find((s): s is string => typeof s === 'string') : undefined;
+  if (tagged !== undefined) return getBatch(http, tagged, signal);
+  if (batch.datasetId === undefined) return undefined;
+  for (let start = 0; start < MAX_SUCCESSOR_SCAN; start += MAX_PAGE) {
+    const page = await listBatches(http, { dataSet: batch.datasetId, createdAfter: batch.created, orderBy: 'asc:created', limit: MAX_PAGE, start }, signal);
+    const successor = page.find((b) => b.replaces?.includes(batch.id));
+    if (successor) return successor;
+    if (page.length < MAX_PAGE) return undefined;
+  }
+  return undefined;
 }
 
 export async function getDataset(http: PlatformHttp, id: string, signal?: AbortSignal): Promise<Dataset | undefined> {
@@ -36,9 +58,10 @@ export async function getDataset(http: PlatformHttp, id: string, signal?: AbortS
     path: `${CATALOG}/dataSets/${encodeURIComponent(id)}`,
     query: { properties: 'name,schemaRef' },
     signal,
-    allow: [404],
+    // Catalog answers 400 for some strings that cannot be ids (a name, say), 404 for others.
+    allow: [400, 404],
   });
-  if (status === 404) return undefined;
+  if (status === 400 || status === 404) return undefined;
   return toDatasets(body).find((d) => d.id === id);
 }
 

@@ -25,7 +25,8 @@ function hrefOf(e: Entry): string | undefined {
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+/** Data Access gives created, updated and length as strings of digits (its API description's types); numbers are taken too. */
+const num = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined);
 
 /**
  * An href from an answer as a path below our endpoint. It is followed on our endpoint's host

@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { crashPoint } from '../lib/crash-points';
 import { DataflowError, isAbortError } from '../lib/errors';
 import type { PlatformHttp } from './platform-http';
@@ -20,6 +21,7 @@ export const DEFAULT_UPLOAD_SETTINGS: UploadSettings = {
   largeFileBytes: 256_000_000,
   chunkBytes: 8 * 1024 * 1024,
   chunksInFlight: 4,
+  spoolDir: tmpdir(),
 };
 
 export function resolveUploadSettings(given: Partial<UploadSettings> = {}): UploadSettings {
@@ -80,14 +82,16 @@ export async function* chunksOf(source: AsyncIterable<Buffer | string>, buffers:
   else buffers.give(chunk);
 }
 
+const JSON_TYPE = { 'content-type': 'application/json' };
+
 export interface LargeFileUpload {
   http: PlatformHttp;
   /** The file's URL path below the endpoint (already encoded). */
   path: string;
   /** Chunks of the file, in order, each at most settings.chunkBytes. */
   chunks: AsyncIterator<Buffer>;
-  /** The file's size when known: sent as Content-Range's total and checked at the end. */
-  size?: number;
+  /** The file's size: sent as every Content-Range's total (Platform wants it) and checked at the end. */
+  size: number;
   settings: UploadSettings;
   /** Where the chunks' buffers go back once sent, when they came from a ChunkBuffers. */
   buffers?: ChunkBuffers;
@@ -97,7 +101,8 @@ export interface LargeFileUpload {
 /** INITIALIZE, every chunk, COMPLETE. Returns the bytes sent. A failed chunk fails the upload once its retries are spent. */
 export async function uploadLargeFile(u: LargeFileUpload): Promise<number> {
   const { http, path, signal } = u;
-  await http.json({ method: 'POST', path, query: { action: 'INITIALIZE' }, signal });
+  // The API description requires a Content-Type on these two calls, though they carry no body.
+  await http.json({ method: 'POST', path, query: { action: 'INITIALIZE' }, headers: JSON_TYPE, signal });
   // Chunks still flying when another fails are cancelled: the whole file is sent again anyway.
   const cancel = new AbortController();
   const chunkSignal = signal ? AbortSignal.any([signal, cancel.signal]) : cancel.signal;
@@ -110,8 +115,8 @@ export async function uploadLargeFile(u: LargeFileUpload): Promise<number> {
       const chunk = next.value;
       const start = offset;
       offset += chunk.length;
-      if (u.size !== undefined && offset > u.size) throw sizeMismatch(path, u.size, `more than ${u.size}`);
-      const range = `bytes ${start}-${offset - 1}/${u.size ?? '*'}`;
+      if (offset > u.size) throw sizeMismatch(path, u.size, `more than ${u.size}`);
+      const range = `bytes ${start}-${offset - 1}/${u.size}`;
       const sending: Promise<void> = http
         .json({ method: 'PATCH', path, bytes: chunk, headers: { 'content-range': range }, signal: chunkSignal })
         .then(() => {
@@ -139,8 +144,8 @@ export async function uploadLargeFile(u: LargeFileUpload): Promise<number> {
     if (isAbortError(failure.err) && signal?.aborted) throw signal.reason;
     throw failure.err;
   }
-  if (u.size !== undefined && offset !== u.size) throw sizeMismatch(path, u.size, String(offset));
-  await http.json({ method: 'POST', path, query: { action: 'COMPLETE' }, signal });
+  if (offset !== u.size) throw sizeMismatch(path, u.size, String(offset));
+  await http.json({ method: 'POST', path, query: { action: 'COMPLETE' }, headers: JSON_TYPE, signal });
   return offset;
 }
 

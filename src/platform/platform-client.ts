@@ -4,12 +4,12 @@ import { Clock, systemClock } from '../lib/clock';
 import { Logger, silentLogger } from '../lib/logger';
 import { batchAction, createBatch, uploadFile } from './batch-ingestion';
 import { waitForBatch } from './batch-wait';
-import { findDatasetByName, getBatch, getDataset, listBatches } from './catalog';
+import { findDatasetByName, findSuccessor, getBatch, getDataset, listBatches } from './catalog';
 import { batchFiles, dataSetFileEntries, downloadFile, rowErrors } from './data-access';
 import { ImsTokenProvider } from './ims-token';
+import { datasetSchema } from './schema-registry';
 import { resolveUploadSettings } from './large-file-upload';
 import { badResponse, PlatformHttp } from './platform-http';
-import { availableSandboxes, type Sandbox } from './sandboxes';
 import type {
   Batch,
   BatchFile,
@@ -122,6 +122,11 @@ export class PlatformClient {
     return listBatches(this.http, q, signal);
   }
 
+  /** The batch that replaced an inactive one (its successor by replay), or undefined. */
+  findSuccessor(batch: Batch, signal?: AbortSignal): Promise<Batch | undefined> {
+    return findSuccessor(this.http, batch, signal);
+  }
+
   /** The dataset with this id, or undefined when Catalog has none. */
   getDataset(id: string, signal?: AbortSignal): Promise<Dataset | undefined> {
     return getDataset(this.http, id, signal);
@@ -136,9 +141,17 @@ export class PlatformClient {
     await this.tokens.get(signal);
   }
 
-  /** The sandboxes this credential may use (Sandbox API). */
-  availableSandboxes(signal?: AbortSignal): Promise<Sandbox[]> {
-    return availableSandboxes(this.http, signal);
+  /**
+   * A dataset named by id or by name: Catalog's lookup by id (an answer of 400 or 404 is no
+   * such id), then its `name` filter.
+   */
+  async findDataset(ref: string, signal?: AbortSignal): Promise<Dataset | undefined> {
+    return (await getDataset(this.http, ref, signal)) ?? (await findDatasetByName(this.http, ref, signal));
+  }
+
+  /** The dataset's XDM schema from the Schema Registry, full and resolved, as JSON Schema; undefined when Catalog names none. */
+  datasetSchema(dataset: Dataset, signal?: AbortSignal): Promise<Record<string, unknown> | undefined> {
+    return datasetSchema(this.http, dataset, signal);
   }
 
   /** The org's tenant id (the `_{tenantId}` namespace of custom fields), asked once per client. */

@@ -27,6 +27,8 @@ export interface PlatformHttpOptions {
   retry: PlatformRetryOptions;
 }
 
+export const USER_AGENT = 'dataflowd';
+
 export type Query = Record<string, string | number | boolean | undefined>;
 
 export interface Call {
@@ -202,6 +204,8 @@ export class PlatformHttp {
       // Platform expects sandbox names in lower case [OAS-BI].
       'x-sandbox-name': this.opts.sandbox.toLowerCase(),
       accept: 'application/json',
+      // Says who called; the suite's contract check (test/contract/) picks out the client's requests by it.
+      'user-agent': USER_AGENT,
     };
   }
 

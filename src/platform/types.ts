@@ -1,5 +1,6 @@
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
+import type { StatusHandling } from './batch-status';
 
 /** How to reach Platform (or a `dataflowd emulator`, which answers the same API). */
 export interface PlatformClientOptions {
@@ -26,6 +27,8 @@ export interface UploadSettings {
   chunkBytes: number;
   /** PATCHes of one file in flight at once; default 4. Memory per file ≈ (chunksInFlight + 1) × chunkBytes. */
   chunksInFlight: number;
+  /** Where output of unknown size longer than one chunk is written before upload; default the system's temporary folder. */
+  spoolDir: string;
 }
 
 export interface PlatformRetryOptions {
@@ -47,6 +50,11 @@ export interface CreateBatchRequest {
   enableErrorDiagnostics?: boolean;
   /** Percentage of rows that may fail before the whole batch fails. */
   partialIngestionPercent?: number;
+  /**
+   * Replay (aep-api.md §2.5): the batches this one replaces. Once it succeeds, Platform takes
+   * them out of the dataset, so a changed file's new version does not sit beside its old one.
+   */
+  replay?: { predecessors: string[]; reason?: string };
 }
 
 export interface BatchMetrics {
@@ -68,6 +76,8 @@ export interface Batch {
   id: string;
   /** Lower-cased Catalog status, e.g. `loading`, `processing`, `success`. */
   status: string;
+  /** What to do about the status (batch-status.ts). */
+  handling: StatusHandling;
   /** No further change is expected (see batch-status.ts). */
   final: boolean;
   /** Final and the data is in the dataset (which may still come with failed rows). */
@@ -79,6 +89,8 @@ export interface Batch {
   /** Unix milliseconds. */
   created?: number;
   completed?: number;
+  /** The batches this one replaces (its `replay.predecessors`). */
+  replaces?: string[];
   raw: unknown;
 }
 
@@ -92,6 +104,10 @@ export interface ListBatchesQuery {
   dataSet?: string;
   externalId?: string;
   status?: string;
+  /** Unix milliseconds. */
+  createdAfter?: number;
+  /** e.g. `asc:created`. */
+  orderBy?: string;
   /** Catalog allows 1–100; default 20. */
   limit?: number;
   start?: number;
@@ -107,6 +123,11 @@ export interface WaitForBatchOptions {
   timeoutMs?: number;
   /** Called with the first status seen and on every change of status. */
   onStatus?: (batch: Batch) => void;
+  /**
+   * How long a status Platform does not document is polled before the wait fails naming it
+   * (ERR_PLATFORM_BATCH_STATUS_UNKNOWN); default 30 min.
+   */
+  unknownStatusTimeoutMs?: number;
 }
 
 export interface UploadFileOptions {

@@ -1,4 +1,5 @@
-import { type DataflowConfig, formatDuration, type LoadedConfig } from '../config';
+import { setMaxListeners } from 'node:events';
+import { type DataflowConfig, formatDuration, type JsonSchema, type LoadedConfig } from '../config';
 import { compileGlobs, describeVerdict } from '../connector/glob';
 import { normalizeRemotePath } from '../connector/paths';
 import type { ConnectorDefinition, ConnectorTraits, SourceConnector } from '../connector/types';
@@ -9,6 +10,7 @@ import { dataflowError, errorFacts, errorMessage, wrapError } from '../lib/error
 import type { Logger } from '../lib/logger';
 import type { PlatformClient } from '../platform';
 import { buildPrepPlan, type PrepPlan } from '../prep/prep-plan';
+import { renameSchemaTenant } from '../prep/tenant';
 import { type FileSample, sampleFile } from '../prep/sample';
 import type { Fence, LeaseRecord, RunRecord, RunTrigger, Store } from '../store/types';
 import { BUSY_CODE, describeHolder, HeldLease, LeaseKeeper } from './lease';
@@ -104,8 +106,11 @@ export class DataflowRunner {
     const timer = deadline(clock, limit, () =>
       dataflowError('ERR_RUN_DEADLINE', 'transient', `the run was still going after ${formatDuration(limit)} (ingestion.runTimeout) and was aborted`),
     );
+    const runSignal = AbortSignal.any([signal, held.signal, timer.signal]);
+    // Every file in flight (limits.files of them) listens to the run's signal at several steps.
+    setMaxListeners(100, runSignal);
     try {
-      return await this.runWithin(df, trigger, held, begun, AbortSignal.any([signal, held.signal, timer.signal]), callbacks);
+      return await this.runWithin(df, trigger, held, begun, runSignal, callbacks);
     } finally {
       timer.clear();
     }
@@ -115,7 +120,7 @@ export class DataflowRunner {
     const { store, platform, logger, clock } = this.deps;
     if (held.tookOverFrom) logger.warn({ dataflow: df.name, from: held.tookOverFrom }, 'took over the lease of a process that did not let go of it');
     try {
-      await recoverDataflow({ store, platform, fence: held.fence, logger, clock, signal: runSignal, except: begun.id });
+      await recoverDataflow({ store, platform, fence: held.fence, logger, clock, signal: runSignal, except: begun.id, closedAt: held.lease.acquiredAt });
     } catch (err) {
       if (runSignal.aborted) return this.failedRun(begun, held.fence, err);
       logger.error({ dataflow: df.name, err: errorMessage(err) }, 'recovery of earlier runs failed; the next run tries again');
@@ -229,14 +234,15 @@ export class DataflowRunner {
   }
 
   /**
-   * How files are prepared. Records are checked before upload against the dataset's schema when
-   * the config knows it: in embedded mode platform.datasets[].schema (what the emulator itself
-   * checks), in aep mode mapping.schema (the config does not hold the real dataset's schema).
-   * Without `notes` (a real run), not learning the tenant id fails the run; a dry run says so.
+   * How files are prepared. Records are checked before upload against the dataset's schema: in
+   * embedded mode platform.datasets[].schema (what the emulator itself checks); in aep mode
+   * mapping.schema when given (an override), else the dataset's XDM schema from Platform's Schema
+   * Registry, fetched once per run. Without `notes` (a real run), not learning the tenant id or
+   * the schema fails the run; a dry run says so and goes on.
    */
   private async prepPlan(df: DataflowConfig, signal: AbortSignal, notes?: string[]): Promise<PrepPlan> {
     const { config, platform } = this.deps;
-    const mappingSchema = df.mapping?.schema === undefined ? undefined : config.schemas[df.mapping.schema];
+    let mappingSchema = df.mapping?.schema === undefined ? undefined : config.schemas[df.mapping.schema];
     let datasetSchema = mappingSchema;
     if (config.daemon.platform.mode === 'embedded') {
       const dataset = config.daemon.platform.datasets.find((d) => d.id === df.target.dataset || d.name === df.target.dataset);
@@ -249,6 +255,21 @@ export class DataflowRunner {
       } catch (err) {
         if (!notes) throw wrapError(err, 'asking Platform for the tenant id (target.tenant)');
         notes.push(`tenant rename not shown: could not ask Platform for the tenant id: ${errorMessage(err)}`);
+      }
+    }
+    if (config.daemon.platform.mode === 'aep' && mappingSchema === undefined) {
+      try {
+        const dataset = await platform.getDataset(await this.datasetId(df.target.dataset, signal), signal);
+        if (!dataset) throw dataflowError('ERR_DATASET_NOT_FOUND', 'config', `dataset ${df.target.dataset} not found in Platform`);
+        const fetched = (await platform.datasetSchema(dataset, signal)) as JsonSchema | undefined;
+        datasetSchema = fetched;
+        // The registry's schema names the org's tenant; the mapping is written for records before the rename.
+        const from = df.target.tenant?.from;
+        const to = df.target.tenant?.to ?? tenantTo;
+        if (fetched) mappingSchema = from !== undefined && to !== undefined && from !== to ? renameSchemaTenant(fetched, { from: to, to: from }) : { ...fetched };
+      } catch (err) {
+        if (!notes) throw wrapError(err, `fetching the schema of dataset ${df.target.dataset} from the Schema Registry`);
+        notes.push(`records not checked against the dataset's schema: could not fetch it from the Schema Registry: ${errorMessage(err)}`);
       }
     }
     return buildPrepPlan(df, { datasetSchema, mappingSchema, tenantTo });
@@ -268,12 +289,11 @@ export class DataflowRunner {
     return fence ? this.deps.store.markBackfillFrom(fence, now) : now;
   }
 
-  /** target.dataset is an id, or a name looked up through Catalog. */
+  /** target.dataset is an id, or a name looked up with Catalog's `name` filter. */
   private async datasetId(ref: string, signal: AbortSignal): Promise<string> {
     const known = this.datasetIds.get(ref);
     if (known) return known;
-    const byId = await this.deps.platform.getDataset(ref, signal);
-    const found = byId ?? (await this.deps.platform.findDatasetByName(ref, signal));
+    const found = await this.deps.platform.findDataset(ref, signal);
     if (!found) throw dataflowError('ERR_DATASET_NOT_FOUND', 'config', `dataset ${ref} not found in Platform (neither as id nor as name)`);
     this.datasetIds.set(ref, found.id);
     return found.id;

@@ -12,7 +12,7 @@ import type { Fence, LedgerEntry, Store } from '../store/types';
 import type { RunPlan } from './plan';
 import { hasRowErrors, keepPlatformRowErrors } from './platform-row-errors';
 import { batchExternalId } from './run-id';
-import { uploadName } from './source-paths';
+import { uploadNames } from './source-paths';
 
 export interface BatchOutcome {
   batchId: string;
@@ -101,7 +101,8 @@ export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEn
   }
   log.info({ files: files.length, dataset: plan.datasetId }, 'batch created');
 
-  const results = await mapLimit(files, plan.fileConcurrency, (entry) => uploadFile(ctx, batchId, entry));
+  const names = uploadNames(plan.folder, files.map((f) => f.path), batchFormat(plan));
+  const results = await mapLimit(files, plan.fileConcurrency, (entry) => uploadFile(ctx, batchId, entry, names.get(entry.path) as string));
   const uploaded: Uploaded[] = [];
   const vanished: LedgerEntry[] = [];
   const rejected: Array<{ entry: LedgerEntry; reason: string; cause: unknown }> = [];
@@ -167,9 +168,8 @@ export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEn
 /** Polls grow from 250 ms to 5 s: quick for small batches, about 12 calls a minute for long ones. */
 export const BATCH_POLLING = { pollMs: 250, maxPollMs: 5_000 };
 
-async function uploadFile(ctx: DeliverContext, batchId: string, entry: LedgerEntry): Promise<Uploaded | undefined> {
+async function uploadFile(ctx: DeliverContext, batchId: string, entry: LedgerEntry, name: string): Promise<Uploaded | undefined> {
   const { plan, connector, platform, signal } = ctx;
-  const name = uploadName(plan.folder, entry.path);
   try {
     const uploaded = await retry(
       async () => {
@@ -206,58 +206,97 @@ async function recordPrepOutcome(ctx: DeliverContext, batchId: string, entry: Le
   }
 }
 
+/** How many times files go again in a new batch after Platform gave up on theirs (stalled, abandoned). */
+export const MAX_RESENDS = 2;
+const RESENT = 'resent after batch ';
+
 async function settle(ctx: DeliverContext, batch: Batch, uploaded: Uploaded[], base: Omit<BatchOutcome, 'status' | 'filesIngested' | 'filesFailed' | 'recordsOut' | 'recordsFailed' | 'error'>): Promise<BatchOutcome> {
   const { store } = ctx;
   const m = batch.metrics;
   const recordsFailed = m.failedRecordCount ?? 0;
-  const recordsOut = m.outputRecordCount ?? (batch.succeeded ? base.recordsIn - recordsFailed : 0);
   const log = ctx.logger.child({ batchId: batch.id });
+  // Promoted, then out of the dataset: a successor that replaced it means the data is there.
+  const successor = batch.handling === 'look-up' ? await ctx.platform.findSuccessor(batch, ctx.signal) : undefined;
+  const ingested = fileStateAfter(batch, successor) === 'ingested';
+  const recordsOut = m.outputRecordCount ?? (ingested ? base.recordsIn - recordsFailed : 0);
   if (ctx.plan.errorDiagnostics && hasRowErrors(batch)) {
-    const fileIds = new Map(uploaded.map((u) => [uploadName(ctx.plan.folder, u.entry.path), u.entry.id]));
+    const fileIds = new Map(uploaded.map((u) => [u.entry.path, u.entry.id]));
     await keepPlatformRowErrors(store, ctx.platform, batch, { runId: ctx.runId, fence: ctx.fence, fileIds }, log, ctx.signal);
   }
-  if (batch.succeeded) {
+  if (ingested) {
     // Rows Platform dropped within the partial-ingestion threshold are worth a word on the batch.
-    const note = recordsFailed > 0 ? describeBatchErrors(batch) : undefined;
-    const ingested = uploaded.map((u) => ({ ids: [u.entry.id], state: 'ingested' as const, patch: { records: u.records } }));
+    const note = recordsFailed > 0 || successor ? describeBatchErrors(batch, successor) : undefined;
+    const done = uploaded.map((u) => ({ ids: [u.entry.id], state: 'ingested' as const, patch: { records: u.records } }));
     await store.updateBatch(
       ctx.fence,
       batch.id,
       { state: 'succeeded', platformStatus: batch.status, recordsIn: m.inputRecordCount ?? base.recordsIn, recordsOut, recordsFailed, error: note },
-      ingested,
+      done,
     );
-    log.info({ status: batch.status, recordsIn: m.inputRecordCount ?? base.recordsIn, recordsOut, recordsFailed }, 'batch ingested');
+    log.info({ status: batch.status, successor: successor?.id, recordsIn: m.inputRecordCount ?? base.recordsIn, recordsOut, recordsFailed }, 'batch ingested');
     return { ...base, status: 'succeeded', filesIngested: uploaded.length, filesFailed: 0, recordsOut, recordsFailed };
   }
-  const error = describeBatchErrors(batch);
-  const judged = fileStateAfter(batch) === 'failed';
+  const error = describeBatchErrors(batch, successor);
+  const errorCode = batch.errors[0]?.code ?? `BATCH_${batch.status.toUpperCase()}`;
+  if (batch.handling === 'resend') {
+    // Platform gave up without judging the data: the files go again at once, in a new batch of
+    // this run, unless they already did MAX_RESENDS times; then a later run takes them.
+    const trail = (e: LedgerEntry) => `${RESENT}${batch.id} ${batch.status}${e.error?.startsWith(RESENT) ? `; ${e.error}` : ''}`;
+    const again = uploaded.every((u) => (u.entry.error?.split(RESENT).length ?? 1) - 1 < MAX_RESENDS);
+    const files = uploaded.map((u) => ({ ids: [u.entry.id], state: again ? ('pending' as const) : ('error' as const), patch: again ? { batchId: null, error: trail(u.entry) } : { error } }));
+    await store.updateBatch(ctx.fence, batch.id, { state: 'aborted', platformStatus: batch.status, recordsIn: m.inputRecordCount ?? base.recordsIn, recordsOut: 0, recordsFailed, error }, files);
+    log.warn({ status: batch.status, again }, again ? 'Platform gave up on the batch: its files go again in a new batch' : 'Platform gave up on the batch again: its files wait for a later run');
+    if (!again) return { ...base, status: 'failed', filesIngested: 0, filesFailed: uploaded.length, recordsOut: 0, recordsFailed, error, errorKind: 'platform', errorCode };
+    // The files' records and bytes count once, with the batch that takes them; the run's verdict
+    // is that batch's too (an aborted outcome without error counts for nothing, run-dataflow.ts).
+    const redeliver = uploaded.map((u) => ({ ...u.entry, state: 'pending' as const, batchId: null, error: trail(u.entry) }));
+    return { ...base, status: 'aborted', filesIngested: 0, filesFailed: 0, recordsIn: 0, bytes: 0, recordsOut: 0, recordsFailed: 0, redeliver };
+  }
+  const state = fileStateAfter(batch, successor);
   await store.updateBatch(
     ctx.fence,
     batch.id,
-    { state: judged ? 'failed' : 'aborted', platformStatus: batch.status, recordsIn: m.inputRecordCount ?? base.recordsIn, recordsOut: 0, recordsFailed, error },
-    [{ ids: uploaded.map((u) => u.entry.id), state: fileStateAfter(batch), patch: { error } }],
+    { state: state === 'failed' ? 'failed' : 'aborted', platformStatus: batch.status, recordsIn: m.inputRecordCount ?? base.recordsIn, recordsOut: 0, recordsFailed, error },
+    [{ ids: uploaded.map((u) => u.entry.id), state, patch: { error } }],
   );
   log.error({ status: batch.status, error }, 'batch failed in Platform');
-  const errorCode = batch.errors[0]?.code ?? `BATCH_${batch.status.toUpperCase()}`;
   return { ...base, status: 'failed', filesIngested: 0, filesFailed: uploaded.length, recordsOut: 0, recordsFailed, error, errorKind: 'platform', errorCode };
 }
 
 /**
- * What a final batch makes of its files: ingested when Platform took the data; failed when it
- * judged the data and refused it (final for that version); error — taken again by a later run —
- * when the batch ended without any judgement of its data (aborted, abandoned before COMPLETE).
+ * What a final batch makes of its files (batch-status.ts says how each status is handled):
+ * ingested when the data reached the dataset, or when the batch was made inactive by a successor
+ * that holds it; failed when Platform judged the data and refused it, or when a promoted batch
+ * was reverted or expired with no successor (final for that version: sending it again would undo
+ * whoever took it out); error — taken again by a later run — when the batch ended without any
+ * judgement of its data (aborted, stalled, abandoned).
  */
-export function fileStateAfter(batch: Batch): 'ingested' | 'failed' | 'error' {
-  if (batch.succeeded) return 'ingested';
-  return batch.status === 'aborted' || batch.status === 'abandoned' ? 'error' : 'failed';
+export function fileStateAfter(batch: Batch, successor?: Batch): 'ingested' | 'failed' | 'error' {
+  switch (batch.handling) {
+    case 'ingested':
+      return 'ingested';
+    case 'look-up':
+      return successor?.succeeded ? 'ingested' : 'failed';
+    case 'rejected':
+      return 'failed';
+    default:
+      return 'error';
+  }
 }
 
-export function describeBatchErrors(batch: Batch): string {
-  if (batch.errors.length === 0) return `batch ${batch.id} ended ${batch.status}`;
-  return batch.errors
+export function describeBatchErrors(batch: Batch, successor?: Batch): string {
+  const errors = batch.errors
     .slice(0, 3)
     .map((e) => [e.code, e.description].filter(Boolean).join(': '))
     .join('; ');
+  const why: Partial<Record<Batch['handling'], string>> = {
+    resend: `batch ${batch.id} ${batch.status}: Platform gave up on it without judging its data`,
+    'look-up': successor
+      ? `batch ${batch.id} is ${batch.status}: replaced by batch ${successor.id} (${successor.status})`
+      : `batch ${batch.id} is ${batch.status}: promoted, then reverted or expired, and no batch replaces it`,
+  };
+  const status = why[batch.handling] ?? (errors === '' ? `batch ${batch.id} ended ${batch.status}` : undefined);
+  return [status, errors].filter((x) => x !== undefined && x !== '').join('; ');
 }
 
 /** False when Platform could not be told: the batch stays `uploading` and recovery aborts it. */

@@ -19,27 +19,29 @@ export function hasRowErrors(batch: Batch): boolean {
 }
 
 /**
- * One record of a row_errors file as a row error of the run: `{_errors: [{code, message}],
- * _filename, _corrupt_record}` as documented, plus the flat fields the emulator adds (fileName,
- * rowNumber, lineNumber, path) when present. `fileIds` maps the batch's file names to ledger ids.
+ * One record of a row_errors file as a row error of the run. Platform's records are
+ * `{_corrupt_record, _errors: [{code, message}], _filename}` (aep-api.md §5.2), `_filename`
+ * naming the diagnostics file: they do not say which uploaded file or row the record came from.
+ * The file is known when the batch had only one; the row is not (rows dataflowd's own checks
+ * refused before upload are kept with file and row, and filtered out of these).
+ * `fileIds` maps the batch's uploaded files (their source paths) to ledger ids.
  */
 export function toRowError(record: unknown, at: { runId: string; batchId: string }, fileIds: ReadonlyMap<string, number>): NewRowError {
   const r = (typeof record === 'object' && record !== null ? record : { _raw: String(record) }) as Record<string, unknown>;
   const first = Array.isArray(r._errors) ? ((r._errors[0] ?? {}) as Record<string, unknown>) : {};
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);
-  const int = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) ? v : null);
-  const file = str(r.fileName) ?? str(r._filename) ?? '';
+  const only = fileIds.size === 1 ? [...fileIds][0] : undefined;
   return {
     runId: at.runId,
     batchId: at.batchId,
-    fileId: fileIds.get(file) ?? null,
-    file,
-    rowNumber: int(r.rowNumber),
-    lineNumber: int(r.lineNumber),
+    fileId: only?.[1] ?? null,
+    file: only?.[0] ?? '',
+    rowNumber: null,
+    lineNumber: null,
     column: null,
-    field: str(first.path) ?? str(r.path) ?? null,
-    code: str(first.code) ?? str(r.code) ?? 'platform',
-    message: str(first.message) ?? str(r.message) ?? str(r._corrupt_record) ?? JSON.stringify(r).slice(0, 500),
+    field: null,
+    code: str(first.code) ?? 'platform',
+    message: str(first.message) ?? str(r._corrupt_record)?.slice(0, 500) ?? JSON.stringify(r).slice(0, 500),
   };
 }
 

@@ -31,6 +31,8 @@ export interface RecoveryContext {
   signal: AbortSignal;
   /** The recovering run's own record, already `running`: not a leftover. */
   except?: string;
+  /** When runs left `running` are closed as interrupted: the moment their lease was taken over (default now). */
+  closedAt?: Date;
 }
 
 /**
@@ -83,7 +85,7 @@ export async function recoverDataflow(ctx: RecoveryContext): Promise<RecoveryRep
   if (orphans.length > 0) await store.setFileState(fence, orphans.map((f) => f.id), 'error', { error: INTERRUPTED });
   // A run whose stray batches could not be looked for stays `running`, so the next holder looks again.
   for (const run of interrupted.filter((r) => !unlooked.has(r.id))) {
-    await store.finishRun(run.id, { status: 'failed', finishedAt: ctx.clock.now(), error: INTERRUPTED, errorKind: 'transient', errorCode: 'ERR_RUN_INTERRUPTED' }, fence);
+    await store.finishRun(run.id, { status: 'failed', finishedAt: ctx.closedAt ?? ctx.clock.now(), error: INTERRUPTED, errorKind: 'transient', errorCode: 'ERR_RUN_INTERRUPTED' }, fence);
     report.runsClosed++;
     logger.warn({ runId: run.id, dataflow: run.dataflow, ranBy: run.owner }, 'closed a run interrupted by a stop');
   }
@@ -147,7 +149,9 @@ async function resolveCompleting(ctx: RecoveryContext, batch: BatchRecord): Prom
   if (!final.final) final = await platform.waitForBatch(batch.id, { signal, ...BATCH_POLLING });
   const files = (await store.filesOfBatch(batch.id)).filter((f) => f.state === 'completing' || f.state === 'uploading');
   const m = final.metrics;
-  const state = fileStateAfter(final);
+  // Promoted, then out of the dataset: a successor that replaced it means the data is there.
+  const successor = final.handling === 'look-up' ? await platform.findSuccessor(final, signal) : undefined;
+  const state = fileStateAfter(final, successor);
   if (state === 'ingested') {
     await store.updateBatch(
       fence,
@@ -158,12 +162,12 @@ async function resolveCompleting(ctx: RecoveryContext, batch: BatchRecord): Prom
         recordsIn: m.inputRecordCount ?? null,
         recordsOut: m.outputRecordCount ?? null,
         recordsFailed: m.failedRecordCount ?? 0,
-        error: (m.failedRecordCount ?? 0) > 0 ? describeBatchErrors(final) : null,
+        error: (m.failedRecordCount ?? 0) > 0 || successor ? describeBatchErrors(final, successor) : null,
       },
       [{ ids: files.map((f) => f.id), state: 'ingested' }],
     );
   } else {
-    const error = describeBatchErrors(final);
+    const error = describeBatchErrors(final, successor);
     await store.updateBatch(
       fence,
       batch.id,

@@ -7,7 +7,8 @@ import { normalizeRemotePath, relativeToFolder } from '../connector/paths';
  * - folder-relative: below the dataflow's source.path, what globs match and what the archive and
  *   the Platform name keep ('2024/a.json');
  * - archive path: where afterIngest: move puts it (moveTo + folder-relative);
- * - upload name: its name inside a Platform batch, readable, and one Platform takes.
+ * - upload name: its name inside a Platform batch, readable, one Platform takes, saying what the
+ *   upload holds, and unique in its batch.
  * Paths are normalised (src/connector/paths.ts) before they get here: no '..', no empty segments.
  */
 
@@ -30,24 +31,40 @@ const UNSAFE = /[\\:*?"<>|#%\u0000-\u001f\u007f]/g;
 const MAX_SEGMENT_BYTES = 200;
 
 /**
- * The file's name inside a Platform batch: its folder-relative path, each segment in NFC with
- * unsafe characters replaced by '_' and cut to a length every store takes. Two files must never
- * share a name in one batch (the second PUT would replace the first), so a name that had to change
- * gets a short hash of the original path before its extension: `x:y.json` → `x_y~1f3a9c2e.json`.
+ * The names of a batch's files inside it, by connection-relative path. Each is the file's
+ * folder-relative path, readable: each segment in NFC, characters other systems cannot carry
+ * replaced by '_', cut to a length every store takes, and ending in what the upload holds
+ * (`.json` for JSON Lines, `.parquet`): `in/a.csv` goes up as `in/a.csv.json`, `c.json` as itself.
+ * Two files must never share a name in one batch (the second PUT would replace the first), so
+ * where two would (ignoring case), a short hash of the original path goes before the extension of
+ * every one but a file that kept its own name: `x:y.json` and `x?y.json` → `x_y~1f3a9c2e.json`, …
  */
-export function uploadName(folder: string, path: string): string {
-  const rel = folderRelative(folder, path);
-  const safe = rel
-    .split('/')
-    .map((segment) => cut(segment.normalize('NFC').replace(UNSAFE, '_')))
-    .join('/');
-  if (safe === rel) return rel;
+export function uploadNames(folder: string, paths: readonly string[], holds: 'json' | 'parquet'): Map<string, string> {
+  const extension = holds === 'parquet' ? '.parquet' : '.json';
+  const named = paths.map((path) => {
+    const rel = folderRelative(folder, path);
+    const safe = rel
+      .split('/')
+      .map((segment) => cut(segment.normalize('NFC').replace(UNSAFE, '_')))
+      .join('/');
+    const name = safe.toLowerCase().endsWith(extension) ? safe : `${safe}${extension}`;
+    return { path, rel, name };
+  });
+  const groups = new Map<string, typeof named>();
+  for (const n of named) groups.set(n.name.toLowerCase(), [...(groups.get(n.name.toLowerCase()) ?? []), n]);
+  const names = new Map<string, string>();
+  for (const group of groups.values()) {
+    // The one that may keep its name: a file whose name is its own path, else none.
+    const keeper = group.length === 1 ? group[0] : [...group].sort((a, b) => (a.path < b.path ? -1 : 1)).find((n) => n.name === n.rel);
+    for (const n of group) names.set(n.path, n === keeper ? n.name : tagged(n.name, n.rel, extension));
+  }
+  return names;
+}
+
+/** `dir/name.ext` → `dir/name~HASH.ext`, the hash of the original relative path. */
+function tagged(name: string, rel: string, extension: string): string {
   const tag = createHash('sha256').update(rel).digest('hex').slice(0, 8);
-  const slash = safe.lastIndexOf('/');
-  const base = safe.slice(slash + 1);
-  const dot = base.indexOf('.', 1);
-  const named = dot > 0 ? `${base.slice(0, dot)}~${tag}${base.slice(dot)}` : `${base}~${tag}`;
-  return `${safe.slice(0, slash + 1)}${named}`;
+  return `${name.slice(0, name.length - extension.length)}~${tag}${extension}`;
 }
 
 function cut(segment: string): string {

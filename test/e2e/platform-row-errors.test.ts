@@ -1,9 +1,14 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { jsonl, people, Workspace } from './workspace';
 
 /*
- * Rows Platform refuses within the partial-ingestion threshold: the run says so (partially
- * succeeded, failed record count, Platform's batch error), and with error diagnostics on the rows
- * themselves are read back through Data Access and kept with the run.
+ * Rows refused within the partial-ingestion threshold: the run says so (partially succeeded,
+ * failed record count, Platform's batch error), and with error diagnostics on the rows themselves
+ * are kept with the run. With the dataset's schema from the Schema Registry, dataflowd refuses a
+ * bad row before upload, with its file and row; a row only Platform refuses comes back through
+ * Data Access in Adobe's shape, which names no file or row: the file is known when the batch had
+ * one.
  */
 
 describe('rows Platform refuses, through the real CLI', () => {
@@ -40,7 +45,34 @@ describe('rows Platform refuses, through the real CLI', () => {
     };
     expect(detail.batches).toEqual([expect.objectContaining({ recordsFailed: 1, error: expect.stringMatching(/INGEST-/) })]);
     expect(detail.rowErrors).toEqual([
-      expect.objectContaining({ file: 'mixed.json', rowNumber: 4, field: '/email', code: 'XDM', message: expect.stringMatching(/email/), batchId: expect.any(String) }),
+      expect.objectContaining({ file: 'mixed.json', rowNumber: 4, lineNumber: 4, field: 'email', code: 'XDM', message: expect.stringMatching(/email/), batchId: expect.any(String) }),
     ]);
+  });
+
+  test('a row only Platform refuses (mapping.schema looser than the dataset\'s): Adobe\'s row error, the batch\'s one file named', async () => {
+    await writeFile(path.join(ws.configDir, 'schemas', 'loose.schema.json'), JSON.stringify({ type: 'object', properties: { id: { type: 'string' } } }));
+    await ws.writeDataflow(
+      'loose',
+      [
+        'source:',
+        '  connection: inbox',
+        '  include: ["loose-*.json"]',
+        'target:',
+        '  dataset: People',
+        'mapping:',
+        '  schema: ../schemas/loose.schema.json',
+        'ingestion:',
+        '  errorDiagnostics: true',
+        '  partialIngestion: { maxErrorPercent: 50 }',
+      ].join('\n'),
+    );
+    await ws.put('loose-1.json', jsonl([...people(10, 2), { id: 'bad', email: 'x@example.com', points: -1 }]));
+    const run = await ws.cli(['run', 'loose', '--json']);
+    expect(run.code).toBe(3);
+    const record = JSON.parse(run.stdout) as { id: string };
+    const detail = JSON.parse((await ws.cli(['history', '--run', record.id, '--json'])).stdout) as {
+      rowErrors: Array<{ file: string; rowNumber: number | null; field: string | null; code: string; message: string }>;
+    };
+    expect(detail.rowErrors).toEqual([expect.objectContaining({ file: 'loose-1.json', rowNumber: null, field: null, code: 'XDM', message: '/points must be >= 0' })]);
   });
 });

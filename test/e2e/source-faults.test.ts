@@ -9,7 +9,9 @@ import { jsonl, people, Workspace } from './workspace';
  * upload for a moment (a latency fault) so the file is mid-read when the drop comes: uploads
  * stream, so reading stops while the upload waits. Whether the run retries the file at once or
  * fails and a later run takes it again, the file lands whole and once, and no half file is left
- * in Platform: every batch is either a success or aborted.
+ * in Platform: every batch is either a success or aborted. The dataset has no schema, so the
+ * JSON Lines pass through unchanged, of known size, in one streamed PUT (output to convert is
+ * written to a local file before its upload, and its reading is not held by Platform).
  */
 
 /** Big enough that loopback socket buffers cannot hold it: reading waits on the upload. */
@@ -23,7 +25,7 @@ describe('source faults: the SFTP server drops in the middle of a file', () => {
 
   beforeAll(async () => {
     sftp = await startSftpServer();
-    ws = await Workspace.create();
+    ws = await Workspace.create({ extraDatasets: [{ id: 'raw', name: 'Raw' }] });
     await ws.writeDaemonConfig(
       `  box: { type: sftp, host: ${sftp.host}, port: ${sftp.port}, username: ${sftp.username}, password: ${JSON.stringify(sftp.password)}, hostKey: "${sftp.hostKey}" }`,
     );
@@ -31,7 +33,7 @@ describe('source faults: the SFTP server drops in the middle of a file', () => {
       ['once', 'one', 0],
       ['again', 'two', 1_000_000],
     ] as const) {
-      await ws.writeDataflow(name, ['source:', '  connection: box', `  path: /${folder}`, '  include: ["*.json"]', 'target:', '  dataset: people'].join('\n'));
+      await ws.writeDataflow(name, ['source:', '  connection: box', `  path: /${folder}`, '  include: ["*.json"]', 'target:', '  dataset: raw'].join('\n'));
       const big = people(from, BIG_RECORDS);
       const small = people(from + BIG_RECORDS, 10);
       await sftp.put(`${folder}/big.json`, jsonl(big));
@@ -97,8 +99,8 @@ describe('source faults: the SFTP server drops in the middle of a file', () => {
   });
 
   test('in the end: every record once, and nothing half-ingested in Platform', async () => {
-    const figures = tally(expected, await landedRecords(ws.platform, 'people'));
-    const batches = statusCounts(await allBatches(ws.platform, 'people'));
+    const figures = tally(expected, await landedRecords(ws.platform, 'raw'));
+    const batches = statusCounts(await allBatches(ws.platform, 'raw'));
     process.stdout.write(
       `source-faults test: batches ${JSON.stringify(batches)}; records expected ${figures.expected}, landed ${figures.landed}, duplicates ${figures.duplicates}, missing ${figures.missing}\n`,
     );

@@ -2,7 +2,7 @@ import { execFile, spawn, ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Emulator, startEmulator } from '../../src/emulator';
+import { Emulator, startEmulator, type EmulatorDataset } from '../../src/emulator';
 import { PlatformClient } from '../../src/platform';
 import { createTestDatabase, TestDatabase } from '../support/postgres';
 
@@ -37,10 +37,12 @@ export class Workspace {
     private readonly database?: TestDatabase,
   ) {}
 
-  static async create(opts: { store?: StoreKind } = {}): Promise<Workspace> {
+  /** `extraDatasets` are served besides `people`; `store` names where the state is kept. */
+  static async create(opts: { store?: StoreKind; extraDatasets?: EmulatorDataset[] } = {}): Promise<Workspace> {
     const dir = await mkdtemp(path.join(tmpdir(), 'dataflowd-e2e-'));
     const database = opts.store === 'postgres' ? await createTestDatabase('e2e') : undefined;
-    const emulator = await startEmulator({ dataDir: path.join(dir, 'platform'), datasets: [{ id: 'people', name: 'People', schema: PEOPLE_SCHEMA }] });
+    const datasets = [{ id: 'people', name: 'People', schema: PEOPLE_SCHEMA }, ...(opts.extraDatasets ?? [])];
+    const emulator = await startEmulator({ dataDir: path.join(dir, 'platform'), datasets });
     const ws = new Workspace(dir, emulator, database);
     ws.platform = new PlatformClient({
       endpoint: emulator.url,

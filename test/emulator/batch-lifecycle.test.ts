@@ -165,7 +165,7 @@ describe('emulator: batch lifecycle', () => {
     expect(underFile.text).toContain('clashes with another file of the batch');
     expect((await h.upload(id, 'deep/er/c.json', jsonLines([goodRecord(3)]))).status).toBe(201);
     expect((await h.upload(id, 'deep/er', jsonLines([goodRecord(4)]))).status).toBe(400);
-    const initialize = await h.call('POST', `${h.filesUrl(id, 'a.json/big.json')}?action=INITIALIZE`);
+    const initialize = await h.call('POST', `${h.filesUrl(id, 'a.json/big.json')}?action=INITIALIZE`, { headers: { 'content-type': 'application/json' } });
     expect([initialize.status, initialize.text]).toEqual([400, expect.stringContaining('clashes with another file of the batch')]);
     await h.action(id, 'COMPLETE');
     expect((await h.waitFinal(id)).metrics).toMatchObject({ inputFileCount: 2, inputRecordCount: 2 });

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { getGlobalDispatcher } from 'undici';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator';
+import { FINAL_STATUSES } from '../../src/emulator/batch-model';
 
 /*
  * Starts the emulator on a free port over a temporary folder and talks to it over real HTTP,
@@ -31,7 +32,7 @@ export const LOYALTY_SCHEMA = {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = any;
 
-export const TERMINAL = ['success', 'failed', 'aborted', 'inactive'];
+export const TERMINAL = [...FINAL_STATUSES];
 
 export interface Reply {
   status: number;

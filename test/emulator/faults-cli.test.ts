@@ -38,13 +38,20 @@ function emulator(faultsFile: string) {
 
 test('faults from a YAML file are in force from the start and can be read back', async () => {
   const file = path.join(dir, 'faults.yaml');
-  await writeFile(file, ['rules:', '  - { path: /data/foundation/catalog, errorRate: 1, status: 503, retryAfterSeconds: 7 }', 'batchFailureRate: 0.25'].join('\n'));
+  await writeFile(
+    file,
+    ['rules:', '  - { path: /data/foundation/catalog, errorRate: 1, status: 503, retryAfterSeconds: 7 }', 'batchFailureRate: 0.25', 'batchStatuses:', '  - { sequence: [staging, retrying, stalled], times: 2 }'].join('\n'),
+  );
   const e = emulator(file);
   try {
     const url = await e.url;
     expect(url).toBeDefined();
     const config = (await (await fetch(`${url}/_emulator/faults`)).json()) as { rules: unknown[]; batchFailureRate: number };
-    expect(config).toMatchObject({ rules: [{ path: '/data/foundation/catalog', errorRate: 1, status: 503, retryAfterSeconds: 7 }], batchFailureRate: 0.25 });
+    expect(config).toMatchObject({
+      rules: [{ path: '/data/foundation/catalog', errorRate: 1, status: 503, retryAfterSeconds: 7 }],
+      batchFailureRate: 0.25,
+      batchStatuses: [{ sequence: ['staging', 'retrying', 'stalled'], times: 2, rate: 1 }],
+    });
     const answer = await fetch(`${url}/data/foundation/catalog/dataSets`);
     expect(answer.status).toBe(503);
     expect(answer.headers.get('retry-after')).toBe('7');

@@ -63,7 +63,7 @@ describe('fault injection', () => {
     test('malformed rules are a 400 and change nothing', async () => {
       const reply = await h.call('PUT', '/_emulator/faults', { bare: true, body: { rules: [{ errorRate: 'often' }] } });
       expect(reply.status).toBe(400);
-      expect((await h.call('GET', '/_emulator/faults', { bare: true })).json).toEqual({ rules: [], batchFailureRate: 0 });
+      expect((await h.call('GET', '/_emulator/faults', { bare: true })).json).toEqual({ rules: [], batchFailureRate: 0, batchStatuses: [] });
     });
 
     test('several statuses are picked among at random; Retry-After may be an HTTP date', async () => {

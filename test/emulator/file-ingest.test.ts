@@ -32,6 +32,7 @@ describe('emulator: one file through processing, and the copy without its bad ro
       tally: newTally(),
       dropsBadRows: true,
       signal: new AbortController().signal,
+      maxFields: 10_000,
     };
     return { result: await ingestFile(ctx), ctx };
   }

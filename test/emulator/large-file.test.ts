@@ -2,8 +2,9 @@ import { goodRecord, Harness, jsonLines } from './emulator-harness';
 
 describe('emulator: large-file upload', () => {
   let h: Harness;
+  // Adobe's large-file calls are for files of 256 MB or more; a lower threshold reaches them with little data.
   beforeAll(async () => {
-    h = await Harness.start();
+    h = await Harness.start({ limits: { largeFileBytes: 1000 } });
   });
   afterAll(async () => {
     await h.close();
@@ -11,8 +12,9 @@ describe('emulator: large-file upload', () => {
 
   const content = Buffer.from(jsonLines(Array.from({ length: 50 }, (_, i) => goodRecord(i))));
 
-  const initialize = (id: string, name: string) => h.call('POST', `${h.filesUrl(id, name)}?action=INITIALIZE`);
-  const completeFile = (id: string, name: string) => h.call('POST', `${h.filesUrl(id, name)}?action=COMPLETE`);
+  const json = { 'content-type': 'application/json' };
+  const initialize = (id: string, name: string) => h.call('POST', `${h.filesUrl(id, name)}?action=INITIALIZE`, { headers: json });
+  const completeFile = (id: string, name: string) => h.call('POST', `${h.filesUrl(id, name)}?action=COMPLETE`, { headers: json });
   const patch = (id: string, name: string, start: number, end: number, range = `bytes ${start}-${end}/${content.length}`) =>
     h.call('PATCH', h.filesUrl(id, name), {
       body: content.subarray(start, end + 1),
@@ -24,7 +26,7 @@ describe('emulator: large-file upload', () => {
     expect((await initialize(id, 'big/part-0.json')).status).toBe(201);
     const third = Math.floor(content.length / 3);
     expect((await patch(id, 'big/part-0.json', third, 2 * third - 1)).status).toBe(200);
-    expect((await patch(id, 'big/part-0.json', 0, third - 1, `bytes 0-${third - 1}`)).status).toBe(200);
+    expect((await patch(id, 'big/part-0.json', 0, third - 1)).status).toBe(200);
 
     const head = await h.call('HEAD', h.filesUrl(id, 'big/part-0.json'));
     expect(head.status).toBe(200);
@@ -85,16 +87,16 @@ describe('emulator: large-file upload', () => {
     expect(noRange.status).toBe(400);
     const short = await h.call('PATCH', h.filesUrl(id, 'f.json'), {
       body: Buffer.from('abc'),
-      headers: { 'content-type': 'application/octet-stream', 'content-range': 'bytes 0-9/10' },
+      headers: { 'content-type': 'application/octet-stream', 'content-range': `bytes 0-9/${content.length}` },
     });
-    expect(short.status).toBe(400);
+    expect([short.status, short.json.detail]).toEqual([400, 'Content-Range announces 10 bytes, the body had 3']);
     expect((await patch(id, 'never-initialized.json', 0, 9)).status).toBe(404);
     expect((await h.call('HEAD', h.filesUrl(id, 'never-initialized.json'))).status).toBe(404);
   });
 
   test('HEAD on a file uploaded whole reports all of it', async () => {
     const id = await h.createBatch();
-    await h.upload(id, 'whole.json', content);
-    expect((await h.call('HEAD', h.filesUrl(id, 'whole.json'))).headers.range).toBe(`bytes=0-${content.length - 1}`);
+    await h.upload(id, 'whole.json', content.subarray(0, 500));
+    expect((await h.call('HEAD', h.filesUrl(id, 'whole.json'))).headers.range).toBe('bytes=0-499');
   });
 });

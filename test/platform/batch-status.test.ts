@@ -1,4 +1,36 @@
-import { isFinalStatus, isSuccessStatus, toBatch, toBatchList, unwrapBatchObject } from '../../src/platform/batch-status';
+import { specDocument } from '../../src/emulator/contract/spec-documents';
+import { isFinalStatus, isSuccessStatus, statusHandling, toBatch, toBatchList, unwrapBatchObject } from '../../src/platform/batch-status';
+
+describe('every documented status has its handling', () => {
+  test.each([
+    ['loading', 'wait'],
+    ['loaded', 'wait'],
+    ['staging', 'wait'],
+    ['staged', 'wait'],
+    ['processing', 'wait'],
+    ['queued', 'wait'],
+    ['retrying', 'wait'],
+    ['success', 'ingested'],
+    ['active', 'ingested'],
+    ['failed', 'rejected'],
+    ['failure', 'rejected'],
+    ['stalled', 'resend'],
+    ['abandoned', 'resend'],
+    ['aborted', 'aborted'],
+    ['inactive', 'look-up'],
+    ['deleted', 'look-up'],
+    ['hibernating', 'unknown'],
+  ])('%s: %s', (status, handling) => {
+    expect(statusHandling(status)).toBe(handling);
+  });
+
+  test('the whole enum of the Catalog API description is covered', () => {
+    const doc = specDocument('catalog').doc as { components: { schemas: Record<string, { enum?: string[] }> } };
+    const statuses = Object.values(doc.components.schemas).find((s) => s.enum?.includes('stalled'))?.enum ?? [];
+    expect(statuses.length).toBeGreaterThan(10);
+    expect(statuses.filter((s) => statusHandling(s) === 'unknown')).toEqual([]);
+  });
+});
 
 describe('batch statuses', () => {
   test.each([
@@ -45,6 +77,8 @@ describe('toBatch', () => {
     expect(b).toEqual({
       id: '01E8043CY305K2MTV5ANH9G1GC',
       status: 'success',
+      handling: 'ingested',
+      replaces: undefined,
       final: true,
       succeeded: true,
       datasetId: '5deac2648a19d218a888d2b1',

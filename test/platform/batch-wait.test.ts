@@ -40,6 +40,21 @@ describe('waitForBatch', () => {
     expect(clock.sleeps).toEqual([400, 400, 200]);
   });
 
+  test('a status Platform does not document is polled up to its limit, then the wait fails naming it', async () => {
+    const clock = new FakeClock();
+    const err = await waitForBatch(statuses('processing', 'hibernating'), clock, 'b1', { pollMs: 1000, maxPollMs: 1000, unknownStatusTimeoutMs: 3000 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ERR_PLATFORM_BATCH_STATUS_UNKNOWN', kind: 'platform', context: { batchId: 'b1', status: 'hibernating' } });
+    expect((err as Error).message).toContain('"hibernating", which Platform does not document');
+    // One poll of processing, then hibernating first seen and polled until 3 s had gone by.
+    expect(clock.sleeps).toEqual([1000, 1000, 1000, 1000]);
+  });
+
+  test('a documented status between unknown ones starts the limit again', async () => {
+    const clock = new FakeClock();
+    const b = await waitForBatch(statuses('odd', 'odd', 'retrying', 'odd', 'odd', 'success'), clock, 'b1', { pollMs: 1000, maxPollMs: 1000, unknownStatusTimeoutMs: 1500 });
+    expect(b.status).toBe('success');
+  });
+
   test('stops when the signal aborts', async () => {
     const ac = new AbortController();
     const get = async () => {

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import type { Clock } from '../../src/lib/clock';
 import { systemClock } from '../../src/lib/clock';
 import { Emulator, startEmulator } from '../../src/emulator';
-import { Batch, PlatformClient } from '../../src/platform';
+import { Batch, PlatformClient, type PlatformClientOptions } from '../../src/platform';
 
 /*
  * The client against the project's own Platform emulator, over HTTP: the whole life of a batch,
@@ -23,6 +23,7 @@ const schema = {
 let dataDir: string;
 let emulator: Emulator;
 let client: PlatformClient;
+let clientOptions: PlatformClientOptions;
 /** The emulator's notion of time, moved on to make its tokens expire. */
 let emulatorOffsetMs = 0;
 
@@ -38,7 +39,7 @@ beforeAll(async () => {
     tenantId: 'acmecorp',
     clock: { now: () => new Date(Date.now() + emulatorOffsetMs), sleep: systemClock.sleep },
   });
-  client = new PlatformClient({
+  clientOptions = {
     endpoint: emulator.url,
     imsEndpoint: emulator.url,
     clientId: 'dataflowd-test',
@@ -47,7 +48,8 @@ beforeAll(async () => {
     sandbox: 'prod',
     scopes: ['openid', 'AdobeID', 'read_organizations'],
     retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 },
-  });
+  };
+  client = new PlatformClient(clientOptions);
 });
 
 afterAll(async () => {
@@ -85,6 +87,39 @@ test('datasets by id and by name', async () => {
   await expect(client.findDatasetByName('Luma')).resolves.toBeUndefined();
 });
 
+test('findDataset: by id, else by Catalog\'s name filter', async () => {
+  await expect(client.findDataset(DATASET)).resolves.toMatchObject({ id: DATASET, name: DATASET_NAME });
+  await expect(client.findDataset(DATASET_NAME)).resolves.toMatchObject({ id: DATASET, name: DATASET_NAME });
+  await expect(client.findDataset('Nothing Like It')).resolves.toBeUndefined();
+});
+
+test('a dataset\'s schema from the Schema Registry, full and resolved, as JSON Schema without XDM\'s meta fields', async () => {
+  const dataset = await client.findDataset(DATASET);
+  const got = await client.datasetSchema(dataset!);
+  expect(got).toMatchObject({ type: 'object', required: ['id', 'points'], properties: schema.properties, title: DATASET_NAME });
+  expect(Object.keys(got ?? {}).filter((k) => k.startsWith("meta:") || k === "$id")).toEqual([]);
+  // The emulator's free-form dataset names no schema in Catalog.
+  const other = await client.findDataset('other');
+  expect(other?.schemaRef).toBeUndefined();
+  await expect(client.datasetSchema(other!)).resolves.toBeUndefined();
+  await expect(client.datasetSchema({ ...other!, schemaRef: { id: 'https://ns.adobe.com/acmecorp/schemas/gone' } })).rejects.toMatchObject({ code: 'ERR_PLATFORM_NO_SCHEMA', kind: 'config' });
+});
+
+test('replay: a batch naming a predecessor replaces it; the inactive predecessor finds its successor', async () => {
+  const old = await ingest([[{ id: 'r1', points: 1 }]]);
+  const replacement = await client.createBatch({ datasetId: DATASET, format: 'json', replay: { predecessors: [old.id] } });
+  expect(replacement.replaces).toEqual([old.id]);
+  const text = lines([{ id: 'r1', points: 2 }]);
+  await client.uploadFile(replacement.id, DATASET, 'r.json', Readable.from([Buffer.from(text)]), { size: text.length });
+  await client.completeBatch(replacement.id);
+  await client.waitForBatch(replacement.id, { pollMs: 20 });
+  const inactive = await client.getBatch(old.id);
+  expect(inactive).toMatchObject({ status: 'inactive', handling: 'look-up', final: true, succeeded: false });
+  await expect(client.findSuccessor(inactive)).resolves.toMatchObject({ id: replacement.id, status: 'success', replaces: [old.id] });
+  const lone = await ingest([[{ id: 'r9', points: 9 }]]);
+  await expect(client.findSuccessor(lone)).resolves.toBeUndefined();
+});
+
 test('a batch from create to success, then read back through Data Access', async () => {
   const records = [
     [{ id: 'a', points: 1 }, { id: 'b', points: 2 }],
@@ -112,9 +147,13 @@ test('a batch from create to success, then read back through Data Access', async
 
   const files = await client.batchFiles(created.id);
   expect(files.length).toBeGreaterThan(0);
+  // Data Access gives these as strings of digits; the client reads them as numbers.
+  expect(files[0]).toMatchObject({ created: expect.any(Number), updated: expect.any(Number) });
+  expect(files[0].created).toBeGreaterThan(1_600_000_000_000);
   let landed = '';
   for (const f of files) {
     for (const entry of await client.dataSetFileEntries(f.dataSetFileId)) {
+      expect(entry.length).toBeGreaterThan(0);
       landed += await readAll(await client.downloadFile(f.dataSetFileId, entry.name));
     }
   }

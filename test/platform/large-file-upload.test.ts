@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,7 +16,7 @@ import { answerIms, HttpPeer, SeenRequest, startHttpPeer } from './http-peer';
  */
 
 const FILE = '/data/foundation/import/batches/b1/datasets/ds1/files/big.json';
-const SMALL: UploadSettings = { largeFileBytes: 1000, chunkBytes: 400, chunksInFlight: 2 };
+const SMALL: UploadSettings = { largeFileBytes: 1000, chunkBytes: 400, chunksInFlight: 2, spoolDir: tmpdir() };
 
 let peer: HttpPeer | undefined;
 let client: PlatformClient | undefined;
@@ -169,7 +169,7 @@ describe('large files against a tiny server', () => {
     expect(src.read()).toBeLessThan(3000);
   });
 
-  test('unknown size: output longer than a chunk goes up in chunks, total unknown; shorter output is one PUT, retried inside', async () => {
+  test('unknown size, longer than a chunk: spooled, then one PUT with its length, sent again whole after a failure', async () => {
     let busy = true;
     const { peer, client } = await setup((req, res) => {
       if (req.method === 'PUT' && busy) {
@@ -178,15 +178,64 @@ describe('large files against a tiny server', () => {
       }
       ok(req, res);
     });
-    await client.uploadFile('b1', 'ds1', 'big.json', source(900).stream);
-    expect(fileCalls(peer)).toEqual(['POST ?action=INITIALIZE', 'PATCH  bytes 0-399/*', 'PATCH  bytes 400-799/*', 'PATCH  bytes 800-899/*', 'POST ?action=COMPLETE']);
-    peer.requests.length = 0;
-    await client.uploadFile('b1', 'ds1', 'big.json', source(400).stream);
+    const src = source(900);
+    await client.uploadFile('b1', 'ds1', 'big.json', src.stream);
     const puts = peer.to(FILE);
     expect(puts.map((r) => [r.method, r.headers['content-length'], r.body.length])).toEqual([
+      ['PUT', '900', 900],
+      ['PUT', '900', 900],
+    ]);
+    expect(puts[1].body.equals(src.bytes)).toBe(true);
+  });
+
+  test('unknown size, past the threshold once spooled: the large-file calls, each chunk naming the size', async () => {
+    const { peer, client } = await setup(ok);
+    await client.uploadFile('b1', 'ds1', 'big.json', source(1500).stream);
+    const calls = fileCalls(peer);
+    // Two PATCHes are in flight at once, so they may arrive in either order.
+    expect([calls[0], ...calls.slice(1, -1).sort(), calls.at(-1)]).toEqual([
+      'POST ?action=INITIALIZE',
+      'PATCH  bytes 0-399/1500',
+      'PATCH  bytes 1200-1499/1500',
+      'PATCH  bytes 400-799/1500',
+      'PATCH  bytes 800-1199/1500',
+      'POST ?action=COMPLETE',
+    ]);
+    const actions = peer.to(FILE).filter((r) => r.method === 'POST');
+    expect(actions.map((r) => r.headers['content-type'])).toEqual(['application/json', 'application/json']);
+  });
+
+  test('unknown size within one chunk: one PUT from memory, retried inside', async () => {
+    let busy = true;
+    const { peer, client } = await setup((req, res) => {
+      if (req.method === 'PUT' && busy) {
+        busy = false;
+        return void res.writeHead(503).end();
+      }
+      ok(req, res);
+    });
+    await client.uploadFile('b1', 'ds1', 'big.json', source(400).stream);
+    expect(peer.to(FILE).map((r) => [r.method, r.headers['content-length'], r.body.length])).toEqual([
       ['PUT', '400', 400],
       ['PUT', '400', 400],
     ]);
+  });
+
+  test('unknown size: a source failing while spooled comes back unchanged; nothing is sent and the spool is gone', async () => {
+    const spoolDir = await mkdtemp(path.join(tmpdir(), 'dataflowd-spool-test-'));
+    try {
+      const { peer, client } = await setup(ok, { ...SMALL, spoolDir });
+      const boom = Object.assign(new Error('sftp: connection lost'), { kind: 'transient' });
+      async function* failing() {
+        yield Buffer.alloc(900, 'x');
+        throw boom;
+      }
+      await expect(client.uploadFile('b1', 'ds1', 'big.json', Readable.from(failing()))).rejects.toBe(boom);
+      expect(fileCalls(peer)).toEqual([]);
+      expect(await readdir(spoolDir)).toEqual([]);
+    } finally {
+      await rm(spoolDir, { recursive: true, force: true });
+    }
   });
 
   test('an error of the source comes back unchanged, and nothing is completed', async () => {
@@ -215,7 +264,7 @@ describe('large files against a tiny server', () => {
 
 test('against the emulator, with a third of the chunks failing: the file lands whole, once', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'dataflowd-large-'));
-  const emulator = await startEmulator({ dataDir: dir, datasets: [{ id: 'ds', name: 'DS' }] });
+  const emulator = await startEmulator({ dataDir: dir, datasets: [{ id: 'ds', name: 'DS' }], limits: { largeFileBytes: 2000 } });
   const c = new PlatformClient({
     endpoint: emulator.url,
     imsEndpoint: emulator.url,

@@ -56,7 +56,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-afterEach(() => emulator.faults.set({ rules: [] }));
+afterEach(() => emulator.faults.set({}));
 
 /** A new process, as `dataflowd start` would be: takes over every dead lease and settles it. */
 async function recoverNow(): Promise<RecoveryReport> {
@@ -180,6 +180,32 @@ test('a completing batch Platform refused: files failed with its errors; one it 
   expect(await store.getBatch(refusedId)).toMatchObject({ state: 'failed', platformStatus: 'failed' });
   expect(await states(aborted.run)).toEqual(['error', 'error']);
   expect(await store.getBatch(abortedId)).toMatchObject({ state: 'aborted' });
+});
+
+test('a completing batch now inactive: replaced by a successor, its files are ingested; with none, failed and named', async () => {
+  const replaced = await deadRun();
+  const replacedId = await batchOf(replaced.run, replaced.files);
+  await markCompleting(replacedId, replaced.files);
+  await platform.completeBatch(replacedId);
+  await platform.waitForBatch(replacedId, { pollMs: 10 });
+  const successor = await platform.createBatch({ datasetId: DATASET, format: 'json', replay: { predecessors: [replacedId] } });
+  const text = `${JSON.stringify({ id: 'newer' })}\n`;
+  await platform.uploadFile(successor.id, DATASET, 'newer.json', Readable.from([Buffer.from(text)]), { size: text.length });
+  await platform.completeBatch(successor.id);
+  await platform.waitForBatch(successor.id, { pollMs: 10 });
+
+  const reverted = await deadRun();
+  const revertedId = await batchOf(reverted.run, reverted.files);
+  await markCompleting(revertedId, reverted.files);
+  emulator.faults.set({ batchStatuses: [{ sequence: ['outcome', 'inactive'], times: 1 }] });
+  await platform.completeBatch(revertedId);
+
+  const report = await recoverNow();
+  expect(report.resolved).toMatchObject({ [replacedId]: 'inactive', [revertedId]: 'inactive' });
+  expect(await states(replaced.run)).toEqual(['ingested', 'ingested']);
+  expect(await store.getBatch(replacedId)).toMatchObject({ state: 'succeeded', platformStatus: 'inactive', error: expect.stringContaining(`replaced by batch ${successor.id}`) });
+  expect(await states(reverted.run)).toEqual(['failed', 'failed']);
+  expect(await store.getBatch(revertedId)).toMatchObject({ state: 'failed', error: expect.stringContaining('no batch replaces it') });
 });
 
 test('Platform unreachable: nothing is settled wrongly; the next start finishes the job; recovery is idempotent', async () => {

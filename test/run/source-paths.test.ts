@@ -1,5 +1,5 @@
 import { checkFilePath } from '../../src/emulator/safe-path';
-import { archivePath, folderRelative, uploadName } from '../../src/run/source-paths';
+import { archivePath, folderRelative, uploadNames } from '../../src/run/source-paths';
 
 /** The path forms of a source file (src/run/source-paths.ts), on the odd cases people have. */
 
@@ -40,22 +40,35 @@ describe('source paths', () => {
     expect(() => archivePath('in', '../out', 'in/a.json')).toThrow(/'\.\.' segment/);
   });
 
-  test('upload names: readable, accepted by Platform, and never two alike', () => {
-    const names = ODD.map((n) => uploadName('', n));
-    expect(names[0]).toBe('good.json');
-    expect(names[1]).toBe(' spaced name.json');
-    expect(names[2]).toMatch(/^x_y~[0-9a-f]{8}\.json$/);
-    expect(names[7]).toMatch(/^a_b~[0-9a-f]{8}\.json$/);
-    expect(names[10]).toBe(NFC);
-    expect(names[11]).toMatch(/^café~[0-9a-f]{8}\.json$/);
-    expect(names[14]).toBe('deep/dir/ü/x.json');
-    expect(new Set(names).size).toBe(names.length);
-    for (const name of names) {
+  test('upload names: readable, saying what they hold, accepted by Platform, and never two alike in a batch', () => {
+    const names = uploadNames('', ODD, 'json');
+    const of = (n: string) => names.get(n) as string;
+    expect(of('good.json')).toBe('good.json');
+    expect(of(' spaced name.json')).toBe(' spaced name.json');
+    expect(of('x:y.json')).toBe('x_y.json');
+    expect(of('a\\b.json')).toBe('a_b.json');
+    expect(of(NFC)).toBe(NFC);
+    // NFD normalises to the NFC name, which its NFC twin keeps: the NFD one is told apart.
+    expect(of(NFD)).toMatch(/^café~[0-9a-f]{8}\.json$/);
+    expect(of('deep/dir/ü/x.json')).toBe('deep/dir/ü/x.json');
+    expect(new Set(names.values()).size).toBe(ODD.length);
+    for (const name of names.values()) {
       expect(() => checkFilePath(name)).not.toThrow();
       for (const segment of name.split('/')) expect(Buffer.byteLength(segment)).toBeLessThanOrEqual(255);
     }
-    // The same file always gets the same name (a retried upload replaces, never adds).
-    expect(ODD.map((n) => uploadName('', n))).toEqual(names);
-    expect(uploadName('in', 'in/x:y.json')).toBe(uploadName('', 'x:y.json'));
+    // The same batch always gets the same names (a retried upload replaces, never adds).
+    expect(uploadNames('', [...ODD].reverse(), 'json')).toEqual(names);
+    expect(uploadNames('in', ['in/x:y.json'], 'json').get('in/x:y.json')).toBe('x_y.json');
+  });
+
+  test('upload names end in what the upload holds; a name that would clash gets a hash', () => {
+    const names = uploadNames('in', ['in/a.csv', 'in/a.csv.json', 'in/b.JSON', 'in/x:y.csv', 'in/x?y.csv'], 'json');
+    expect(names.get('in/a.csv.json')).toBe('a.csv.json');
+    expect(names.get('in/a.csv')).toMatch(/^a\.csv~[0-9a-f]{8}\.json$/);
+    expect(names.get('in/b.JSON')).toBe('b.JSON');
+    const clashing = [names.get('in/x:y.csv'), names.get('in/x?y.csv')];
+    expect(clashing.every((n) => /^x_y\.csv~[0-9a-f]{8}\.json$/.test(n as string))).toBe(true);
+    expect(new Set(clashing).size).toBe(2);
+    expect(uploadNames('', ['p/part-0.parquet', 'p/q.bin'], 'parquet')).toEqual(new Map([['p/part-0.parquet', 'p/part-0.parquet'], ['p/q.bin', 'p/q.bin.parquet']]));
   });
 });

@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { RECORD_ENV } from '../../src/emulator/contract/request-recorder';
 
 /**
  * End-to-end tests drive the real CLI from dist/, so it is built from the current sources first
@@ -17,4 +19,9 @@ export default function globalSetup(): void {
   // The build's last step, as `npm run build` does it: the dashboard's browser files next to the server.
   const copied = spawnSync(process.execPath, [path.join(root, 'dist', 'scripts', 'copy-assets.js')], { cwd: root, encoding: 'utf8' });
   if (copied.status !== 0) throw new Error(`copying the dashboard's files failed:\n${copied.stdout}${copied.stderr}`);
+  // Every emulator of the run, in the test workers and in the CLI processes they spawn, inherits
+  // this and records the requests it answers; global-teardown.ts checks them.
+  const record = path.join(tmpdir(), `dataflowd-contract-${process.pid}.jsonl`);
+  rmSync(record, { force: true });
+  process.env[RECORD_ENV] = record;
 }

@@ -16,21 +16,36 @@ export interface TestDatabase {
 }
 
 async function admin<T>(fn: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 5000 });
-  try {
-    await client.connect();
-  } catch (err) {
-    throw new Error(
-      `PostgreSQL is needed by this test and does not answer at ${PG_ADMIN_URL.replace(/:[^:@/]*@/, '@')} (${(err as Error).message}). ` +
-        'Install the Debian package postgresql and start a cluster (`bash .ci/run` does both, as root), ' +
-        'or point DATAFLOWD_TEST_POSTGRES at a server that lets this user create databases.',
-    );
-  }
+  const client = await connected();
   try {
     return await fn(client);
   } finally {
     await client.end();
   }
+}
+
+/**
+ * An admin connection; a connection cut during its start-up (seen on a machine busy with the
+ * suite's servers) is tried again twice before the tests are told PostgreSQL is missing.
+ */
+async function connected(): Promise<Client> {
+  let last: unknown;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    // Generous: on a machine busy with the suite's servers and processes a connection can take seconds.
+    const client = new Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 30_000 });
+    try {
+      await client.connect();
+      return client;
+    } catch (err) {
+      last = err;
+      await client.end().catch(() => undefined);
+    }
+  }
+  throw new Error(
+    `PostgreSQL is needed by this test and does not answer at ${PG_ADMIN_URL.replace(/:[^:@/]*@/, '@')} (${(last as Error).message}). ` +
+      'Install the Debian package postgresql and start a cluster (`bash .ci/run` does both, as root), ' +
+      'or point DATAFLOWD_TEST_POSTGRES at a server that lets this user create databases.',
+  );
 }
 
 export async function createTestDatabase(label = 'test'): Promise<TestDatabase> {
