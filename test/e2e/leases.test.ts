@@ -10,6 +10,9 @@ import { jsonl, people, STORES, Workspace } from './workspace';
  * wait that is about time (a paused holder's lease running out) is done by `run --wait` itself.
  */
 
+/** Whole scenarios of many processes: minutes on a loaded machine, not the default minute. */
+jest.setTimeout(300_000);
+
 const FILES = 120;
 const RECORDS_PER_FILE = 25;
 const API_ONLY = ['schedule:', '  frequency: hour', '  startTime: 2099-01-01T00:00:00Z'];

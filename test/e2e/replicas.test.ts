@@ -11,6 +11,9 @@ import { jsonl, Workspace } from './workspace';
  * one replica, and the dataflows are spread over the replicas.
  */
 
+/** Whole scenarios of many processes: minutes on a loaded machine, not the default minute. */
+jest.setTimeout(300_000);
+
 const DATAFLOWS = Array.from({ length: 20 }, (_, i) => `df-${String(i).padStart(2, '0')}`);
 const FILES_PER_WAVE = 2;
 const RECORDS_PER_FILE = 5;
