@@ -1,7 +1,7 @@
 import { parseDuration } from '../config';
 import type { RunRecord, RunStatus, Store } from '../store/types';
 
-export const RUN_STATUSES = ['running', 'succeeded', 'partially_succeeded', 'failed', 'skipped'] as const satisfies readonly RunStatus[];
+export const RUN_STATUSES = ['running', 'succeeded', 'partially_succeeded', 'failed', 'skipped', 'cancelled'] as const satisfies readonly RunStatus[];
 
 export interface RunQuery {
   dataflow?: string;

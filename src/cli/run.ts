@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { connectorDefinitions } from '../../connectors';
 import type { Decision } from '../detect/detect';
 import { systemClock } from '../lib/clock';
+import { cancellation, isAbortError } from '../lib/errors';
 import { BUSY_CODE } from '../run/lease';
 import type { RunRecord } from '../store/types';
 import type { FileSample } from '../prep/sample';
@@ -12,8 +13,13 @@ import { mappingLines } from './header-check';
 import { errorText } from './history';
 import { startProgress } from './progress';
 
+/** 128 + SIGINT, as shells report a command stopped by Ctrl-C. */
+const EXIT_INTERRUPTED = 130;
+
 export function exitCodeFor(run: RunRecord): number {
   switch (run.status) {
+    case 'cancelled':
+      return EXIT_INTERRUPTED;
     case 'skipped':
       return run.errorCode === BUSY_CODE ? EXIT.busy : EXIT.ok;
     case 'succeeded':
@@ -45,9 +51,21 @@ export function registerRun(program: Command): void {
       }
       const logger = commandLogger(config);
       const services = await openServices(config, connectorDefinitions, logger, systemClock);
+      // First Ctrl-C (or SIGTERM): stop cleanly — abort the batch being filled, follow a completed
+      // one to Platform's answer, record the run `cancelled`. A second one quits at once; whoever
+      // runs the dataflow next takes over its lease and settles what it left.
       const abort = new AbortController();
-      const onSignal = () => abort.abort(new Error('interrupted'));
-      process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+      const cancel = new AbortController();
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (cancel.signal.aborted) {
+          process.stderr.write('\nstopped at once: the next run settles what this one left\n');
+          process.exit(EXIT_INTERRUPTED);
+        }
+        cancel.abort(cancellation(`cancelled by ${signal === 'SIGINT' ? 'Ctrl-C' : signal}`));
+        process.stderr.write(`\nstopping: no new uploads; a batch already completed is followed to Platform's answer (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to quit at once)\n`);
+        if (opts.dryRun) abort.abort(cancel.signal.reason);
+      };
+      process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
       try {
         if (opts.dryRun) {
           const dry = await services.runner.dryRun(df, abort.signal);
@@ -58,7 +76,19 @@ export function registerRun(program: Command): void {
           return;
         }
         const progress = opts.json ? undefined : startProgress();
-        const run = await services.runner.run(df, 'manual', abort.signal, { ...progress?.callbacks, wait: opts.wait }).finally(() => progress?.stop());
+        const run = await services.runner
+          .run(df, 'manual', abort.signal, { ...progress?.callbacks, wait: opts.wait, cancel: cancel.signal })
+          .catch((err: unknown) => {
+            // Ctrl-C while waiting for another process's lease: nothing was started.
+            if (cancel.signal.aborted && isAbortError(err)) return undefined;
+            throw err;
+          })
+          .finally(() => progress?.stop());
+        if (!run) {
+          process.stderr.write('not run: cancelled while waiting for the dataflow\n');
+          process.exitCode = EXIT_INTERRUPTED;
+          return;
+        }
         process.stdout.write(opts.json ? `${JSON.stringify(run, null, 2)}\n` : `${summary(run)}\n`);
         process.exitCode = exitCodeFor(run);
       } finally {
@@ -71,12 +101,13 @@ export function registerRun(program: Command): void {
 function summary(run: RunRecord): string {
   const lines = [
     `run ${run.id}: ${run.status}`,
-    `  files: ${run.filesTaken} taken, ${run.filesIngested} ingested, ${run.filesFailed} failed`,
+    `  files: ${run.filesTaken} taken, ${run.filesIngested} ingested, ${run.filesFailed} failed${run.filesRefused ? `, ${run.filesRefused} skipped for their names` : ''}`,
     `  records: ${run.recordsIn} in, ${run.recordsOut} out, ${run.recordsFailed} failed; ${run.bytes} bytes`,
   ];
   if (run.batchIds.length) lines.push(`  batches: ${run.batchIds.join(', ')}`);
   if (run.errorCode === BUSY_CODE) return `not run: ${run.dataflow} is ${run.error}; try again later, or add --wait`;
-  if (run.error) lines.push(`  ${run.status === 'skipped' ? 'why' : 'error'}: ${errorText(run)}`);
+  if (run.status === 'cancelled') lines.push(`  ${run.error ?? 'cancelled'}`);
+  else if (run.error) lines.push(`  ${run.status === 'skipped' ? 'why' : 'error'}: ${errorText(run)}`);
   return lines.join('\n');
 }
 

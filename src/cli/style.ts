@@ -36,6 +36,8 @@ export function statusStyle(status: RunStatus | string): Style | undefined {
       return 'cyan';
     case 'skipped':
       return 'dim';
+    case 'cancelled':
+      return 'yellow';
     default:
       return undefined;
   }

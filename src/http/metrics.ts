@@ -17,7 +17,7 @@ export interface MetricsSources {
 }
 
 /** Every state a run ends in, so that a dashboard sees 0 rather than nothing. */
-const FINAL_STATUSES: readonly RunStatus[] = ['succeeded', 'partially_succeeded', 'failed', 'skipped'];
+const FINAL_STATUSES: readonly RunStatus[] = ['succeeded', 'partially_succeeded', 'failed', 'skipped', 'cancelled'];
 
 const seconds = (at: Date) => at.getTime() / 1000;
 

@@ -74,3 +74,12 @@ export function isAbortError(err: unknown): boolean {
   const { name, code } = err as { name?: unknown; code?: unknown };
   return name === 'AbortError' || name === 'TimeoutError' || code === 'ABORT_ERR';
 }
+
+/** The reason a run is stopped by its user (Ctrl-C on `dataflowd run`): it ends `cancelled`. */
+export function cancellation(message: string): DataflowError {
+  return new DataflowError('ERR_CANCELLED', 'transient', message);
+}
+
+export function isCancellation(err: unknown): boolean {
+  return isDataflowError(err) && err.code === 'ERR_CANCELLED';
+}

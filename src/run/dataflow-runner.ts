@@ -35,6 +35,8 @@ export interface RunnerDeps {
 export interface RunCallbacks {
   /** The id the run is to have (the API answers with it before the run exists); default a new one. */
   runId?: string;
+  /** Ctrl-C: send nothing new, follow a completed batch to Platform's answer, end `cancelled`. */
+  cancel?: AbortSignal;
   onBytes?: (n: number) => void;
   onTaken?: (files: number, bytes: number) => void;
 }
@@ -76,7 +78,7 @@ export class DataflowRunner {
 
   /** One run now, or a skipped run naming the live process that holds the dataflow. */
   async run(df: DataflowConfig, trigger: RunTrigger, signal: AbortSignal, opts: RunOptions = {}): Promise<RunRecord> {
-    const taken = await this.deps.leases.take(df.name, { wait: opts.wait, signal });
+    const taken = await this.deps.leases.take(df.name, { wait: opts.wait, signal: opts.cancel ? AbortSignal.any([signal, opts.cancel]) : signal });
     if ('busy' in taken) return this.busyRun(df.name, trigger, taken.busy);
     try {
       return await this.runHeld(df, trigger, taken.held, signal, opts);

@@ -54,6 +54,11 @@ export interface DeliverContext {
   connector: SourceConnector;
   logger: Logger;
   signal: AbortSignal;
+  /**
+   * Ctrl-C: no new batch and no more uploads (a batch being filled is aborted), but a batch
+   * already completed is followed to Platform's answer. `signal` stops everything.
+   */
+  cancel?: AbortSignal;
   onBytes?: (n: number) => void;
 }
 
@@ -75,6 +80,8 @@ interface Uploaded {
  */
 export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEntry[], seq: number): Promise<BatchOutcome> {
   const { plan, store, platform, signal, fence } = ctx;
+  // Until COMPLETE is sent, a cancel stops the batch; after it, only `signal` does.
+  const filling = ctx.cancel ? AbortSignal.any([signal, ctx.cancel]) : signal;
   const externalId = batchExternalId(plan.dataflow, ctx.runId, seq);
   await store.addBatchIntent(fence, ctx.runId, externalId);
   const created = await platform.createBatch(
@@ -85,7 +92,7 @@ export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEn
       enableErrorDiagnostics: plan.errorDiagnostics,
       partialIngestionPercent: plan.maxErrorPercent,
     },
-    signal,
+    filling,
   );
   const batchId = created.id;
   const log = ctx.logger.child({ batchId });
@@ -102,7 +109,7 @@ export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEn
   log.info({ files: files.length, dataset: plan.datasetId }, 'batch created');
 
   const names = uploadNames(plan.folder, files.map((f) => f.path), batchFormat(plan));
-  const results = await mapLimit(files, plan.fileConcurrency, (entry) => uploadFile(ctx, batchId, entry, names.get(entry.path) as string));
+  const results = await mapLimit(files, plan.fileConcurrency, (entry) => uploadFile({ ...ctx, signal: filling }, batchId, entry, names.get(entry.path) as string));
   const uploaded: Uploaded[] = [];
   const vanished: LedgerEntry[] = [];
   const rejected: Array<{ entry: LedgerEntry; reason: string; cause: unknown }> = [];

@@ -4,7 +4,7 @@ import type { Decision, DetectRules } from '../detect/detect';
 import { fingerprint } from '../detect/fingerprint';
 import type { Clock } from '../lib/clock';
 import { crashPoint } from '../lib/crash-points';
-import { errorFacts, errorMessage, isDataflowError } from '../lib/errors';
+import { errorFacts, errorMessage, isCancellation, isDataflowError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { PlatformClient } from '../platform';
 import type { Fence, FileVersion, LeaseOwner, RunCounts, RunRecord, RunResult, RunStatus, RunTrigger, Store } from '../store/types';
@@ -29,6 +29,8 @@ export interface RunDeps {
   logger: Logger;
   clock: Clock;
   signal: AbortSignal;
+  /** Ctrl-C: finish what Platform already has, start nothing new (deliver-batch.ts). */
+  cancel?: AbortSignal;
   onBytes?: (n: number) => void;
   onTaken?: (files: number, bytes: number) => void;
   /** The run's record, created `running` by the runner when it took the lease. */
@@ -80,13 +82,14 @@ export async function runDataflow(deps: RunDeps, trigger: RunTrigger): Promise<R
     const batches = groupBatches(pending, plan.maxFilesPerBatch, plan.maxBatchBytes);
     for (let seq = 0; seq < batches.length; seq++) {
       deps.signal.throwIfAborted();
+      if (deps.cancel?.aborted) break;
       const outcome = await deliverBatch({ ...deps, runId, logger }, batches[seq], seq);
       // Files held back only by a rejected neighbour go at once, in a batch of their own.
       if (outcome.redeliver) batches.push(outcome.redeliver);
       outcomes.push(outcome);
       batchIds.push(outcome.batchId);
       addOutcome(counts, outcome);
-      if (error === null && outcome.error !== undefined) {
+      if (error === null && outcome.error !== undefined && !deps.cancel?.aborted) {
         error = outcome.error;
         errorKind = outcome.errorKind ?? null;
         errorCode = outcome.errorCode ?? null;
@@ -97,12 +100,21 @@ export async function runDataflow(deps: RunDeps, trigger: RunTrigger): Promise<R
       }
     }
     status = runStatus(outcomes);
+    if (deps.cancel?.aborted) {
+      // What the run did stands; what it had not sent yet is taken again by the next run.
+      const left = await settleLeftovers(deps, runId, 'not sent: the run was cancelled');
+      ({ error, errorKind, errorCode } = errorFacts(deps.cancel.reason));
+      error = `${error}; ${counts.filesIngested} of ${counts.filesTaken} files ingested before it, ${left} left for the next run`;
+      status = 'cancelled';
+      logger.warn({ ingested: counts.filesIngested, left }, 'run cancelled');
+    }
   } catch (err) {
     // A run stopped from outside (its deadline, a lost lease, a stop) says why, not just "aborted".
-    const why = deps.signal.aborted && isDataflowError(deps.signal.reason) ? deps.signal.reason : err;
+    const why = deps.signal.aborted && isDataflowError(deps.signal.reason) ? deps.signal.reason : deps.cancel?.aborted ? deps.cancel.reason : err;
     ({ error, errorKind, errorCode } = errorFacts(why));
-    status = 'failed';
-    logger.error({ err }, 'run failed');
+    status = isCancellation(why) ? 'cancelled' : 'failed';
+    if (status === 'cancelled') logger.warn({ reason: error }, 'run cancelled: files not yet in a completed batch are taken again by the next run');
+    else logger.error({ err }, 'run failed');
     await settleLeftovers(deps, runId, error).catch((e) => logger.warn({ err: errorMessage(e) }, 'could not settle the run’s files; recovery will'));
   }
   const run = await closeRun(store, { id: runId }, { ...counts, status, finishedAt: clock.now(), batchIds, error, errorKind, errorCode }, fence, logger);
@@ -163,10 +175,12 @@ export function detectRules(deps: Pick<RunDeps, 'plan' | 'traits' | 'excludedBy'
   };
 }
 
-/** A run that failed half-way leaves no file `pending` or `uploading` behind it. */
-async function settleLeftovers(deps: RunDeps, runId: string, error: string): Promise<void> {
-  const open = (await deps.store.filesOfRun(runId)).filter((f) => f.state === 'pending' || f.state === 'uploading');
-  if (open.length > 0) await deps.store.setFileState(deps.fence, open.map((f) => f.id), 'error', { error });
+/** A run that failed or was cancelled half-way leaves no file `pending` or `uploading` behind it; answers how many it put back. */
+async function settleLeftovers(deps: RunDeps, runId: string, error: string): Promise<number> {
+  const open = (await deps.store.filesOfRun(runId)).filter((f) => f.state === 'pending' || f.state === 'uploading' || f.state === 'error');
+  const fresh = open.filter((f) => f.state !== 'error');
+  if (fresh.length > 0) await deps.store.setFileState(deps.fence, fresh.map((f) => f.id), 'error', { error });
+  return open.length;
 }
 
 function addOutcome(counts: RunCounts, o: BatchOutcome): void {

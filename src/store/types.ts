@@ -80,7 +80,8 @@ export interface LedgerEntry extends FileVersion {
   updatedAt: Date;
 }
 
-export type RunStatus = 'running' | 'succeeded' | 'partially_succeeded' | 'failed' | 'skipped';
+/** `cancelled`: stopped by the user (Ctrl-C) or a stop of dataflowd, with what it did until then. */
+export type RunStatus = 'running' | 'succeeded' | 'partially_succeeded' | 'failed' | 'skipped' | 'cancelled';
 export type RunTrigger = 'schedule' | 'manual' | 'once' | 'api';
 
 export interface RunCounts {

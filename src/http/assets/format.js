@@ -67,6 +67,7 @@ const STATUS_WORDS = {
   partially_succeeded: 'partially succeeded',
   failed: 'failed',
   skipped: 'skipped',
+  cancelled: 'cancelled',
   running: 'running',
 };
 
