@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { connectorDefinitions } from '../../connectors';
 import type { Decision } from '../detect/detect';
 import { systemClock } from '../lib/clock';
-import { cancellation, isAbortError } from '../lib/errors';
+import { normalizeRemotePath } from '../connector/paths';
+import { cancellation, errorMessage, isAbortError } from '../lib/errors';
 import { BUSY_CODE } from '../run/lease';
 import type { RunRecord } from '../store/types';
 import type { FileSample } from '../prep/sample';
@@ -31,71 +32,108 @@ export function exitCodeFor(run: RunRecord): number {
   }
 }
 
-/** `dataflowd run NAME`: one run now, in the foreground. */
+interface RunCommandOptions {
+  config: string;
+  dryRun?: boolean;
+  json?: boolean;
+  wait?: boolean;
+}
+
+/** `dataflowd run NAME` and `dataflowd reprocess NAME PATH…`: one run now, in the foreground. */
 export function registerRun(program: Command): void {
   withConfigOption(
     program
       .command('run <name>')
-      .description('run one dataflow now (exit 0 succeeded or nothing new, 1 failed, 3 partially succeeded, 75 another process is running it)'),
+      .description('run one dataflow now (exit 0 succeeded or nothing new, 1 failed, 3 partially succeeded, 75 another process is running it, 130 cancelled)'),
   )
     .option('--dry-run', 'list every candidate file with its decision and reason; touch nothing')
     .option('--wait', 'when another process is running the dataflow, wait for it to finish (or to die) instead of exiting 75')
     .option('--json', 'print the run (or the dry-run decisions) as JSON')
-    .action(async (name: string, opts: { config: string; dryRun?: boolean; json?: boolean; wait?: boolean }) => {
-      const config = await loadConfigOrExit(opts.config);
-      const df = config.dataflows.find((d) => d.name === name);
-      if (!df) {
-        process.stderr.write(`no dataflow named ${name} in ${opts.config} (known: ${config.dataflows.map((d) => d.name).join(', ') || 'none'})\n`);
-        process.exitCode = EXIT.invalid;
-        return;
-      }
-      const logger = commandLogger(config);
-      const services = await openServices(config, connectorDefinitions, logger, systemClock);
-      // First Ctrl-C (or SIGTERM): stop cleanly — abort the batch being filled, follow a completed
-      // one to Platform's answer, record the run `cancelled`. A second one quits at once; whoever
-      // runs the dataflow next takes over its lease and settles what it left.
-      const abort = new AbortController();
-      const cancel = new AbortController();
-      const onSignal = (signal: NodeJS.Signals) => {
-        if (cancel.signal.aborted) {
-          process.stderr.write('\nstopped at once: the next run settles what this one left\n');
-          process.exit(EXIT_INTERRUPTED);
-        }
-        cancel.abort(cancellation(`cancelled by ${signal === 'SIGINT' ? 'Ctrl-C' : signal}`));
-        process.stderr.write(`\nstopping: no new uploads; a batch already completed is followed to Platform's answer (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to quit at once)\n`);
-        if (opts.dryRun) abort.abort(cancel.signal.reason);
-      };
-      process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-      try {
-        if (opts.dryRun) {
-          const dry = await services.runner.dryRun(df, abort.signal);
-          const samples = new Map(dry.samples.map((x) => [x.path, x]));
-          const json = dry.decisions.map((d) => ({ ...decisionJson(d), sample: samples.get(d.file.path) && sampleJson(samples.get(d.file.path) as FileSample) }));
-          process.stdout.write(opts.json ? `${JSON.stringify(json, null, 2)}\n` : formatDecisions(dry.decisions, samples));
-          for (const note of dry.notes) process.stderr.write(`note: ${note}\n`);
-          return;
-        }
-        const progress = opts.json ? undefined : startProgress();
-        const run = await services.runner
-          .run(df, 'manual', abort.signal, { ...progress?.callbacks, wait: opts.wait, cancel: cancel.signal })
-          .catch((err: unknown) => {
-            // Ctrl-C while waiting for another process's lease: nothing was started.
-            if (cancel.signal.aborted && isAbortError(err)) return undefined;
-            throw err;
-          })
-          .finally(() => progress?.stop());
-        if (!run) {
-          process.stderr.write('not run: cancelled while waiting for the dataflow\n');
-          process.exitCode = EXIT_INTERRUPTED;
-          return;
-        }
-        process.stdout.write(opts.json ? `${JSON.stringify(run, null, 2)}\n` : `${summary(run)}\n`);
-        process.exitCode = exitCodeFor(run);
-      } finally {
-        process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-        await services.close();
-      }
-    });
+    .action((name: string, opts: RunCommandOptions) => runCommand(name, opts));
+  withConfigOption(
+    program
+      .command('reprocess <name> <paths...>')
+      .description('send chosen files of a dataflow again, whatever the ledger says (ingested or rejected before); paths below its source.path, or as history shows them'),
+  )
+    .option('--dry-run', 'show what would be sent; touch nothing')
+    .option('--wait', 'when another process is running the dataflow, wait for it instead of exiting 75')
+    .option('--json', 'print the run as JSON')
+    .action((name: string, paths: string[], opts: RunCommandOptions) => runCommand(name, opts, paths));
+}
+
+async function runCommand(name: string, opts: RunCommandOptions, reprocess?: readonly string[]): Promise<void> {
+  const config = await loadConfigOrExit(opts.config);
+  const df = config.dataflows.find((d) => d.name === name);
+  if (!df) {
+    process.stderr.write(`no dataflow named ${name} in ${opts.config} (known: ${config.dataflows.map((d) => d.name).join(', ') || 'none'})\n`);
+    process.exitCode = EXIT.invalid;
+    return;
+  }
+  let only: Set<string> | undefined;
+  try {
+    only = reprocess && new Set(reprocess.map((p) => requestedPath(df.source.path, p)));
+  } catch (err) {
+    process.stderr.write(`${errorMessage(err)}\n`);
+    process.exitCode = EXIT.invalid;
+    return;
+  }
+  const logger = commandLogger(config);
+  const services = await openServices(config, connectorDefinitions, logger, systemClock);
+  // First Ctrl-C (or SIGTERM): stop cleanly — abort the batch being filled, follow a completed
+  // one to Platform's answer, record the run `cancelled`. A second one quits at once; whoever
+  // runs the dataflow next takes over its lease and settles what it left.
+  const abort = new AbortController();
+  const cancel = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (cancel.signal.aborted) {
+      process.stderr.write('\nstopped at once: the next run settles what this one left\n');
+      process.exit(EXIT_INTERRUPTED);
+    }
+    cancel.abort(cancellation(`cancelled by ${signal === 'SIGINT' ? 'Ctrl-C' : signal}`));
+    process.stderr.write(`\nstopping: no new uploads; a batch already completed is followed to Platform's answer (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to quit at once)\n`);
+    if (opts.dryRun) abort.abort(cancel.signal.reason);
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  try {
+    if (opts.dryRun) {
+      const dry = await services.runner.dryRun(df, abort.signal, { only });
+      const samples = new Map(dry.samples.map((x) => [x.path, x]));
+      const json = dry.decisions.map((d) => ({ ...decisionJson(d), sample: samples.get(d.file.path) && sampleJson(samples.get(d.file.path) as FileSample) }));
+      process.stdout.write(opts.json ? `${JSON.stringify(json, null, 2)}\n` : formatDecisions(dry.decisions, samples));
+      for (const note of dry.notes) process.stderr.write(`note: ${note}\n`);
+      return;
+    }
+    const progress = opts.json ? undefined : startProgress();
+    const run = await services.runner
+      .run(df, only ? 'reprocess' : 'manual', abort.signal, { ...progress?.callbacks, wait: opts.wait, cancel: cancel.signal, only })
+      .catch((err: unknown) => {
+        // Ctrl-C while waiting for another process's lease: nothing was started.
+        if (cancel.signal.aborted && isAbortError(err)) return undefined;
+        throw err;
+      })
+      .finally(() => progress?.stop());
+    if (!run) {
+      process.stderr.write('not run: cancelled while waiting for the dataflow\n');
+      process.exitCode = EXIT_INTERRUPTED;
+      return;
+    }
+    process.stdout.write(opts.json ? `${JSON.stringify(run, null, 2)}\n` : `${summary(run)}\n`);
+    if (only && !opts.json) {
+      const taken = new Set((await services.store.filesOfRun(run.id)).map((f) => f.path));
+      for (const path of [...only].filter((p) => !taken.has(p))) process.stderr.write(`not sent: ${path} (not listed, not selected by the dataflow, or in progress)\n`);
+    }
+    process.exitCode = exitCodeFor(run);
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    await services.close();
+  }
+}
+
+/** A path as given to `reprocess`: below the dataflow's folder, or already connection-relative (as history shows it). */
+function requestedPath(folder: string, given: string): string {
+  const base = normalizeRemotePath(folder);
+  const path = normalizeRemotePath(given);
+  return base === '' || path === base || path.startsWith(`${base}/`) ? path : `${base}/${path}`;
 }
 
 function summary(run: RunRecord): string {

@@ -6,7 +6,7 @@ import type { FileVersion, LedgerEntry } from '../store/types';
  * files whose action is `take`. Pure: a function of the listing, the ledger and the clock.
  */
 export type Decision =
-  | { action: 'take'; file: RemoteFile; version: FileVersion; reason: 'new' | 'changed' | 'retry'; previous?: LedgerEntry }
+  | { action: 'take'; file: RemoteFile; version: FileVersion; reason: 'new' | 'changed' | 'retry' | 'requested'; previous?: LedgerEntry }
   | {
       action: 'skip';
       file: RemoteFile;
@@ -38,6 +38,8 @@ export interface DetectRules {
   fingerprint(file: RemoteFile): string;
   /** Why a listed path cannot be taken at all (a name no storage or Platform can carry), if so. */
   nameProblem?(path: string): string | undefined;
+  /** `dataflowd reprocess`: paths to send again whatever the ledger says of them (unless in flight). */
+  requested?: ReadonlySet<string>;
 }
 
 /**
@@ -89,6 +91,8 @@ export function decideAgainstLedger(file: RemoteFile, previous: LedgerEntry | un
     return { action: 'skip', file, reason: 'unusable_name', detail: `cannot be taken: ${unusable}`, previous, record: known ? undefined : version };
   }
   if (!previous) return { action: 'take', file, version, reason: 'new' };
+  const inFlight = previous.state === 'pending' || previous.state === 'uploading' || previous.state === 'completing';
+  if (rules.requested?.has(file.path) && !inFlight) return { action: 'take', file, version, reason: 'requested', previous };
   const retryable = previous.state === 'error' || previous.state === 'vanished' || previous.state === 'skipped';
   if (previous.fingerprint !== version.fingerprint) {
     if (retryable) return { action: 'take', file, version, reason: 'retry', previous };

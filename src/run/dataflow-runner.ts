@@ -37,6 +37,8 @@ export interface RunCallbacks {
   runId?: string;
   /** Ctrl-C: send nothing new, follow a completed batch to Platform's answer, end `cancelled`. */
   cancel?: AbortSignal;
+  /** `dataflowd reprocess`: only these connection-relative paths, sent again whatever the ledger says. */
+  only?: ReadonlySet<string>;
   onBytes?: (n: number) => void;
   onTaken?: (files: number, bytes: number) => void;
 }
@@ -155,7 +157,7 @@ export class DataflowRunner {
    * What a run would take and why, touching neither the ledger nor Platform's data: each file
    * it would take is also prepared as in a run, and its first records and row errors shown.
    */
-  async dryRun(df: DataflowConfig, signal: AbortSignal): Promise<DryRun> {
+  async dryRun(df: DataflowConfig, signal: AbortSignal, opts: { only?: ReadonlySet<string> } = {}): Promise<DryRun> {
     const notes: string[] = [];
     const { plan, connector, traits, excludedBy } = await this.prepare(df, signal, { resolveDataset: false, notes });
     const decisions: Decision[] = [];
@@ -169,7 +171,7 @@ export class DataflowRunner {
         recursive: plan.recursive,
         now: this.deps.clock.now(),
         signal,
-        rules: detectRules({ plan, traits, excludedBy }),
+        rules: detectRules({ plan, traits, excludedBy, only: opts.only }),
         onDecision: (d) => decisions.push(d),
       });
       for (const d of decisions.filter((x) => x.action === 'take').slice(0, MAX_SAMPLED_FILES)) {

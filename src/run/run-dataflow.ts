@@ -35,6 +35,8 @@ export interface RunDeps {
   onTaken?: (files: number, bytes: number) => void;
   /** The run's record, created `running` by the runner when it took the lease. */
   runId: string;
+  /** `dataflowd reprocess`: only these paths (connection-relative), sent again whatever the ledger says. */
+  only?: ReadonlySet<string>;
 }
 
 /**
@@ -164,9 +166,11 @@ async function payOwedAfterIngest(deps: RunDeps, logger: Logger): Promise<void> 
 }
 
 /** The detection rules of a run (and of a dry run: the same decisions, nothing written). */
-export function detectRules(deps: Pick<RunDeps, 'plan' | 'traits' | 'excludedBy'>): DetectRules {
+export function detectRules(deps: Pick<RunDeps, 'plan' | 'traits' | 'excludedBy' | 'only'>): DetectRules {
+  const only = deps.only;
   return {
-    excludedBy: deps.excludedBy,
+    excludedBy: only ? (path) => (only.has(path) ? deps.excludedBy(path) : 'not among the files asked for') : deps.excludedBy,
+    requested: only,
     minFileAgeMs: deps.plan.minFileAgeMs,
     notBefore: deps.plan.notBefore,
     changedFiles: deps.plan.changedFiles,

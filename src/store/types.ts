@@ -82,7 +82,8 @@ export interface LedgerEntry extends FileVersion {
 
 /** `cancelled`: stopped by the user (Ctrl-C) or a stop of dataflowd, with what it did until then. */
 export type RunStatus = 'running' | 'succeeded' | 'partially_succeeded' | 'failed' | 'skipped' | 'cancelled';
-export type RunTrigger = 'schedule' | 'manual' | 'once' | 'api';
+/** `reprocess`: `dataflowd reprocess`, sending chosen files again whatever the ledger says. */
+export type RunTrigger = 'schedule' | 'manual' | 'once' | 'api' | 'reprocess';
 
 export interface RunCounts {
   filesTaken: number;
