@@ -5,6 +5,7 @@ import type { RunStatus } from '../store/types';
 import { commandLogger, EXIT, loadConfigOrExit, withConfigOption } from './common';
 import { formatDetail, runDetail } from './history-detail';
 import { formatBytes, formatCount, formatDuration, formatLocalTime } from './human-units';
+import { describeHolder } from '../run/lease';
 import { nextRuns } from './next-runs';
 import { type Layout, stdoutLayout } from './layout';
 import { findRuns, parseSince, parseStatuses } from './run-query';
@@ -64,8 +65,14 @@ export function registerHistory(program: Command): void {
         }
         const layout = stdoutLayout();
         process.stdout.write(formatTable(found.runs.map(runJson), { layout, oneDataflow: name !== undefined, filtered: opts.status !== undefined || opts.since !== undefined }));
-        const next = await nextRuns(config, store, new Date(), name);
-        if (next.length > 0) process.stdout.write(`\n${layout.paint('NEXT RUN', 'bold')}\n${next.map((n) => `  ${n.dataflow}: ${n.next}`).join('\n')}\n`);
+        const now = new Date();
+        const next = await nextRuns(config, store, now, name);
+        const held = new Map((await store.listLeases()).filter((l) => l.releasedAt === null && l.expiresAt > now).map((l) => [l.dataflow, l]));
+        const line = (n: { dataflow: string; next: string }) => {
+          const lease = held.get(n.dataflow);
+          return `  ${n.dataflow}: ${n.next}${lease ? `; now ${describeHolder(lease)}` : ''}`;
+        };
+        if (next.length > 0) process.stdout.write(`\n${layout.paint('NEXT RUN', 'bold')}\n${next.map(line).join('\n')}\n`);
       } finally {
         await store.close();
       }
@@ -105,6 +112,8 @@ export function formatTable(runs: readonly RunRow[], opts: { layout: Layout; one
     { header: 'BYTES', align: 'right', keep: 5, value: (r) => (r.bytes === 0 ? '-' : formatBytes(r.bytes)) },
     { header: 'TRIGGER', keep: 1, value: (r) => r.trigger },
     { header: 'BATCHES', align: 'right', keep: 3, value: (r) => String(r.batchIds.length) },
+    // Which process ran it: with replicas, which one (host:pid).
+    { header: 'BY', keep: 4, value: (r) => (r.ranBy ? `${r.ranBy.host}:${r.ranBy.pid}` : '-') },
     { header: 'ERROR', elastic: true, value: (r) => oneLine(errorText(r)) },
   ];
   const shown = opts.oneDataflow ? columns.filter((c) => c.header !== 'DATAFLOW') : columns;

@@ -58,9 +58,9 @@ describe('history as a table', () => {
 
   it('shows sizes, counts and durations in human units', () => {
     const text = formatTable(RUNS, { layout: plain(200) });
-    expect(text.split('\n')[0]).toMatch(/^RUN +DATAFLOW +STATUS +STARTED +TOOK +FILES +RECORDS +BYTES +TRIGGER +BATCHES +ERROR$/);
+    expect(text.split('\n')[0]).toMatch(/^RUN +DATAFLOW +STATUS +STARTED +TOOK +FILES +RECORDS +BYTES +TRIGGER +BATCHES +BY +ERROR$/);
     const partial = text.split('\n').find((l) => l.startsWith('20260301T100000Z-cccccc'))!;
-    expect(partial).toMatch(/partial .* 25s +3 +1\.2M\/1\.2M +312 MB +schedule +1$/);
+    expect(partial).toMatch(/partial .* 25s +3 +1\.2M\/1\.2M +312 MB +schedule +1 +-$/);
     const failed = text.split('\n').find((l) => l.startsWith('20260301T120000Z-aaaaaa'))!;
     expect(failed).toMatch(/failed .* 0\/3 +0\/1\.2M +312 MB .* \[platform\] INGEST-1212-400: Encountered 50 errors/);
     expect(failed).not.toContain('[platform INGEST-1212-400] INGEST-1212-400');

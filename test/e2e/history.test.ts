@@ -38,7 +38,7 @@ describe('dataflowd history: filters, and output that fits', () => {
   it('refuses a filter it cannot read, saying why, with exit 2', async () => {
     const status = await ws.cli(['history', '--status', 'broken']);
     expect(status.code).toBe(2);
-    expect(status.stderr).toContain('--status: unknown status "broken" (expected running, succeeded, partially_succeeded, failed, skipped or partial)');
+    expect(status.stderr).toContain('--status: unknown status "broken" (expected running, succeeded, partially_succeeded, failed, skipped, cancelled or partial)');
     const since = await ws.cli(['history', '--since', 'yesterday']);
     expect(since.code).toBe(2);
     expect(since.stderr).toContain('--since: "yesterday" is neither a duration (30m, 2h, 7d) nor a date');

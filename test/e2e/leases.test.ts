@@ -107,6 +107,11 @@ describe.each(STORES)('processes sharing one %s store', (store) => {
     const listed = (await (await fetch(`${String(started.http)}/api/dataflows`)).json()) as Array<{ name: string; holder: { pid: number } | null }>;
     expect(listed.find((d) => d.name === 'people')?.holder).toMatchObject({ pid: daemon.pid, host: hostname() });
 
+    const history = await runCli(ws, ['history', 'people'], { COLUMNS: '300' });
+    // history names the holder next to the next run, and which process ran each run.
+    expect(history.stdout).toContain(`; now running in pid ${daemon.pid} on host ${hostname()}`);
+    expect(history.stdout).toContain(`${hostname()}:${daemon.pid}`);
+
     const waiting = DaemonProcess.command(ws, ['run', 'people', '--wait', '--json']);
     ws.emulator.faults.set({ rules: [] });
     const finished = await daemon.waitFor((l) => l.msg === 'run finished' && l.trigger === undefined && l.status !== 'skipped', 0, 60_000);
