@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { SourceConnector } from '../connector/types';
 import { isNotFound } from '../connector/errors';
 import { crashPoint } from '../lib/crash-points';
@@ -82,6 +83,8 @@ export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEn
   const { plan, store, platform, signal, fence } = ctx;
   // Until COMPLETE is sent, a cancel stops the batch; after it, only `signal` does.
   const filling = ctx.cancel ? AbortSignal.any([signal, ctx.cancel]) : signal;
+  // Like the run's signal, this one is heard by every file of the batch in flight, at several steps.
+  if (filling !== signal) setMaxListeners(100, filling);
   const externalId = batchExternalId(plan.dataflow, ctx.runId, seq);
   await store.addBatchIntent(fence, ctx.runId, externalId);
   const created = await platform.createBatch(
