@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { LoadedConfig } from '../config';
+import { errorMessage } from '../lib/errors';
+import type { Logger } from '../lib/logger';
 import type { NewNotification, RunRecord, Store } from '../store/types';
 import { failedInARow, runEvents } from './events';
 import { runLink } from './links';
@@ -22,7 +24,31 @@ export class RunNotifier {
     private readonly newId: () => string = randomUUID,
   ) {}
 
-  async prepare(dataflow: string, runId: string): Promise<((run: RunRecord) => NewNotification[]) | undefined> {
+  /**
+   * Never throws: a notification that cannot be built is logged, and must not keep the run from
+   * being recorded.
+   */
+  async prepare(dataflow: string, runId: string, logger: Logger): Promise<((run: RunRecord) => NewNotification[]) | undefined> {
+    let build: ((run: RunRecord) => NewNotification[]) | undefined;
+    try {
+      build = await this.builder(dataflow, runId);
+    } catch (err) {
+      logger.error({ dataflow, runId, err: errorMessage(err) }, 'the run’s notifications could not be prepared; none is sent');
+      return undefined;
+    }
+    if (!build) return undefined;
+    const built = build;
+    return (run) => {
+      try {
+        return built(run);
+      } catch (err) {
+        logger.error({ dataflow, runId, err: errorMessage(err) }, 'the run’s notifications could not be built; none is sent');
+        return [];
+      }
+    };
+  }
+
+  private async builder(dataflow: string, runId: string): Promise<((run: RunRecord) => NewNotification[]) | undefined> {
     const webhooks = webhooksOf(this.config, dataflow);
     if (webhooks.length === 0) return undefined;
     const df = this.config.dataflows.find((d) => d.name === dataflow);

@@ -134,7 +134,7 @@ export async function runDataflow(deps: RunDeps, trigger: RunTrigger): Promise<R
 export async function closeRun(store: Store, run: { id: string }, result: RunResult, fence: Fence, logger: Logger, notifier?: RunNotifier): Promise<RunRecord> {
   try {
     // The notifications enter the outbox in the transaction that records the end: none is lost to a crash.
-    const notify = await notifier?.prepare(fence.dataflow, run.id);
+    const notify = await notifier?.prepare(fence.dataflow, run.id, logger);
     return await store.finishRun(run.id, result, fence, notify);
   } catch (err) {
     if (!isLeaseLost(err)) throw err;
