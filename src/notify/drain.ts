@@ -90,6 +90,8 @@ export class OutboxDrainer {
     const { store, clock, logger } = this.opts;
     const poll = this.opts.pollMs ?? 5_000;
     while (!this.stop.signal.aborted) {
+      // Before looking: a kick while this pass looks makes its sleep end at once.
+      this.wake = new AbortController();
       let wait = poll;
       try {
         if ((await this.attemptDue()) > 0) continue;
@@ -99,7 +101,6 @@ export class OutboxDrainer {
         if (this.stop.signal.aborted) return;
         logger.warn({ err: errorMessage(err) }, 'notification outbox: could not drain; trying again');
       }
-      this.wake = new AbortController();
       await clock.sleep(wait, AbortSignal.any([this.stop.signal, this.wake.signal])).catch(() => undefined);
     }
   }
