@@ -18,7 +18,7 @@ export interface DrainOptions {
   clock: Clock;
   logger: Logger;
   onAttempt?: (event: string, outcome: AttemptOutcome) => void;
-  /** Attempts in all before a notification is given up (default 12: about an hour and a half of retries). */
+  /** Attempts in all before a notification is given up (default 12: retries over 25 to 50 minutes). */
   maxAttempts?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
