@@ -1,7 +1,7 @@
 import { verify } from '../../src/notify/signature';
 import { WebhookListener, type Received } from '../support/webhook-listener';
 import { DaemonProcess, killAll, type LogLine } from './daemon-process';
-import { jsonl, people, Workspace } from './workspace';
+import { jsonl, people, STORES, type StoreKind, Workspace } from './workspace';
 
 /*
  * Webhook notifications from the built CLI to a real HTTP listener in the test: `dataflowd run`
@@ -15,12 +15,21 @@ const ENV = { HOOK_SECRET: SECRET };
 const idOf = (r: Received) => r.headers['x-dataflowd-id'] as string;
 const msg = (text: string) => (l: LogLine) => l.msg === text;
 
-describe('webhook notifications', () => {
+interface ListedNotification {
+  id: string;
+  state: string;
+  attempts: number;
+  event: string;
+  runId: string;
+}
+
+/** A workspace whose dataflowd.yaml sends every event to the listener's /hook, signed. */
+function withWorkspace(store: StoreKind): { ws: () => Workspace; listener: () => WebhookListener; notifications: () => Promise<ListedNotification[]> } {
   let ws: Workspace;
   let listener: WebhookListener;
 
   beforeAll(async () => {
-    ws = await Workspace.create();
+    ws = await Workspace.create({ store });
     listener = await WebhookListener.start();
     await ws.writeDaemonConfig(`notifications:\n  - url: ${listener.url}/hook\n    secret: \${env:HOOK_SECRET}\n`, {
       http: ['  listen: 127.0.0.1:0', '  publicUrl: https://dataflowd.example.com'],
@@ -34,25 +43,33 @@ describe('webhook notifications', () => {
     listener.answer = () => 200;
   });
   afterAll(async () => {
-    await listener.close();
-    await ws.close();
+    await listener?.close();
+    await ws?.close();
   });
 
-  async function notifications(): Promise<Array<{ id: string; state: string; attempts: number; event: string; runId: string }>> {
-    const cli = DaemonProcess.command(ws, ['notifications', '--json', '--limit', '100'], ENV);
-    expect((await cli.exited).code).toBe(0);
-    return JSON.parse(cli.stdout);
-  }
+  return {
+    ws: () => ws,
+    listener: () => listener,
+    async notifications() {
+      const cli = DaemonProcess.command(ws, ['notifications', '--json', '--limit', '100'], ENV);
+      expect((await cli.exited).code).toBe(0);
+      return JSON.parse(cli.stdout);
+    },
+  };
+}
+
+describe('webhook notifications from dataflowd run', () => {
+  const ctx = withWorkspace('sqlite');
 
   it('dataflowd run delivers its run’s notification, signed, before it exits', async () => {
-    await ws.writeDataflow('people', 'source: { connection: inbox, include: ["a*.json"] }\ntarget: { dataset: people }\n');
-    await ws.put('a1.json', jsonl(people(0, 3)));
-    const run = DaemonProcess.command(ws, ['run', 'people', '--json'], ENV);
+    await ctx.ws().writeDataflow('people', 'source: { connection: inbox, include: ["a*.json"] }\ntarget: { dataset: people }\n');
+    await ctx.ws().put('a1.json', jsonl(people(0, 3)));
+    const run = DaemonProcess.command(ctx.ws(), ['run', 'people', '--json'], ENV);
     expect((await run.exited).code).toBe(0);
     const runId = JSON.parse(run.stdout).id as string;
 
-    const [got] = listener.delivered('/hook');
-    expect(listener.received).toHaveLength(1);
+    const [got] = ctx.listener().delivered('/hook');
+    expect(ctx.listener().received).toHaveLength(1);
     expect(verify(got.raw, SECRET, got.headers['x-dataflowd-signature'] as string)).toBe(true);
     const body = JSON.parse(got.raw);
     expect(body).toMatchObject({
@@ -66,52 +83,56 @@ describe('webhook notifications', () => {
       },
     });
     expect(body.event.activities[0].targetInfo.reference.ids).toHaveLength(1);
-    expect(await notifications()).toContainEqual(expect.objectContaining({ id: idOf(got), runId, state: 'delivered', attempts: 1, event: 'run.succeeded' }));
+    expect(await ctx.notifications()).toContainEqual(expect.objectContaining({ id: idOf(got), runId, state: 'delivered', attempts: 1, event: 'run.succeeded' }));
   });
 
   it('dataflowd run leaves what it could not deliver in the outbox, and a daemon delivers it', async () => {
-    listener.answer = () => 503;
-    await ws.writeDataflow('people', 'source: { connection: inbox, include: ["c*.json"] }\ntarget: { dataset: people }\n');
-    await ws.put('c1.json', jsonl(people(20, 2)));
-    const run = DaemonProcess.command(ws, ['run', 'people'], ENV);
+    ctx.listener().answer = () => 503;
+    await ctx.ws().writeDataflow('people', 'source: { connection: inbox, include: ["c*.json"] }\ntarget: { dataset: people }\n');
+    await ctx.ws().put('c1.json', jsonl(people(20, 2)));
+    const run = DaemonProcess.command(ctx.ws(), ['run', 'people'], ENV);
     const left = await run.waitFor((l) => typeof l.msg === 'string' && l.msg.includes('left in the outbox for a daemon'), 0, 40_000);
     expect(left).toMatchObject({ left: 1 });
     expect((await run.exited).code).toBe(0);
-    const id = idOf(listener.received[listener.received.length - 1]);
-    expect(listener.delivered().filter((r) => idOf(r) === id)).toEqual([]);
+    const id = idOf(ctx.listener().received[ctx.listener().received.length - 1]);
+    expect(ctx.listener().delivered().filter((r) => idOf(r) === id)).toEqual([]);
 
-    listener.answer = () => 200;
-    const daemon = DaemonProcess.start(ws, ENV);
+    ctx.listener().answer = () => 200;
+    const daemon = DaemonProcess.start(ctx.ws(), ENV);
     await daemon.waitFor(msg('notification delivered'));
     await daemon.kill('SIGTERM');
-    expect(listener.delivered().filter((r) => idOf(r) === id)).toHaveLength(1);
+    expect(ctx.listener().delivered().filter((r) => idOf(r) === id)).toHaveLength(1);
   });
+});
+
+describe.each(STORES)('webhook notifications across a daemon restart (%s)', (store) => {
+  const ctx = withWorkspace(store);
 
   it('keeps a notification across a daemon restart while the receiver is down, and delivers it once after', async () => {
-    listener.answer = () => 503;
-    await ws.writeDataflow('people', 'source: { connection: inbox, include: ["b*.json"] }\ntarget: { dataset: people }\nschedule: { frequency: once }\n');
-    await ws.put('b1.json', jsonl(people(10, 2)));
-    const first = DaemonProcess.start(ws, ENV);
+    ctx.listener().answer = () => 503;
+    await ctx.ws().writeDataflow('people', 'source: { connection: inbox, include: ["b*.json"] }\ntarget: { dataset: people }\nschedule: { frequency: once }\n');
+    await ctx.ws().put('b1.json', jsonl(people(10, 2)));
+    const first = DaemonProcess.start(ctx.ws(), ENV);
     await first.waitFor(msg('notification delivery failed; will retry'));
     expect((await first.kill('SIGTERM')).code).toBe(0);
-    const failed = listener.received.filter((r) => r.status === 503);
+    const failed = ctx.listener().received.filter((r) => r.status === 503);
     const id = idOf(failed[failed.length - 1]);
     expect(JSON.parse(failed[0].raw)).toMatchObject({ event_type: 'sources_flow_run_success', event: { flowId: 'people' } });
 
-    listener.answer = () => 200;
-    const again = DaemonProcess.start(ws, ENV);
+    ctx.listener().answer = () => 200;
+    const again = DaemonProcess.start(ctx.ws(), ENV);
     const started = await again.waitFor(msg('dataflowd started'));
     await again.waitFor(msg('notification delivered'));
     const metrics = await (await fetch(`${started?.http as string}/metrics`)).text();
     expect(metrics).toContain('dataflowd_notifications_total{event="run.succeeded",outcome="delivered"} 1');
     expect((await again.kill('SIGTERM')).code).toBe(0);
 
-    const delivered = listener.delivered().filter((r) => idOf(r) === id);
+    const delivered = ctx.listener().delivered().filter((r) => idOf(r) === id);
     expect(delivered).toHaveLength(1);
     expect(delivered[0].raw).toBe(failed[0].raw);
     // The restart ran nothing new (the once run was done): its only delivery is the one kept in the outbox.
-    expect(new Set(listener.received.map(idOf))).toEqual(new Set([id]));
-    const row = (await notifications()).find((n) => n.id === id);
+    expect(new Set(ctx.listener().received.map(idOf))).toEqual(new Set([id]));
+    const row = (await ctx.notifications()).find((n) => n.id === id);
     expect(row).toMatchObject({ state: 'delivered', event: 'run.succeeded' });
     expect(row!.attempts).toBeGreaterThanOrEqual(2);
   });
