@@ -27,7 +27,7 @@ export function endpointOf(url: string): string {
 
 /**
  * The webhooks of a dataflow, one per URL: a URL named both in its file and in dataflowd.yaml gets
- * each event once (the events of both, the dataflow's secret and format first).
+ * each event once (the events of both; the dataflow's format, and its secret, else dataflowd.yaml's).
  */
 export function webhooksOf(config: LoadedConfig, dataflow: string): Webhook[] {
   const own = config.dataflows.find((d) => d.name === dataflow)?.notifications ?? [];
@@ -37,6 +37,7 @@ export function webhooksOf(config: LoadedConfig, dataflow: string): Webhook[] {
     const known = byKey.get(key);
     if (known) {
       known.events = [...new Set([...known.events, ...n.events])];
+      known.secret ??= n.secret;
       continue;
     }
     byKey.set(key, { key, url: n.url, secret: n.secret, events: [...n.events], format: n.format, endpoint: endpointOf(n.url) });
