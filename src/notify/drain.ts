@@ -73,6 +73,7 @@ export class OutboxDrainer {
     const { store, clock } = this.opts;
     const until = clock.now().getTime() + waitMs;
     for (;;) {
+      this.stop.signal.throwIfAborted();
       const claimed = await this.attemptDue(runId);
       const next = await store.nextNotificationAt(runId);
       if (next === undefined) return 0;

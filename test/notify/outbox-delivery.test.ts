@@ -190,6 +190,21 @@ describe('notifications through the outbox', () => {
     expect(await store.listNotifications({ runId: orphan.id })).toEqual([expect.objectContaining({ state: 'failed', lastError: 'its webhook is no longer in the config' })]);
   });
 
+  it('stops waiting when closed (Ctrl-C on dataflowd run), leaving the notification due for another process', async () => {
+    listener.answer = () => 500;
+    const run = await finish({ status: 'succeeded' });
+    const d = drainer();
+    const draining = d.drainRun(run.id, 60_000);
+    await sleeping();
+    await d.close();
+    await expect(draining).rejects.toThrow('dataflowd is stopping');
+    expect(await store.listNotifications({ runId: run.id })).toEqual([expect.objectContaining({ state: 'pending', attempts: 1, lastStatus: 500 })]);
+    listener.answer = () => 200;
+    await clock.advance(2_000);
+    expect(await drainer().drainRun(run.id, 10_000)).toBe(0);
+    expect(await store.listNotifications({ runId: run.id })).toEqual([expect.objectContaining({ state: 'delivered', attempts: 2 })]);
+  });
+
   it('says a dataflow stopped ingesting once, on the failed run that makes afterFailedRuns in a row', async () => {
     await finish({ status: 'succeeded' });
     const f1 = await finish({ status: 'failed', error: 'e1' });
