@@ -10,7 +10,8 @@ import { secret } from './secret-fields';
 export const NOTIFICATION_EVENTS = ['run.succeeded', 'run.partially_succeeded', 'run.failed', 'dataflow.stopped_ingesting'] as const;
 
 export const notificationSchema = z.strictObject({
-  url: httpUrlSchema,
+  // A webhook URL is often a credential itself (a Slack hook's is): scrubbed from logs like one.
+  url: secret(httpUrlSchema.meta({ description: 'Where to POST; kept out of logs and of the state database (which keeps its origin and a hash)' })),
   secret: secret(z.string().min(1))
     .optional()
     .meta({ description: 'Key of the X-Dataflowd-Signature header (HMAC-SHA256 of the body); use ${env:NAME} or ${file:PATH}. Without it deliveries are unsigned' }),
