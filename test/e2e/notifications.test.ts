@@ -84,6 +84,9 @@ describe('webhook notifications from dataflowd run', () => {
     });
     expect(body.event.activities[0].targetInfo.reference.ids).toHaveLength(1);
     expect(await ctx.notifications()).toContainEqual(expect.objectContaining({ id: idOf(got), runId, state: 'delivered', attempts: 1, event: 'run.succeeded' }));
+    const history = DaemonProcess.command(ctx.ws(), ['history', 'people', '--run', runId], ENV);
+    expect((await history.exited).code).toBe(0);
+    expect(history.stdout).toContain(`NOTIFICATIONS\n  run.succeeded to ${ctx.listener().url}: delivered after 1 attempt\n`);
   });
 
   it('dataflowd run leaves what it could not deliver in the outbox, and a daemon delivers it', async () => {
@@ -132,6 +135,12 @@ describe.each(STORES)('webhook notifications across a daemon restart (%s)', (sto
     expect(delivered[0].raw).toBe(failed[0].raw);
     // The restart ran nothing new (the once run was done): its only delivery is the one kept in the outbox.
     expect(new Set(ctx.listener().received.map(idOf))).toEqual(new Set([id]));
+    const history = DaemonProcess.command(ctx.ws(), ['history', '--json'], ENV);
+    expect((await history.exited).code).toBe(0);
+    const runId = (JSON.parse(history.stdout) as Array<{ id: string; dataflow: string }>)[0].id;
+    const detail = DaemonProcess.command(ctx.ws(), ['history', '--run', runId, '--json'], ENV);
+    expect((await detail.exited).code).toBe(0);
+    expect(JSON.parse(detail.stdout).notifications).toEqual([expect.objectContaining({ id, event: 'run.succeeded', state: 'delivered', lastStatus: 200 })]);
     const row = (await ctx.notifications()).find((n) => n.id === id);
     expect(row).toMatchObject({ state: 'delivered', event: 'run.succeeded' });
     expect(row!.attempts).toBeGreaterThanOrEqual(2);
