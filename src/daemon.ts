@@ -7,6 +7,7 @@ import type { Clock } from './lib/clock';
 import { errorMessage } from './lib/errors';
 import type { Logger } from './lib/logger';
 import { Semaphore } from './lib/pool';
+import { OutboxDrainer } from './notify/drain';
 import { DataflowRunner } from './run/dataflow-runner';
 import type { HeldLease } from './run/lease';
 import { settleDeadLeases } from './run/recover';
@@ -42,6 +43,8 @@ export class Daemon {
   private activeRuns = 0;
   private readonly scheduler: Scheduler;
   private readonly metrics: DaemonMetrics;
+  /** Delivers the notification outbox (written by this process's runs and any other's). */
+  private readonly notifications: OutboxDrainer;
   private http?: HttpServer;
   private stopping?: Promise<void>;
   private runner: DataflowRunner;
@@ -67,6 +70,14 @@ export class Daemon {
       dataflows: () => this.current.dataflows.map((d) => d.name),
       nextRun: (name) => this.scheduler.nextRun(name),
     });
+    this.notifications = new OutboxDrainer({
+      store,
+      config: () => this.current,
+      processId: services.leases.owner.processId,
+      clock: opts.clock,
+      logger: opts.logger,
+      onAttempt: (event, outcome) => this.metrics.notificationAttempt(event, outcome),
+    });
   }
 
   static async start(config: LoadedConfig, opts: DaemonOptions): Promise<Daemon> {
@@ -90,6 +101,7 @@ export class Daemon {
         nextRun: (name) => daemon.scheduler.nextRun(name),
         metrics: daemon.metrics,
       });
+      daemon.notifications.start();
       for (const df of config.dataflows) await daemon.schedule(df);
       logger.info(
         { dataflows: config.dataflows.filter((d) => d.enabled).map((d) => d.name), http: daemon.http.url, store: store.kind, process: leases.owner },
@@ -98,6 +110,7 @@ export class Daemon {
       return daemon;
     } catch (err) {
       await daemon.scheduler.stop();
+      await daemon.notifications.close();
       await daemon.http?.close();
       await services.close();
       throw err;
@@ -196,6 +209,7 @@ export class Daemon {
         } finally {
           finished(run);
           this.activeRuns--;
+          this.notifications.kick();
         }
         // A once run cut short by a stop has not had its chance: it runs again at the next start.
         if (trigger === 'once' && !this.abort.signal.aborted && !lease.signal.aborted) {
@@ -238,6 +252,7 @@ export class Daemon {
       const timer = setTimeout(() => this.abort.abort(new Error('shutdown timeout')), timeout);
       await Promise.allSettled(inFlight);
       clearTimeout(timer);
+      await this.notifications.close();
       await this.http?.close();
       await this.services.close();
       this.opts.logger.info('dataflowd stopped');

@@ -4,6 +4,7 @@ import type { Decision } from '../detect/detect';
 import { systemClock } from '../lib/clock';
 import { normalizeRemotePath } from '../connector/paths';
 import { cancellation, errorMessage, isAbortError } from '../lib/errors';
+import { sendRunNotifications } from '../notify/send-run';
 import { BUSY_CODE } from '../run/lease';
 import type { RunRecord } from '../store/types';
 import type { FileSample } from '../prep/sample';
@@ -118,6 +119,7 @@ async function runCommand(name: string, opts: RunCommandOptions, reprocess?: rea
       return;
     }
     process.stdout.write(opts.json ? `${JSON.stringify(run, null, 2)}\n` : `${summary(run)}\n`);
+    await sendRunNotifications(run, { store: services.store, config, processId: services.leases.owner.processId, logger, cancel: cancel.signal });
     if (only && !opts.json) {
       const taken = new Set((await services.store.filesOfRun(run.id)).map((f) => f.path));
       for (const path of [...only].filter((p) => !taken.has(p))) process.stderr.write(`not sent: ${path} (not listed, not selected by the dataflow, or in progress)\n`);

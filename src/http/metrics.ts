@@ -29,6 +29,7 @@ export class DaemonMetrics {
   private readonly records: Counter<'dataflow' | 'outcome'>;
   private readonly bytes: Counter<'dataflow'>;
   private readonly inProgress: Gauge<'dataflow'>;
+  private readonly notifications: Counter<'event' | 'outcome'>;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -50,6 +51,12 @@ export class DaemonMetrics {
     });
     this.bytes = new Counter({ name: 'dataflowd_bytes_total', help: 'Bytes read from the sources', labelNames: ['dataflow'], registers });
     this.inProgress = new Gauge({ name: 'dataflowd_runs_in_progress', help: 'Runs going on now', labelNames: ['dataflow'], registers });
+    this.notifications = new Counter({
+      name: 'dataflowd_notifications_total',
+      help: 'Webhook notification attempts by this process, by event and outcome (delivered; retrying: failed, tried again later; failed: given up)',
+      labelNames: ['event', 'outcome'],
+      registers,
+    });
 
     new Gauge({
       name: 'dataflowd_next_run_timestamp_seconds',
@@ -113,6 +120,11 @@ export class DaemonMetrics {
     this.records.inc({ dataflow, outcome: 'ingested' }, run.recordsOut);
     this.records.inc({ dataflow, outcome: 'failed' }, run.recordsFailed);
     this.bytes.inc({ dataflow }, run.bytes);
+  }
+
+  /** One attempt to deliver a notification (src/notify/drain.ts). */
+  notificationAttempt(event: string, outcome: 'delivered' | 'retrying' | 'failed'): void {
+    this.notifications.inc({ event, outcome });
   }
 
   /** The text a scrape gets, and its content type. */

@@ -8,6 +8,7 @@ import type { Clock } from '../lib/clock';
 import { deadline } from '../lib/deadline';
 import { dataflowError, errorFacts, errorMessage, wrapError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
+import { RunNotifier } from '../notify/run-notifier';
 import type { PlatformClient } from '../platform';
 import { buildPrepPlan, type PrepPlan } from '../prep/prep-plan';
 import { renameSchemaTenant } from '../prep/tenant';
@@ -75,8 +76,11 @@ export interface RunOptions extends RunCallbacks {
  */
 export class DataflowRunner {
   private readonly datasetIds = new Map<string, string>();
+  private readonly notifier: RunNotifier;
 
-  constructor(private readonly deps: RunnerDeps) {}
+  constructor(private readonly deps: RunnerDeps) {
+    this.notifier = new RunNotifier(deps.config, deps.store);
+  }
 
   /** One run now, or a skipped run naming the live process that holds the dataflow. */
   async run(df: DataflowConfig, trigger: RunTrigger, signal: AbortSignal, opts: RunOptions = {}): Promise<RunRecord> {
@@ -136,7 +140,7 @@ export class DataflowRunner {
       return this.failedRun(begun, held.fence, err);
     }
     try {
-      return await runDataflow({ ...this.deps, ...prepared, fence: held.fence, owner: this.deps.leases.owner, signal: runSignal, ...callbacks, runId: begun.id }, trigger);
+      return await runDataflow({ ...this.deps, ...prepared, fence: held.fence, owner: this.deps.leases.owner, signal: runSignal, ...callbacks, runId: begun.id, notifier: this.notifier }, trigger);
     } finally {
       await prepared.connector.close().catch((err) => logger.warn({ dataflow: df.name, err: errorMessage(err) }, 'closing the connection failed'));
     }
@@ -307,7 +311,7 @@ export class DataflowRunner {
     const { store, clock, logger } = this.deps;
     const facts = errorFacts(err);
     logger.error({ dataflow: begun.dataflow, runId: begun.id, err: facts.error, kind: facts.errorKind, code: facts.errorCode }, 'run could not start');
-    return closeRun(store, begun, { status: 'failed', finishedAt: clock.now(), ...facts }, fence, logger);
+    return closeRun(store, begun, { status: 'failed', finishedAt: clock.now(), ...facts }, fence, logger, this.notifier);
   }
 
 }
