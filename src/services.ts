@@ -11,6 +11,7 @@ import { PlatformClient } from './platform';
 import { DataflowRunner } from './run/dataflow-runner';
 import { LeaseKeeper, thisProcess } from './run/lease';
 import { openStore } from './store/open-store';
+import { parseStoreUrl } from './store/store-url';
 import type { Store } from './store/types';
 
 export interface Services {
@@ -34,10 +35,8 @@ export interface Services {
  * read-only.
  */
 export function embeddedDataDir(config: LoadedConfig, env: NodeJS.ProcessEnv = process.env): string {
-  const url = config.daemon.state.url;
-  if (url.startsWith('sqlite:') && !url.startsWith('sqlite::memory:')) {
-    return path.join(path.dirname(path.resolve(config.dir, url.slice('sqlite:'.length))), 'platform');
-  }
+  const location = parseStoreUrl(config.daemon.state.url, config.dir);
+  if (location.kind === 'sqlite') return path.join(path.dirname(location.filename), 'platform');
   return path.join(dataDir(env), 'platform');
 }
 

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { connectorDefinitions } from '../../connectors';
 import { definitionHash, formatProblem, loadConfig, LoadedConfig } from '../config';
 import { openStore } from '../store/open-store';
+import { parseStoreUrl } from '../store/store-url';
 import { EXIT, withConfigOption } from './common';
 import { type CheckReport, ConfigYaml, mergeReports } from './check-report';
 import { checkConnections } from './connection-check';
@@ -38,11 +39,21 @@ async function liveChecks(config: LoadedConfig): Promise<{ report: CheckReport; 
   return { report, headerLines: headers.flatMap((h) => h.lines) };
 }
 
+/** Whether there can be a state to read: a PostgreSQL one, or a SQLite file that exists. */
+function hasState(url: string, dir: string): boolean {
+  try {
+    const location = parseStoreUrl(url, dir);
+    return location.kind === 'postgres' || (location.kind === 'sqlite' && existsSync(location.filename));
+  } catch {
+    return false;
+  }
+}
+
 /** For `once` dataflows: whether the state says they already had their run. */
 async function onceNotes(config: LoadedConfig): Promise<string[]> {
   const once = config.dataflows.filter((d) => d.enabled && !d.schedule.cron && d.schedule.frequency === 'once');
   const url = config.daemon.state.url;
-  if (once.length === 0 || (url.startsWith('sqlite:') && !existsSync(url.slice('sqlite:'.length)))) return [];
+  if (once.length === 0 || !hasState(url, config.dir)) return [];
   const store = await openStore(url, { baseDir: config.dir, migrate: false }).catch(() => undefined);
   if (!store) return [];
   try {

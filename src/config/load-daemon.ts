@@ -7,6 +7,7 @@ import { Problem } from './problem';
 import { SchemaRef } from './schema-files';
 import { stringsAt } from './secret-fields';
 import { parseNode } from './zod-issues';
+import { absoluteStoreUrl } from '../store/store-url';
 
 export const DAEMON_FILE = 'dataflowd.yaml';
 
@@ -29,11 +30,7 @@ function resolveState(state: Omit<StateConfig, 'url'> & { url?: string }, dir: s
 }
 
 function resolveStateUrl(url: string | undefined, dir: string, env: NodeJS.ProcessEnv): string {
-  if (url === undefined) return defaultStateUrl(env);
-  if (!url.startsWith('sqlite:')) return url;
-  const p = url.slice('sqlite:'.length);
-  if (p === ':memory:' || path.isAbsolute(p)) return url;
-  return `sqlite:${path.resolve(dir, p)}`;
+  return url === undefined ? defaultStateUrl(env) : absoluteStoreUrl(url, dir);
 }
 
 function rawDatasets(data: unknown): unknown[] {

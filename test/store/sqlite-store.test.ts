@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SQLITE_DIALECT } from '../../src/store/db';
 import { openStore, parseStoreUrl } from '../../src/store/open-store';
+import { absoluteStoreUrl } from '../../src/store/store-url';
 import { hotQueries } from '../../src/store/queries';
 import { SQLITE_MIGRATIONS } from '../../src/store/sqlite-migrations';
 import { storeSuite } from './store.suite';
@@ -37,6 +38,12 @@ describe('SQLite store specifics', () => {
     for (const bad of ['state.db', 'mysql://h/db', 'sqlite:', 'sqlite://data/state.db', 'postgres://', 'postgres:///db']) {
       expect(() => parseStoreUrl(bad)).toThrow(expect.objectContaining({ code: 'ERR_STORE_URL', kind: 'config' }));
     }
+  });
+
+  it('makes a relative SQLite url absolute from the config folder, and leaves every other url as it is', () => {
+    expect(absoluteStoreUrl('sqlite:./data/state.db', '/etc/d')).toBe('sqlite:/etc/d/data/state.db');
+    expect(absoluteStoreUrl('sqlite:/var/lib/d/state.db', '/etc/d')).toBe('sqlite:/var/lib/d/state.db');
+    for (const same of ['sqlite::memory:', 'postgres://u:p@h/db', 'sqlite://data/state.db']) expect(absoluteStoreUrl(same, '/etc/d')).toBe(same);
   });
 
   it('keeps separate in-memory stores apart', async () => {
