@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { LoadedConfig, secretValues } from './config';
 import { dataDir } from './config/data-dir';
-import type { ConnectorDefinition } from './connector/types';
 import { Emulator, startEmulator } from './emulator';
 import type { Clock } from './lib/clock';
 import type { Logger } from './lib/logger';
@@ -52,7 +51,6 @@ export function emulatorDatasets(config: LoadedConfig) {
  */
 export async function openServices(
   config: LoadedConfig,
-  connectors: readonly ConnectorDefinition[],
   logger: Logger,
   clock: Clock,
 ): Promise<Services> {
@@ -85,7 +83,7 @@ export async function openServices(
   }
   const { ttl, heartbeat } = config.daemon.state.lease;
   const leases = new LeaseKeeper(store, thisProcess(), { ttlMs: ttl, heartbeatMs: heartbeat }, clock, logger);
-  const runner = new DataflowRunner({ config, connectors, store, leases, platform, logger, clock });
+  const runner = new DataflowRunner({ config, store, leases, platform, logger, clock });
   return {
     config,
     store,

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Connections } from '../connector/connection';
 import type { ConnectorDefinition } from '../connector/types';
 import { readConfigFile } from './config-file';
 import { crossCheck } from './cross-checks';
@@ -17,6 +18,8 @@ export interface LoadedConfig {
    */
   dir: string;
   daemon: DaemonConfig;
+  /** `daemon.connections`, each bound to its connector: open one with connector/connection's openConnection. */
+  connections: Connections;
   /** In file-name order. */
   dataflows: DataflowConfig[];
   /**
@@ -78,13 +81,14 @@ export async function loadConfig(
     ...schemaFiles.problems,
     ...mappingChecks(dataflowFiles, schemaFiles.schemas),
   ];
-  if (problems.length > 0 || daemon.daemon === undefined) {
+  if (problems.length > 0 || daemon.daemon === undefined || daemon.connections === undefined) {
     return { problems: sortProblems(scrubProblems(problems, secrets), files) };
   }
 
   const config = deepFreeze<LoadedConfig>({
     dir: root,
     daemon: daemon.daemon,
+    connections: daemon.connections,
     dataflows: dataflows.map((d) => d.dataflow as DataflowConfig),
     schemas: schemaFiles.schemas,
     files,
