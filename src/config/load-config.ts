@@ -1,35 +1,16 @@
 import path from 'node:path';
-import type { Connections } from '../connector/connection';
 import type { ConnectorDefinition } from '../connector/types';
 import { readConfigFile } from './config-file';
 import { crossCheck } from './cross-checks';
 import { mappingChecks } from './mapping-checks';
-import { DaemonConfig } from './daemon-schema';
 import { DAEMON_FILE, loadDaemon } from './load-daemon';
 import { DataflowConfig, listDataflowFiles, loadDataflow } from './load-dataflows';
 import { Problem, scrubProblems, sortProblems } from './problem';
-import { JsonSchema, loadSchemaFiles } from './schema-files';
+import type { LoadedConfig } from './loaded-config';
+import { loadSchemaFiles } from './schema-files';
 import { declaredSecrets, rememberSecrets, usableSecrets } from './secret-values';
 
-export interface LoadedConfig {
-  /**
-   * The config folder, absolute. Connections' relative paths (local's `root`) are kept as
-   * written and resolve from here: pass it as ConnectorContext.baseDir.
-   */
-  dir: string;
-  daemon: DaemonConfig;
-  /** `daemon.connections`, each bound to its connector: open one with connector/connection's openConnection. */
-  connections: Connections;
-  /** In file-name order. */
-  dataflows: DataflowConfig[];
-  /**
-   * Parsed JSON Schemas by absolute path, as `daemon.platform.datasets[].schema` and
-   * `dataflows[].mapping.schema` name them (both absolute once loaded).
-   */
-  schemas: Record<string, JsonSchema>;
-  /** The YAML files read, absolute: dataflowd.yaml, then dataflows/* in name order. */
-  files: string[];
-}
+export type { LoadedConfig } from './loaded-config';
 
 export interface LoadOptions {
   /** The connectors whose `configSchema` checks `connections` (connectors/index.ts). */

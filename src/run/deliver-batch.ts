@@ -8,12 +8,12 @@ import { mapLimit } from '../lib/pool';
 import { retry } from '../lib/retry';
 import type { Batch, PlatformClient } from '../platform';
 import { batchFormat, prepareFile, type PrepStats } from '../prep/prepare';
-import { storedRowError } from '../prep/row-errors';
 import type { Fence, LedgerEntry, Store } from '../store/types';
 import type { RunPlan } from './plan';
 import { hasRowErrors, keepPlatformRowErrors } from './platform-row-errors';
 import { batchExternalId } from './run-id';
 import { uploadNames } from './source-paths';
+import { storedRowError } from './stored-row-error';
 
 export interface BatchOutcome {
   batchId: string;
