@@ -135,13 +135,14 @@ export class PlatformHttp {
 
   /** Runs fn through src/lib/retry.ts with this client's settings; by default retries transient errors. */
   withRetry<T>(signal: AbortSignal | undefined, fn: (attempt: number) => Promise<T>, retryable: (err: unknown) => boolean = isTransient): Promise<T> {
-    const { attempts, baseDelayMs, maxDelayMs } = this.opts.retry;
+    const { attempts, baseDelayMs, maxDelayMs, maxWaitMs } = this.opts.retry;
     return retry(fn, {
       signal,
       clock: this.opts.clock,
       attempts,
       baseDelayMs,
       maxDelayMs,
+      maxWaitMs,
       retryable,
       onRetry: (err, attempt, delayMs) => {
         const e = isDataflowError(err) ? { code: err.code, message: err.message } : { message: String(err) };

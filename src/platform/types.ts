@@ -35,6 +35,8 @@ export interface PlatformRetryOptions {
   attempts?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /** Waiting between attempts stops short of this in all. */
+  maxWaitMs?: number;
 }
 
 export type BatchFormat = 'json' | 'csv' | 'parquet';

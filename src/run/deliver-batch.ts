@@ -5,7 +5,7 @@ import { crashPoint } from '../lib/crash-points';
 import { dataflowError, errorFacts, errorMessage, isDataflowError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { mapLimit } from '../lib/pool';
-import { retry } from '../lib/retry';
+import { retry, RETRY_POLICIES } from '../lib/retry';
 import type { Batch, PlatformClient } from '../platform';
 import { batchFormat, prepareFile, type PrepStats } from '../prep/prepare';
 import type { Fence, LedgerEntry, Store } from '../store/types';
@@ -194,7 +194,7 @@ async function uploadFile(ctx: DeliverContext, batchId: string, entry: LedgerEnt
         ctx.logger.debug({ path: entry.path, records: stats.records, rejected: stats.failed, bytes: stats.bytesRead, sent: !prepared.empty, workers: stats.workers }, 'file uploaded');
         return { entry, records: stats.records, bytes: stats.bytesRead, sent: !prepared.empty, stats };
       },
-      { signal, attempts: 3, onRetry: (err, attempt) => ctx.logger.warn({ path: entry.path, attempt, err: errorMessage(err) }, 'upload failed, retrying') },
+      { ...RETRY_POLICIES.fileUpload, signal, onRetry: (err, attempt) => ctx.logger.warn({ path: entry.path, attempt, err: errorMessage(err) }, 'upload failed, retrying') },
     );
     await recordPrepOutcome(ctx, batchId, entry, uploaded.stats);
     return { entry: uploaded.entry, records: uploaded.records, bytes: uploaded.bytes, sent: uploaded.sent };
