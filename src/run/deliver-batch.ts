@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { SourceConnector } from '../connector/types';
 import { isNotFound } from '../connector/errors';
 import { crashPoint } from '../lib/crash-points';
+import { errorCodeInfo } from '../lib/error-codes';
 import { dataflowError, errorFacts, errorMessage, isDataflowError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { mapLimit } from '../lib/pool';
@@ -42,7 +43,7 @@ export interface BatchOutcome {
  * again unchanged would fail the same way, every run.
  */
 export function isContentRejection(err: unknown): boolean {
-  return isDataflowError(err) && err.kind === 'data' && (err.code.startsWith('ERR_PREP_') || err.code === 'ERR_PLATFORM_FILE_PATH');
+  return isDataflowError(err) && errorCodeInfo(err.code)?.contentRejection === true;
 }
 
 export interface DeliverContext {

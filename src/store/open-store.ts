@@ -40,7 +40,7 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
       if (location.kind === 'sqlite') mkdirSync(dirname(filename), { recursive: true });
       store = new SqlStore(new SqliteDb(filename, { busyTimeoutMs: opts.busyTimeoutMs }), SQLITE_MIGRATIONS, storeOpts);
     } catch (err) {
-      throw storeError(STORE_ERRORS.failed, 'config', `cannot open the SQLite state database ${filename}: ${errorMessage(err)}`, {
+      throw storeError(STORE_ERRORS.open, 'config', `cannot open the SQLite state database ${filename}: ${errorMessage(err)}`, {
         context: { filename },
         cause: err,
       });

@@ -14,7 +14,7 @@ function instantClock(): Clock & { waited: number } {
   return clock;
 }
 
-const transient = (code = 'ERR_PLATFORM_UNAVAILABLE', retryAfterMs?: number) => dataflowError(code, 'transient', 'unavailable', { retryAfterMs });
+const transient = (code: 'ERR_PLATFORM_UNAVAILABLE' | 'ERR_PLATFORM_UPLOAD_INTERRUPTED' | 'ERR_PLATFORM_THROTTLED' = 'ERR_PLATFORM_UNAVAILABLE', retryAfterMs?: number) => dataflowError(code, 'transient', 'unavailable', { retryAfterMs });
 
 describe('retry', () => {
   it('does not retry what a loop inside it already gave up on: one policy per call, not their product', async () => {
@@ -45,7 +45,7 @@ describe('retry', () => {
     let calls = 0;
     const err = await retry(async () => {
       calls++;
-      throw transient('ERR_PLATFORM_RATE_LIMITED', 4 * 60_000);
+      throw transient('ERR_PLATFORM_THROTTLED', 4 * 60_000);
     }, { ...RETRY_POLICIES.platformCall, clock }).catch((e: unknown) => e);
     // 10 minutes allow two waits of 4 minutes, not a third.
     expect(calls).toBe(3);

@@ -73,7 +73,7 @@ describe('SQLite store specifics', () => {
   it('reports a file it cannot open as a config error', async () => {
     const blocker = join(dir, 'blocker');
     writeFileSync(blocker, 'not a folder');
-    await expect(openStore(`sqlite:${join(blocker, 'state.db')}`)).rejects.toMatchObject({ code: 'ERR_STORE', kind: 'config' });
+    await expect(openStore(`sqlite:${join(blocker, 'state.db')}`)).rejects.toMatchObject({ code: 'ERR_STORE_OPEN', kind: 'config' });
   });
 
   it('answers every hot query from an index', async () => {
