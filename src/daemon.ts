@@ -1,4 +1,3 @@
-import { connectorDefinitions } from '../connectors';
 import { definitionHash, LoadedConfig } from './config';
 import type { DataflowConfig } from './config';
 import { DaemonMetrics } from './http/metrics';
@@ -82,7 +81,7 @@ export class Daemon {
 
   static async start(config: LoadedConfig, opts: DaemonOptions): Promise<Daemon> {
     const { logger, clock } = opts;
-    const services = await openServices(config, connectorDefinitions, logger, clock);
+    const services = await openServices(config, logger, clock);
     const daemon = new Daemon(services, config, opts);
     try {
       const { store, platform, leases } = services;
@@ -272,7 +271,7 @@ export class Daemon {
 
   private makeRunner(config: LoadedConfig): DataflowRunner {
     const { store, platform, leases } = this.services;
-    return new DataflowRunner({ config, connectors: connectorDefinitions, store, leases, platform, logger: this.opts.logger, clock: this.opts.clock });
+    return new DataflowRunner({ config, store, leases, platform, logger: this.opts.logger, clock: this.opts.clock });
   }
 
   /** This process is still running the dataflow when its next tick comes: skipped, once across replicas. */

@@ -1,3 +1,4 @@
+import { errorCodeInfo } from '../lib/error-codes';
 import { describeRowError } from '../prep/row-errors';
 import { runJson } from '../store/run-json';
 import type { Store } from '../store/types';
@@ -50,6 +51,9 @@ export function formatDetail(d: RunDetail, layout: Layout): string {
     field('bytes', `${formatBytes(d.bytes)} (${formatCount(d.bytes)} bytes)`),
   ];
   if (d.error) lines.push(field(d.status === 'skipped' ? 'why' : 'error', errorText(d)));
+  // What the code means, from the catalogue (a code of Platform's own is Platform's to explain).
+  const meaning = d.error ? errorCodeInfo(d.errorCode) : undefined;
+  if (meaning) lines.push(field('means', meaning.message));
   if (d.batches.length > 0) {
     lines.push('', paint('BATCHES', 'bold'));
     for (const b of d.batches) {

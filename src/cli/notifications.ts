@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { openStore } from '../store/open-store';
 import type { NotificationRecord } from '../store/types';
-import { commandLogger, EXIT, loadConfigOrExit, withConfigOption } from './common';
+import { type CliDeps, commandLogger, EXIT, loadConfigOrExit, withConfigOption } from './common';
 import { formatLocalTime } from './human-units';
 import { stdoutLayout } from './layout';
 import { oneLine } from './run-text';
@@ -15,13 +15,13 @@ interface NotificationsOptions {
 }
 
 /** `dataflowd notifications [NAME]`: the outbox, newest first — what was delivered, what is retried, what was given up and why. */
-export function registerNotifications(program: Command): void {
+export function registerNotifications(program: Command, deps: CliDeps): void {
   withConfigOption(program.command('notifications [name]').description('webhook notifications, newest first: delivered, retrying or failed, with the last error'))
     .option('--json', 'print an array of notification objects (with their bodies)')
     .option('-n, --limit <n>', 'how many', '20')
     .option('--run <id>', "only one run's notifications")
     .action(async (name: string | undefined, opts: NotificationsOptions) => {
-      const config = await loadConfigOrExit(opts.config);
+      const config = await loadConfigOrExit(opts.config, deps);
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1) {
         process.stderr.write(`--limit must be a positive integer, not ${opts.limit}\n`);

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { errorCodeInfo } from '../lib/error-codes';
 import type { RunRecord, RunStatus, Store } from '../store/types';
 
 /*
@@ -30,6 +31,7 @@ export class DaemonMetrics {
   private readonly bytes: Counter<'dataflow'>;
   private readonly inProgress: Gauge<'dataflow'>;
   private readonly notifications: Counter<'event' | 'outcome'>;
+  private readonly errors: Counter<'dataflow' | 'code' | 'kind'>;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -55,6 +57,12 @@ export class DaemonMetrics {
       name: 'dataflowd_notifications_total',
       help: 'Webhook notification attempts by this process, by event and outcome (delivered; retrying: failed, tried again later; failed: given up)',
       labelNames: ['event', 'outcome'],
+      registers,
+    });
+    this.errors = new Counter({
+      name: 'dataflowd_run_errors_total',
+      help: "Runs that failed or partially succeeded, by their error's code and kind (README, Errors; code \"other\" for a code of Platform's own)",
+      labelNames: ['dataflow', 'code', 'kind'],
       registers,
     });
 
@@ -120,6 +128,11 @@ export class DaemonMetrics {
     this.records.inc({ dataflow, outcome: 'ingested' }, run.recordsOut);
     this.records.inc({ dataflow, outcome: 'failed' }, run.recordsFailed);
     this.bytes.inc({ dataflow }, run.bytes);
+    if ((run.status === 'failed' || run.status === 'partially_succeeded') && run.error !== null) {
+      // Labels from the catalogue only, so that their number stays bounded.
+      const info = errorCodeInfo(run.errorCode);
+      this.errors.inc({ dataflow, code: info?.code ?? 'other', kind: info?.kind ?? 'other' });
+    }
   }
 
   /** One attempt to deliver a notification (src/notify/drain.ts). */

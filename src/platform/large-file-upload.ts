@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { crashPoint } from '../lib/crash-points';
-import { DataflowError, isAbortError } from '../lib/errors';
+import { dataflowError, DataflowError, isAbortError } from '../lib/errors';
 import type { PlatformHttp } from './platform-http';
 import type { UploadSettings } from './types';
 
@@ -27,7 +27,7 @@ export const DEFAULT_UPLOAD_SETTINGS: UploadSettings = {
 export function resolveUploadSettings(given: Partial<UploadSettings> = {}): UploadSettings {
   const s = { ...DEFAULT_UPLOAD_SETTINGS, ...given };
   if (!(s.chunkBytes >= 1 && s.chunkBytes <= MAX_CHUNK_BYTES) || !(s.chunksInFlight >= 1) || !(s.largeFileBytes >= 0)) {
-    throw new DataflowError('ERR_PLATFORM_UPLOAD_SETTINGS', 'config', `invalid upload settings ${JSON.stringify(s)}: chunks of 1 to ${MAX_CHUNK_BYTES} bytes, at least one in flight`);
+    throw dataflowError('ERR_PLATFORM_UPLOAD_SETTINGS', 'config', `invalid upload settings ${JSON.stringify(s)}: chunks of 1 to ${MAX_CHUNK_BYTES} bytes, at least one in flight`);
   }
   return s;
 }
@@ -168,7 +168,7 @@ export async function uploadLargeFile(u: LargeFileUpload): Promise<number> {
 
 function sizeMismatch(path: string, expected: number, got: string): DataflowError {
   // Same code as a streamed PUT whose body disagrees with its Content-Length (platform-errors.ts).
-  return new DataflowError('ERR_PLATFORM_UPLOAD_SIZE_MISMATCH', 'data', `PATCH ${path}: the source was to have ${expected} bytes, it had ${got}`, {
+  return dataflowError('ERR_PLATFORM_UPLOAD_SIZE_MISMATCH', 'data', `PATCH ${path}: the source was to have ${expected} bytes, it had ${got}`, {
     context: { path, expected },
   });
 }

@@ -2,7 +2,8 @@ import { setMaxListeners } from 'node:events';
 import { type DataflowConfig, formatDuration, type JsonSchema, type LoadedConfig } from '../config';
 import { compileGlobs, describeVerdict } from '../connector/glob';
 import { normalizeRemotePath } from '../connector/paths';
-import type { ConnectorDefinition, ConnectorTraits, SourceConnector } from '../connector/types';
+import { openConnection } from '../connector/connection';
+import type { ConnectorTraits, SourceConnector } from '../connector/types';
 import type { Decision } from '../detect/detect';
 import type { Clock } from '../lib/clock';
 import { deadline } from '../lib/deadline';
@@ -24,7 +25,6 @@ import { folderRelative } from './source-paths';
 
 export interface RunnerDeps {
   config: LoadedConfig;
-  connectors: readonly ConnectorDefinition[];
   store: Store;
   /** This process's leases: a run holds its dataflow's lease from before listing to the end. */
   leases: LeaseKeeper;
@@ -194,18 +194,12 @@ export class DataflowRunner {
 
   private async prepare(df: DataflowConfig, signal: AbortSignal, opts: { resolveDataset: boolean; fence?: Fence; notes?: string[] }): Promise<Prepared> {
     const { config } = this.deps;
-    const connection = config.daemon.connections[df.source.connection] as { type: string } | undefined;
-    const definition = this.deps.connectors.find((c) => c.type === connection?.type);
-    if (!connection || !definition) {
-      throw dataflowError('ERR_CONFIG_CONNECTION', 'config', `connection ${df.source.connection} is not defined`);
-    }
-    const parsed = definition.configSchema.parse(connection);
-    const traits = definition.traits(parsed);
     const folder = normalizeRemotePath(df.source.path);
     const datasetId = opts.resolveDataset ? await this.datasetId(df.target.dataset, signal) : df.target.dataset;
     const prep = await this.prepPlan(df, signal, opts.notes);
     const notBefore = await this.notBefore(df, opts.fence);
-    const connector = definition.create(parsed, { logger: this.deps.logger.child({ connection: df.source.connection }), baseDir: config.dir });
+    const { connection, connector } = openConnection(config.connections, df.source.connection, { logger: this.deps.logger.child({ connection: df.source.connection }), baseDir: config.dir });
+    const traits = connection.traits;
     const globs = compileGlobs({ include: df.source.include, exclude: df.source.exclude });
     const plan: RunPlan = {
       dataflow: df.name,
