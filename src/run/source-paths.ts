@@ -51,7 +51,12 @@ export function uploadNames(folder: string, paths: readonly string[], holds: 'js
     return { path, rel, name };
   });
   const groups = new Map<string, typeof named>();
-  for (const n of named) groups.set(n.name.toLowerCase(), [...(groups.get(n.name.toLowerCase()) ?? []), n]);
+  for (const n of named) {
+    const key = n.name.toLowerCase();
+    const group = groups.get(key);
+    if (group) group.push(n);
+    else groups.set(key, [n]);
+  }
   const names = new Map<string, string>();
   for (const group of groups.values()) {
     // The one that may keep its name: a file whose name is its own path, else none.
