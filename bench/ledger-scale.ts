@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openStore } from '../src/store/open-store';
 import type { FileVersion } from '../src/store/types';
-import { measureRun, startEmulatorProcess, writeBenchConfig } from './harness';
+import { measureRun, startEmulatorProcess, writeBenchConfig, writeJsonLinesFile } from './harness';
 import { formatPeaks, MemoryPeaks, memProbeEnv } from './mem-probe';
 
 /**
@@ -13,9 +13,11 @@ import { formatPeaks, MemoryPeaks, memProbeEnv } from './mem-probe';
  * on its own (versions recorded, then moved through a batch's states, 1,500 at a time). Run it at
  * two sizes: time per file must not grow with N.
  *
- *   npm run build && node dist/bench/ledger-scale.js [--files 100000]
+ *   npm run build && node dist/bench/ledger-scale.js [--files 100000] [--size-kb 100]
  */
 const FILES = Number(process.argv[process.argv.indexOf('--files') + 1]) || 100_000;
+/** `--size-kb 100`: files of that size (JSON Lines) instead of one record each, for the small-file CPU figure. */
+const SIZE_KB = process.argv.includes('--size-kb') ? Number(process.argv[process.argv.indexOf('--size-kb') + 1]) : 0;
 const MAX_FILES_PER_BATCH = 1500;
 
 interface LogLine {
@@ -85,7 +87,13 @@ async function main(): Promise<void> {
   const inbox = path.join(work, 'inbox');
   await mkdir(inbox);
   for (let i = 0; i < FILES; i += 1000) {
-    await Promise.all(Array.from({ length: Math.min(1000, FILES - i) }, (_, k) => writeFile(path.join(inbox, `f${String(i + k).padStart(7, '0')}.json`), `{"id":${i + k}}\n`)));
+    await Promise.all(
+      Array.from({ length: Math.min(1000, FILES - i) }, async (_, k) => {
+        const file = path.join(inbox, `f${String(i + k).padStart(7, '0')}.json`);
+        if (SIZE_KB > 0) await writeJsonLinesFile(file, SIZE_KB * 1000);
+        else await writeFile(file, `{"id":${i + k}}\n`);
+      }),
+    );
   }
   const emulator = await startEmulatorProcess(path.join(work, 'platform'));
   try {
@@ -103,7 +111,7 @@ async function main(): Promise<void> {
     }
     const rate = await storeWriteRate(work);
     const out = (s: string) => process.stdout.write(`${s}\n`);
-    out(`\nledger at scale: one run of ${FILES} tiny files, local folder → emulator`);
+    out(`\nledger at scale: one run of ${FILES} ${SIZE_KB > 0 ? `files of ${SIZE_KB} KB` : 'tiny files'}, local folder → emulator`);
     out(`  run                 ${result.status}, ${result.filesIngested} files ingested, ${run.seconds.toFixed(1)} s wall`);
     for (const [name, s] of phases(run.stderr)) out(`    ${name.padEnd(48)} ${s.toFixed(1)} s`);
     out(`  files/s             ${(result.filesIngested / run.seconds).toFixed(0)} (${((run.seconds / FILES) * 1e3).toFixed(3)} ms wall per file)`);

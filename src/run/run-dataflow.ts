@@ -11,9 +11,9 @@ import type { PlatformClient } from '../platform';
 import type { Fence, FileVersion, LeaseOwner, RunCounts, RunRecord, RunResult, RunStatus, RunTrigger, Store } from '../store/types';
 import { applyAfterIngest } from './after-ingest';
 import { BatchOutcome, deliverBatch } from './deliver-batch';
-import { groupBatches } from './group-batches';
+import { PendingBatches } from './pending-batches';
 import type { RunPlan } from './plan';
-import { scan } from './scan';
+import { scan, type ScanResult } from './scan';
 
 export interface RunDeps {
   plan: RunPlan;
@@ -74,23 +74,19 @@ export async function runDataflow(deps: RunDeps, trigger: RunTrigger): Promise<R
       logger.info({ status: skipped.status, ...counts, batchIds }, 'run finished');
       return skipped;
     }
-    const pending = await store.addPending(
-      fence,
-      runId,
-      scanned.taken.map((d) => ({ ...d.version, supersedes: d.previous?.id ?? null })),
-    );
+    const taken = await recordPending(deps, scanned);
     crashPoint('after-pending');
-    counts.filesTaken = pending.length;
-    deps.onTaken?.(pending.length, pending.reduce((a, f) => a + f.size, 0));
-    logger.info({ files: pending.length, listed: scanned.listed }, 'files taken');
+    counts.filesTaken = taken.files;
+    deps.onTaken?.(taken.files, taken.bytes);
+    logger.info({ files: taken.files, listed: scanned.listed }, 'files taken');
     const outcomes: BatchOutcome[] = [];
-    const batches = groupBatches(pending, plan.maxFilesPerBatch, plan.maxBatchBytes);
-    for (let seq = 0; seq < batches.length; seq++) {
+    const batches = new PendingBatches(store, runId, plan.maxFilesPerBatch, plan.maxBatchBytes);
+    for (let seq = 0, batch = await batches.next(); batch; seq++, batch = await batches.next()) {
       deps.signal.throwIfAborted();
       if (deps.cancel?.aborted) break;
-      const outcome = await deliverBatch({ ...deps, runId, logger }, batches[seq], seq);
+      const outcome = await deliverBatch({ ...deps, runId, logger }, batch, seq);
       // Files held back only by a rejected neighbour go at once, in a batch of their own.
-      if (outcome.redeliver) batches.push(outcome.redeliver);
+      if (outcome.redeliver) batches.again(outcome.redeliver);
       outcomes.push(outcome);
       batchIds.push(outcome.batchId);
       addOutcome(counts, outcome);
@@ -146,6 +142,18 @@ export async function closeRun(store: Store, run: { id: string }, result: RunRes
 
 function isLeaseLost(err: unknown): boolean {
   return isDataflowError(err) && err.code === 'ERR_LEASE_LOST';
+}
+
+/**
+ * Records the taken files as pending, in one transaction. The run then reads them back a batch at
+ * a time (pending-batches.ts), so the decisions are let go here: a run of 100,000 files would
+ * otherwise hold each twice for its whole length.
+ */
+async function recordPending(deps: RunDeps, scanned: ScanResult): Promise<{ files: number; bytes: number }> {
+  const versions = scanned.taken.map((d) => ({ ...d.version, supersedes: d.previous?.id ?? null }));
+  scanned.taken.length = 0;
+  const pending = await deps.store.addPending(deps.fence, deps.runId, versions);
+  return { files: pending.length, bytes: pending.reduce((a, f) => a + f.size, 0) };
 }
 
 /** afterIngest for the ingested files of these batches; then they owe nothing (owed-after-ingest.ts). */

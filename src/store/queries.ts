@@ -35,6 +35,7 @@ function buildHotQueries(d: Dialect) {
       `SELECT ${FILE_COLUMNS} FROM files WHERE id IN (` +
       `SELECT (SELECT max(id) FROM files WHERE dataflow = ? AND path = p.value) FROM ${d.textList('p')})`,
     filesOfRun: `SELECT ${FILE_COLUMNS} FROM files WHERE run_id = ? ORDER BY id`,
+    pendingFilesOfRun: `SELECT ${FILE_COLUMNS} FROM files WHERE run_id = ? AND id > ? AND state = 'pending' AND batch_id IS NULL ORDER BY id LIMIT ?`,
     filesOfBatch: `SELECT ${FILE_COLUMNS} FROM files WHERE batch_id = ? ORDER BY id`,
     unsettledFiles: `SELECT ${FILE_COLUMNS} FROM files WHERE dataflow = ? AND ${UNSETTLED_FILE} ORDER BY id`,
     listRuns: `SELECT ${RUN_COLUMNS} FROM runs ORDER BY started_at DESC, id DESC LIMIT ?`,

@@ -170,6 +170,13 @@ export class SqlStore extends NotificationOutbox implements Store {
     return this.guard('filesOfRun', async () => (await this.db.all<rows.FileRow>(this.q.filesOfRun, [runId])).map(rows.toLedgerEntry));
   }
 
+  pendingFilesOfRun(runId: string, opts: { afterId: number; limit: number }): Promise<LedgerEntry[]> {
+    return this.guard('pendingFilesOfRun', async () => {
+      const limit = positiveLimit('pendingFilesOfRun', opts.limit);
+      return (await this.db.all<rows.FileRow>(this.q.pendingFilesOfRun, [runId, opts.afterId, limit])).map(rows.toLedgerEntry);
+    });
+  }
+
   filesOfBatch(batchId: string): Promise<LedgerEntry[]> {
     return this.guard('filesOfBatch', async () => (await this.db.all<rows.FileRow>(this.q.filesOfBatch, [batchId])).map(rows.toLedgerEntry));
   }

@@ -268,6 +268,11 @@ export interface Store {
   addSkipped(fence: Fence, runId: string, files: ReadonlyArray<TakenVersion & { reason: string }>): Promise<LedgerEntry[]>;
   setFileState(fence: Fence, ids: readonly number[], state: FileState, patch?: FilePatch): Promise<void>;
   filesOfRun(runId: string): Promise<LedgerEntry[]>;
+  /**
+   * The run's files still `pending` outside any batch with an id above `afterId`, oldest first, at
+   * most `limit`: a run reads what it sends a batch at a time instead of holding every file it took.
+   */
+  pendingFilesOfRun(runId: string, opts: { afterId: number; limit: number }): Promise<LedgerEntry[]>;
   filesOfBatch(batchId: string): Promise<LedgerEntry[]>;
   /** A dataflow's entries left pending, uploading or completing: what recovery must settle. */
   unsettledFiles(dataflow: string): Promise<LedgerEntry[]>;

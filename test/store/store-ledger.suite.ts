@@ -33,6 +33,22 @@ export function ledgerSuite(ctx: SuiteContext): void {
       expect(later[0].id).toBeGreaterThan(entries[2].id);
     });
 
+    it('reads a run’s pending files outside any batch a page at a time, from a cursor', async () => {
+      const run = await newRun();
+      const f = await fence(run.dataflow);
+      const [a, b, c, d, e] = await take(run, ['a', 'b', 'c', 'd', 'e'].map((p) => version(`${p}.csv`)));
+      await take(await newRun(), [version('a.csv')]);
+      const batchId = uid('batch');
+      await ctx.store.createBatch(f, { id: batchId, runId: run.id, dataset: 'ds', externalId: batchId }, [{ ids: [b.id], state: 'uploading', patch: { batchId } }]);
+      await ctx.store.setFileState(f, [c.id], 'ingested');
+
+      const page = (afterId: number) => ctx.store.pendingFilesOfRun(run.id, { afterId, limit: 2 });
+      expect(await page(0)).toEqual([a, d].map((x) => ({ ...x, updatedAt: expect.any(Date) })));
+      expect(await page(d.id)).toEqual([{ ...e, updatedAt: expect.any(Date) }]);
+      expect(await page(e.id)).toEqual([]);
+      await expect(ctx.store.pendingFilesOfRun(run.id, { afterId: 0, limit: 0 })).rejects.toMatchObject({ code: 'ERR_STORE_INVALID_ARGUMENT' });
+    });
+
     it('accepts an empty list and refuses an unknown run', async () => {
       const run = await newRun();
       const f = await fence(run.dataflow);
