@@ -13,7 +13,7 @@ import { applyAfterIngest } from './after-ingest';
 import { BatchOutcome, deliverBatch } from './deliver-batch';
 import { PendingBatches } from './pending-batches';
 import type { RunPlan } from './plan';
-import { scan, type ScanResult } from './scan';
+import { scan, type TakeDecision } from './scan';
 
 export interface RunDeps {
   plan: RunPlan;
@@ -60,21 +60,30 @@ export async function runDataflow(deps: RunDeps, trigger: RunTrigger): Promise<R
   try {
     await payOwedAfterIngest(deps, logger);
     const rules = detectRules(deps);
-    const scanned = await scan({ ...deps, dataflow: plan.dataflow, folder: plan.folder, recursive: plan.recursive, rules, now: clock.now() });
-    crashPoint('after-list');
+    const taken = { files: 0, bytes: 0 };
+    let recorded = false;
+    const record = async (files: TakeDecision[]) => {
+      if (!recorded) crashPoint('after-list');
+      recorded = true;
+      const pending = await store.addPending(fence, runId, files.map((d) => ({ ...d.version, supersedes: d.previous?.id ?? null })));
+      taken.files += pending.length;
+      taken.bytes += pending.reduce((a, f) => a + f.size, 0);
+    };
+    // Taken files are recorded pending as the listing goes, a chunk per transaction (scan.ts).
+    const scanned = await scan({ ...deps, dataflow: plan.dataflow, folder: plan.folder, recursive: plan.recursive, rules, now: clock.now(), take: record });
+    if (!recorded) crashPoint('after-list');
     if (scanned.refused.length > 0) {
       const refused = scanned.refused.map((d) => ({ ...(d.record as FileVersion), supersedes: d.previous?.id ?? null, reason: d.detail }));
       counts.filesRefused = (await store.addSkipped(fence, runId, refused)).length;
       for (const d of scanned.refused) logger.warn({ path: d.file.path, reason: d.detail }, 'file skipped: its name cannot be taken');
     }
-    if (scanned.taken.length === 0) {
+    if (taken.files === 0) {
       error = `nothing new: ${scanned.listed} listed${describeSkipped(scanned.skipped)}`;
       logger.info({ listed: scanned.listed, skipped: scanned.skipped }, 'nothing new');
       const skipped = await closeRun(store, { id: runId }, { ...counts, status: 'skipped', finishedAt: clock.now(), batchIds, error }, fence, logger, deps.notifier);
       logger.info({ status: skipped.status, ...counts, batchIds }, 'run finished');
       return skipped;
     }
-    const taken = await recordPending(deps, scanned);
     crashPoint('after-pending');
     counts.filesTaken = taken.files;
     deps.onTaken?.(taken.files, taken.bytes);
@@ -142,18 +151,6 @@ export async function closeRun(store: Store, run: { id: string }, result: RunRes
 
 function isLeaseLost(err: unknown): boolean {
   return isDataflowError(err) && err.code === 'ERR_LEASE_LOST';
-}
-
-/**
- * Records the taken files as pending, in one transaction. The run then reads them back a batch at
- * a time (pending-batches.ts), so the decisions are let go here: a run of 100,000 files would
- * otherwise hold each twice for its whole length.
- */
-async function recordPending(deps: RunDeps, scanned: ScanResult): Promise<{ files: number; bytes: number }> {
-  const versions = scanned.taken.map((d) => ({ ...d.version, supersedes: d.previous?.id ?? null }));
-  scanned.taken.length = 0;
-  const pending = await deps.store.addPending(deps.fence, deps.runId, versions);
-  return { files: pending.length, bytes: pending.reduce((a, f) => a + f.size, 0) };
 }
 
 /** afterIngest for the ingested files of these batches; then they owe nothing (owed-after-ingest.ts). */

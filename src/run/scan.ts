@@ -6,9 +6,12 @@ import type { Fence, Store } from '../store/types';
 /** Ledger lookups per query: bounded memory for folders of any size (DESIGN.md §6 step 3). */
 const CHUNK = 500;
 
+export type TakeDecision = Extract<Decision, { action: 'take' }>;
+
 export interface ScanResult {
   listed: number;
-  taken: Extract<Decision, { action: 'take' }>[];
+  /** The taken files; empty when `take` was given (it had them, a chunk at a time). */
+  taken: TakeDecision[];
   /** Unusable names seen for the first time: recorded in the ledger as `skipped`, with why. */
   refused: Extract<Decision, { action: 'skip' }>[];
   /** Counts of skipped files by reason. */
@@ -28,6 +31,12 @@ export interface ScanOptions {
   fence?: Fence;
   /** Called for every decision, taken or not (for `--dry-run`). */
   onDecision?: (d: Decision) => void;
+  /**
+   * Given, the taken files go here a chunk at a time as the listing goes on (a run records them
+   * pending), and the result keeps none of them: a folder of any size costs one chunk of memory.
+   * A listing retried after a failure finds those already recorded in progress.
+   */
+  take?: (taken: TakeDecision[]) => Promise<void>;
 }
 
 /**
@@ -57,6 +66,10 @@ async function scanOnce(opts: ScanOptions): Promise<ScanResult & { decisions: De
     const ledger = await opts.store.latestVersions(opts.dataflow, chunk.map((f) => f.path));
     for (const file of chunk) record(decideAgainstLedger(file, ledger.get(file.path), opts.rules));
     chunk = [];
+    if (opts.take && result.taken.length > 0) {
+      await opts.take(result.taken);
+      result.taken = [];
+    }
   };
   for await (const file of opts.connector.list(opts.folder, { recursive: opts.recursive, signal: opts.signal })) {
     result.listed++;
