@@ -50,7 +50,7 @@ async function scanRecording(connector: SourceConnector) {
     chunks.push(taken.length);
     await store.addPending(fence, runId, taken.map((d) => ({ ...d.version, supersedes: d.previous?.id ?? null })));
   };
-  const result = await scan({ connector, store, dataflow: 'df', folder: '', recursive: false, rules, now: new Date(), signal: new AbortController().signal, fence, take });
+  const result = await scan({ connector, store, dataflow: 'df', folder: '', recursive: false, rules, now: new Date(), signal: new AbortController().signal, fence, take, takeChunk: 500 });
   return { runId, chunks, result };
 }
 
