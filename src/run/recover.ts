@@ -151,7 +151,7 @@ async function resolveCompleting(ctx: RecoveryContext, batch: BatchRecord): Prom
   const m = final.metrics;
   // Promoted, then out of the dataset: a successor that replaced it means the data is there.
   const successor = final.handling === 'look-up' ? await platform.findSuccessor(final, signal) : undefined;
-  const state = fileStateAfter(final, successor);
+  const state = fileStateAfter(final, successor, files.length);
   if (state === 'ingested') {
     await store.updateBatch(
       fence,
@@ -171,7 +171,7 @@ async function resolveCompleting(ctx: RecoveryContext, batch: BatchRecord): Prom
     await store.updateBatch(
       fence,
       batch.id,
-      { state: state === 'failed' ? 'failed' : 'aborted', platformStatus: final.status, recordsIn: m.inputRecordCount ?? null, recordsFailed: m.failedRecordCount ?? null, error },
+      { state: state === 'failed' || final.handling === 'rejected' ? 'failed' : 'aborted', platformStatus: final.status, recordsIn: m.inputRecordCount ?? null, recordsFailed: m.failedRecordCount ?? null, error },
       [{ ids: files.map((f) => f.id), state, patch: { error } }],
     );
   }

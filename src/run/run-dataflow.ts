@@ -86,8 +86,8 @@ export async function runDataflow(deps: RunDeps, trigger: RunTrigger): Promise<R
       deps.signal.throwIfAborted();
       if (deps.cancel?.aborted) break;
       const outcome = await deliverBatch({ ...deps, runId, logger }, batches[seq], seq);
-      // Files held back only by a rejected neighbour go at once, in a batch of their own.
-      if (outcome.redeliver) batches.push(outcome.redeliver);
+      // Files held back only by a rejected neighbour, or by Platform, go at once in batches of their own.
+      if (outcome.redeliver) batches.push(...outcome.redeliver);
       outcomes.push(outcome);
       batchIds.push(outcome.batchId);
       addOutcome(counts, outcome);
