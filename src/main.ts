@@ -11,6 +11,7 @@ import { surviveClosedPipes } from './cli/closed-pipe';
 import { registerEmulator } from './cli/emulator';
 import { registerHistory } from './cli/history';
 import { registerIngest } from './cli/ingest';
+import { registerLedger } from './cli/ledger';
 import { registerRun } from './cli/run';
 import { registerSchema } from './cli/schema';
 import { registerStart } from './cli/start';
@@ -29,6 +30,7 @@ registerValidate(program);
 registerHistory(program);
 registerEmulator(program);
 registerIngest(program);
+registerLedger(program);
 registerSchema(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -5,7 +5,7 @@ import { colourWanted, createLogger, Logger } from '../lib/logger';
 import { stderrLine } from './live-line';
 
 /** Exit statuses; `busy` is EX_TEMPFAIL of sysexits.h: another process runs the dataflow, try later. */
-export const EXIT = { ok: 0, failed: 1, invalid: 2, partial: 3, busy: 75 } as const;
+export const EXIT = { ok: 0, failed: 1, invalid: 2, partial: 3, ledgerEmpty: 4, busy: 75 } as const;
 
 export function defaultConfigDir(): string {
   return process.env.DATAFLOWD_CONFIG ?? 'config';

@@ -5,6 +5,7 @@ import { systemClock } from '../lib/clock';
 import { normalizeRemotePath } from '../connector/paths';
 import { cancellation, errorMessage, isAbortError } from '../lib/errors';
 import { BUSY_CODE } from '../run/lease';
+import { LEDGER_EMPTY_CODE } from '../run/ledger-guard';
 import type { RunRecord } from '../store/types';
 import type { FileSample } from '../prep/sample';
 import { describeRowError, rowErrorRecord } from '../prep/row-errors';
@@ -28,7 +29,7 @@ export function exitCodeFor(run: RunRecord): number {
     case 'partially_succeeded':
       return EXIT.partial;
     default:
-      return EXIT.failed;
+      return run.errorCode === LEDGER_EMPTY_CODE ? EXIT.ledgerEmpty : EXIT.failed;
   }
 }
 
@@ -37,6 +38,7 @@ interface RunCommandOptions {
   dryRun?: boolean;
   json?: boolean;
   wait?: boolean;
+  acceptEmptyLedger?: boolean;
 }
 
 /** `dataflowd run NAME` and `dataflowd reprocess NAME PATH…`: one run now, in the foreground. */
@@ -44,8 +46,11 @@ export function registerRun(program: Command): void {
   withConfigOption(
     program
       .command('run <name>')
-      .description('run one dataflow now (exit 0 succeeded or nothing new, 1 failed, 3 partially succeeded, 75 another process is running it, 130 cancelled)'),
+      .description(
+        'run one dataflow now (exit 0 succeeded or nothing new, 1 failed, 3 partially succeeded, 4 its ledger is empty but Platform holds its data, 75 another process is running it, 130 cancelled)',
+      ),
   )
+    .option('--accept-empty-ledger', "start an empty ledger even though Platform already holds the dataflow's batches: every file is sent again (else: dataflowd ledger rebuild)")
     .option('--dry-run', 'list every candidate file with its decision and reason; touch nothing')
     .option('--wait', 'when another process is running the dataflow, wait for it to finish (or to die) instead of exiting 75')
     .option('--json', 'print the run (or the dry-run decisions) as JSON')
@@ -105,7 +110,7 @@ async function runCommand(name: string, opts: RunCommandOptions, reprocess?: rea
     }
     const progress = opts.json ? undefined : startProgress();
     const run = await services.runner
-      .run(df, only ? 'reprocess' : 'manual', abort.signal, { ...progress?.callbacks, wait: opts.wait, cancel: cancel.signal, only })
+      .run(df, only ? 'reprocess' : 'manual', abort.signal, { ...progress?.callbacks, wait: opts.wait, cancel: cancel.signal, only, acceptEmptyLedger: opts.acceptEmptyLedger })
       .catch((err: unknown) => {
         // Ctrl-C while waiting for another process's lease: nothing was started.
         if (cancel.signal.aborted && isAbortError(err)) return undefined;

@@ -15,6 +15,9 @@ import type {
   FileMove,
   FilePatch,
   FileState,
+  ImportedBatch,
+  ImportedFile,
+  LedgerMark,
   LeaseAnswer,
   LeaseOwner,
   LeaseRecord,
@@ -158,6 +161,21 @@ export class SqlStore extends TypedState implements Store {
         createdAt: now,
         updatedAt: now,
       }));
+    });
+  }
+
+  async importLedger(fence: Fence, runId: string, batches: readonly ImportedBatch[], files: readonly ImportedFile[], mark: LedgerMark): Promise<void> {
+    await this.fenced('importLedger', fence, async (tx) => {
+      const at = this.now();
+      for (const b of batches) {
+        await tx.run(this.sql.insertSettledBatch, [b.id, runId, fence.dataflow, b.dataset, b.externalId, b.platformStatus, b.recordsIn, b.recordsOut, b.recordsFailed, at, at]);
+      }
+      // supersedes 0: the first entry of its path; files_chain refuses a path the ledger already has.
+      for (const f of files) {
+        const [row] = await tx.all<{ id: number }>(insertFiles(1), [fence.dataflow, f.path, f.fingerprint, f.size, f.modifiedAt.getTime(), 'ingested', null, runId, 0, at, at]);
+        await this.moveFiles(tx, { ids: [row.id], state: 'ingested', patch: { batchId: f.batchId } });
+      }
+      await tx.run(this.sql.markLedger, [fence.dataflow, mark.how, mark.detail, mark.at.getTime()]);
     });
   }
 

@@ -230,4 +230,27 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       DROP TABLE meta;
     `,
   },
+  {
+    // Placeholder for the notifications helper's migration 5 (branch h-notify): its real
+    // migration of the same version and name replaces this one when the branches are merged.
+    version: 5,
+    name: 'notification outbox',
+    sql: 'SELECT 1',
+  },
+  {
+    version: 6,
+    name: 'ledger marks',
+    sql: `
+      -- How a dataflow's ledger began when Platform may already hold its data: checked against
+      -- Catalog and found new, rebuilt from Catalog (ledger rebuild), or started empty on
+      -- purpose (run --accept-empty-ledger). A dataflow with neither a mark nor a ledger entry
+      -- is checked against Catalog before it runs (src/run/ledger-guard.ts).
+      CREATE TABLE ledger_marks (
+        dataflow TEXT PRIMARY KEY,
+        how TEXT NOT NULL,
+        detail TEXT,
+        marked_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];

@@ -1,5 +1,6 @@
 import { redactor } from '../../src/lib/redact';
 import { leasesSuite } from './store-leases.suite';
+import { ledgerMarksSuite } from './store-ledger-marks.suite';
 import { ledgerSuite } from './store-ledger.suite';
 import { rowErrorsSuite } from './store-row-errors.suite';
 import { stateSuite } from './store-state.suite';
@@ -316,5 +317,6 @@ export function storeSuite(name: string, makeStore: MakeStore): void {
     rowErrorsSuite(ctx);
     leasesSuite(ctx);
     stateSuite(ctx);
+    ledgerMarksSuite(ctx);
   });
 }
