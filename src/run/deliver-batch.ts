@@ -83,7 +83,7 @@ interface Uploaded {
  * down even before the batch exists, for the moment between Platform creating it and the ledger
  * recording it.
  */
-export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEntry[], seq: number): Promise<BatchOutcome> {
+export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEntry[], seq: number, replaces: readonly string[] = []): Promise<BatchOutcome> {
   const { plan, store, platform, signal, fence } = ctx;
   // Until COMPLETE is sent, a cancel stops the batch; after it, only `signal` does.
   const filling = ctx.cancel ? AbortSignal.any([signal, ctx.cancel]) : signal;
@@ -98,6 +98,8 @@ export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEn
       externalId,
       enableErrorDiagnostics: plan.errorDiagnostics,
       partialIngestionPercent: plan.maxErrorPercent,
+      // changedFiles: replace (replay-plan.ts): once this batch succeeds, the old versions' batches leave the dataset.
+      replay: replaces.length > 0 ? { predecessors: [...replaces], reason: 'replace' } : undefined,
     },
     filling,
   );
@@ -113,7 +115,7 @@ export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEn
     await abortQuietly(platform, batchId, log);
     throw err;
   }
-  log.info({ files: files.length, dataset: plan.datasetId }, 'batch created');
+  log.info({ files: files.length, dataset: plan.datasetId, ...(replaces.length > 0 ? { replaces } : {}) }, 'batch created');
 
   const names = uploadNames(plan.folder, files.map((f) => f.path), batchFormat(plan));
   const results = await mapLimit(files, plan.fileConcurrency, (entry) => uploadFile({ ...ctx, signal: filling }, batchId, entry, names.get(entry.path) as string));

@@ -10,8 +10,8 @@ import type { PlatformClient } from '../platform';
 import type { Fence, FileVersion, LeaseOwner, RunCounts, RunRecord, RunResult, RunStatus, RunTrigger, Store } from '../store/types';
 import { applyAfterIngest } from './after-ingest';
 import { BatchOutcome, deliverBatch } from './deliver-batch';
-import { groupBatches } from './group-batches';
 import type { RunPlan } from './plan';
+import { planRunBatches, replaysFor } from './replay-plan';
 import { scan } from './scan';
 
 export interface RunDeps {
@@ -81,13 +81,14 @@ export async function runDataflow(deps: RunDeps, trigger: RunTrigger): Promise<R
     deps.onTaken?.(pending.length, pending.reduce((a, f) => a + f.size, 0));
     logger.info({ files: pending.length, listed: scanned.listed }, 'files taken');
     const outcomes: BatchOutcome[] = [];
-    const batches = groupBatches(pending, plan.maxFilesPerBatch, plan.maxBatchBytes);
+    const { batches, facts } = await planRunBatches({ store, logger, plan }, pending);
     for (let seq = 0; seq < batches.length; seq++) {
       deps.signal.throwIfAborted();
       if (deps.cancel?.aborted) break;
-      const outcome = await deliverBatch({ ...deps, runId, logger }, batches[seq], seq);
-      // Files held back only by a rejected neighbour, or by Platform, go at once in batches of their own.
-      if (outcome.redeliver) batches.push(...outcome.redeliver);
+      const outcome = await deliverBatch({ ...deps, runId, logger }, batches[seq].files, seq, batches[seq].replaces);
+      // Files held back only by a rejected neighbour, or by Platform, go at once in batches of their own,
+      // replaying what each group still wholly replaces.
+      for (const files of outcome.redeliver ?? []) batches.push({ files, replaces: facts ? replaysFor(files, facts).replaces : [] });
       outcomes.push(outcome);
       batchIds.push(outcome.batchId);
       addOutcome(counts, outcome);

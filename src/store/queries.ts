@@ -34,6 +34,9 @@ function buildHotQueries(d: Dialect) {
     latestVersions:
       `SELECT ${FILE_COLUMNS} FROM files WHERE id IN (` +
       `SELECT (SELECT max(id) FROM files WHERE dataflow = ? AND path = p.value) FROM ${d.textList('p')})`,
+    ingestedVersions:
+      `SELECT ${FILE_COLUMNS} FROM files WHERE id IN (` +
+      `SELECT (SELECT max(id) FROM files WHERE dataflow = ? AND path = p.value AND state = 'ingested') FROM ${d.textList('p')})`,
     filesOfRun: `SELECT ${FILE_COLUMNS} FROM files WHERE run_id = ? ORDER BY id`,
     filesOfBatch: `SELECT ${FILE_COLUMNS} FROM files WHERE batch_id = ? ORDER BY id`,
     unsettledFiles: `SELECT ${FILE_COLUMNS} FROM files WHERE dataflow = ? AND ${UNSETTLED_FILE} ORDER BY id`,

@@ -118,6 +118,15 @@ export class SqlStore extends TypedState implements Store {
     });
   }
 
+  async ingestedVersions(dataflow: string, paths: readonly string[]): Promise<Map<string, LedgerEntry>> {
+    return this.guard('ingestedVersions', async () => {
+      const found = new Map<string, LedgerEntry>();
+      if (paths.length === 0) return found;
+      for (const row of await this.db.all<rows.FileRow>(this.q.ingestedVersions, [dataflow, JSON.stringify(paths)])) found.set(row.path, rows.toLedgerEntry(row));
+      return found;
+    });
+  }
+
   addPending(fence: Fence, runId: string, files: readonly TakenVersion[]): Promise<LedgerEntry[]> {
     return this.insertVersions('addPending', fence, runId, files.map((f) => ({ ...f, state: 'pending' as const, error: null })));
   }

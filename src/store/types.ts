@@ -250,6 +250,8 @@ export interface Store {
 
   /** The newest ledger entry for each of these paths of a dataflow (indexed lookups; callers chunk). */
   latestVersions(dataflow: string, paths: readonly string[]): Promise<Map<string, LedgerEntry>>;
+  /** The newest `ingested` entry for each of these paths of a dataflow: what a new version replaces (replay). */
+  ingestedVersions(dataflow: string, paths: readonly string[]): Promise<Map<string, LedgerEntry>>;
   /**
    * Records taken file versions as `pending` for the run. The store refuses (ERR_STORE_CONFLICT,
    * nothing recorded) a version whose `supersedes` is no longer its path's newest entry: two

@@ -18,6 +18,24 @@ export function ledgerMarksSuite(ctx: SuiteContext): void {
       expect(await ctx.store.ledgerIsEmpty(uid('df'))).toBe(true);
     });
 
+    it('answers the newest ingested version of each path, past newer versions that did not get in', async () => {
+      const run = await newRun();
+      const f = await fence(run.dataflow);
+      const batch = await ctx.store.createBatch(f, { id: uid('batch'), runId: run.id, dataset: 'ds', externalId: uid('ext') });
+      const [a1, b1] = await take(run, [version('a.json', 1), version('b.json', 1)]);
+      await ctx.store.setFileState(f, [a1.id, b1.id], 'ingested', { batchId: batch.id });
+      const [a2] = await take(run, [version('a.json', 2)]);
+      await ctx.store.setFileState(f, [a2.id], 'failed', { error: 'rejected' });
+      const [b2] = await take(run, [version('b.json', 2)]);
+      await ctx.store.setFileState(f, [b2.id], 'ingested', { batchId: batch.id });
+      await take(run, [version('c.json', 1)]);
+      const found = await ctx.store.ingestedVersions(run.dataflow, ['a.json', 'b.json', 'c.json', 'd.json']);
+      expect([...found.keys()].sort()).toEqual(['a.json', 'b.json']);
+      expect(found.get('a.json')).toMatchObject({ id: a1.id, fingerprint: version('a.json', 1).fingerprint, batchId: batch.id });
+      expect(found.get('b.json')).toMatchObject({ id: b2.id });
+      expect((await ctx.store.ingestedVersions(run.dataflow, [])).size).toBe(0);
+    });
+
     it('imports Platform’s batches and their files as ingested, with the mark, all or nothing', async () => {
       const run = await newRun(undefined, undefined, 'rebuild');
       const f = await fence(run.dataflow);
