@@ -11,6 +11,7 @@ import { batchFormat, prepareFile, type PrepStats } from '../prep/prepare';
 import { storedRowError } from '../prep/row-errors';
 import type { Fence, LedgerEntry, Store } from '../store/types';
 import type { RunPlan } from './plan';
+import { PARTLY_INGESTED } from './after-ingest';
 import { failedForData, filesAtFault, splitInTwo } from './batch-fault';
 import { hasRowErrors, keepPlatformRowErrors } from './platform-row-errors';
 import { batchExternalId } from './run-id';
@@ -181,6 +182,13 @@ export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEn
   return settle(ctx, final, uploaded, base);
 }
 
+/** The note afterIngest reads (after-ingest.ts): the file's own refused rows, else the batch's that no file explains. */
+function partlyNote(u: Uploaded, unexplained: number): { error?: string } {
+  if (u.refused > 0) return { error: `${PARTLY_INGESTED}${u.refused} of its ${u.records} rows refused` };
+  if (unexplained > 0) return { error: `${PARTLY_INGESTED}Platform refused ${unexplained} rows of its batch without saying of which file` };
+  return {};
+}
+
 /** Polls grow from 250 ms to 5 s: quick for small batches, about 12 calls a minute for long ones. */
 export const BATCH_POLLING = { pollMs: 250, maxPollMs: 5_000 };
 
@@ -242,7 +250,9 @@ async function settle(ctx: DeliverContext, batch: Batch, uploaded: Uploaded[], b
   if (ingested) {
     // Rows Platform dropped within the partial-ingestion threshold are worth a word on the batch.
     const note = recordsFailed > 0 || successor ? describeBatchErrors(batch, successor) : undefined;
-    const done = uploaded.map((u) => ({ ids: [u.entry.id], state: 'ingested' as const, patch: { records: u.records } }));
+    // Rows Platform dropped beyond those refused before upload cannot be put down to a file: each file of the batch is noted.
+    const unexplained = recordsFailed - sum(uploaded, (u) => u.refused);
+    const done = uploaded.map((u) => ({ ids: [u.entry.id], state: 'ingested' as const, patch: { records: u.records, ...partlyNote(u, unexplained) } }));
     await store.updateBatch(
       ctx.fence,
       batch.id,

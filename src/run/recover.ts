@@ -5,6 +5,7 @@ import type { Batch, PlatformClient } from '../platform';
 import type { BatchRecord, Fence, RunRecord, Store } from '../store/types';
 import { BATCH_POLLING, describeBatchErrors, fileStateAfter } from './deliver-batch';
 import type { LeaseKeeper } from './lease';
+import { PARTLY_INGESTED } from './after-ingest';
 
 const INTERRUPTED = 'interrupted: the process running it stopped or lost its lease';
 
@@ -164,7 +165,8 @@ async function resolveCompleting(ctx: RecoveryContext, batch: BatchRecord): Prom
         recordsFailed: m.failedRecordCount ?? 0,
         error: (m.failedRecordCount ?? 0) > 0 || successor ? describeBatchErrors(final, successor) : null,
       },
-      [{ ids: files.map((f) => f.id), state: 'ingested' }],
+      // Which file's rows Platform dropped is not known here: each file of the batch is noted (after-ingest.ts).
+      [{ ids: files.map((f) => f.id), state: 'ingested', patch: (m.failedRecordCount ?? 0) > 0 ? { error: `${PARTLY_INGESTED}Platform refused ${m.failedRecordCount} rows of its batch without saying of which file` } : {} }],
     );
   } else {
     const error = describeBatchErrors(final, successor);
