@@ -53,7 +53,8 @@ async function writeFile(file: string, kind: 'json' | 'csv', mb: number): Promis
 
 async function child(variant: Variant, file: string): Promise<void> {
   const parsed = dataflowSchema.parse({ name: 'bench', source: { connection: 'bench' }, target: { dataset: 'bench' }, ...variant.spec });
-  const plan = buildPrepPlan({ ...parsed, file: path.join(path.dirname(file), 'dataflows', 'bench.yaml') }, { datasetSchema: variant.schema as never });
+  const df = { ...parsed, file: path.join(path.dirname(file), 'dataflows', 'bench.yaml') };
+  const plan = buildPrepPlan(df, { datasetSchema: variant.schema as never });
   const { size } = await stat(file);
   const parallel = { workers: variant.workers ?? 0, blockBytes: 1024 * 1024, minBytes: 0 };
   try {

@@ -1,4 +1,3 @@
-import { connectorDefinitions } from '../connectors';
 import { definitionHash, LoadedConfig } from './config';
 import type { DataflowConfig } from './config';
 import { DaemonMetrics } from './http/metrics';
@@ -7,6 +6,7 @@ import type { Clock } from './lib/clock';
 import { errorMessage } from './lib/errors';
 import type { Logger } from './lib/logger';
 import { Semaphore } from './lib/pool';
+import { OutboxDrainer } from './notify/drain';
 import { DataflowRunner } from './run/dataflow-runner';
 import type { HeldLease } from './run/lease';
 import { settleDeadLeases } from './run/recover';
@@ -42,6 +42,8 @@ export class Daemon {
   private activeRuns = 0;
   private readonly scheduler: Scheduler;
   private readonly metrics: DaemonMetrics;
+  /** Delivers the notification outbox (written by this process's runs and any other's). */
+  private readonly notifications: OutboxDrainer;
   private http?: HttpServer;
   private stopping?: Promise<void>;
   private runner: DataflowRunner;
@@ -67,11 +69,19 @@ export class Daemon {
       dataflows: () => this.current.dataflows.map((d) => d.name),
       nextRun: (name) => this.scheduler.nextRun(name),
     });
+    this.notifications = new OutboxDrainer({
+      store,
+      config: () => this.current,
+      processId: services.leases.owner.processId,
+      clock: opts.clock,
+      logger: opts.logger,
+      onAttempt: (event, outcome) => this.metrics.notificationAttempt(event, outcome),
+    });
   }
 
   static async start(config: LoadedConfig, opts: DaemonOptions): Promise<Daemon> {
     const { logger, clock } = opts;
-    const services = await openServices(config, connectorDefinitions, logger, clock);
+    const services = await openServices(config, logger, clock);
     const daemon = new Daemon(services, config, opts);
     try {
       const { store, platform, leases } = services;
@@ -90,6 +100,7 @@ export class Daemon {
         nextRun: (name) => daemon.scheduler.nextRun(name),
         metrics: daemon.metrics,
       });
+      daemon.notifications.start();
       for (const df of config.dataflows) await daemon.schedule(df);
       logger.info(
         { dataflows: config.dataflows.filter((d) => d.enabled).map((d) => d.name), http: daemon.http.url, store: store.kind, process: leases.owner },
@@ -98,6 +109,7 @@ export class Daemon {
       return daemon;
     } catch (err) {
       await daemon.scheduler.stop();
+      await daemon.notifications.close();
       await daemon.http?.close();
       await services.close();
       throw err;
@@ -196,6 +208,7 @@ export class Daemon {
         } finally {
           finished(run);
           this.activeRuns--;
+          this.notifications.kick();
         }
         // A once run cut short by a stop has not had its chance: it runs again at the next start.
         if (trigger === 'once' && !this.abort.signal.aborted && !lease.signal.aborted) {
@@ -238,6 +251,7 @@ export class Daemon {
       const timer = setTimeout(() => this.abort.abort(new Error('shutdown timeout')), timeout);
       await Promise.allSettled(inFlight);
       clearTimeout(timer);
+      await this.notifications.close();
       await this.http?.close();
       await this.services.close();
       this.opts.logger.info('dataflowd stopped');
@@ -257,7 +271,7 @@ export class Daemon {
 
   private makeRunner(config: LoadedConfig): DataflowRunner {
     const { store, platform, leases } = this.services;
-    return new DataflowRunner({ config, connectors: connectorDefinitions, store, leases, platform, logger: this.opts.logger, clock: this.opts.clock });
+    return new DataflowRunner({ config, store, leases, platform, logger: this.opts.logger, clock: this.opts.clock });
   }
 
   /** This process is still running the dataflow when its next tick comes: skipped, once across replicas. */

@@ -7,15 +7,18 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
+import { connectorDefinitions } from '../connectors';
 import { surviveClosedPipes } from './cli/closed-pipe';
 import { registerEmulator } from './cli/emulator';
 import { registerHistory } from './cli/history';
 import { registerIngest } from './cli/ingest';
 import { registerLedger } from './cli/ledger';
+import { registerNotifications } from './cli/notifications';
 import { registerRun } from './cli/run';
 import { registerSchema } from './cli/schema';
 import { registerStart } from './cli/start';
 import { registerValidate } from './cli/validate';
+import type { CliDeps } from './cli/common';
 import { errorMessage } from './lib/errors';
 
 surviveClosedPipes();
@@ -24,14 +27,18 @@ const program = new Command('dataflowd')
   .description('Moves files from SFTP, FTP, S3, Azure Blob or a folder into Adobe Experience Platform, exactly once.')
   .version((JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version);
 
-registerStart(program);
-registerRun(program);
-registerValidate(program);
-registerHistory(program);
-registerEmulator(program);
-registerIngest(program);
-registerLedger(program);
-registerSchema(program);
+// main.ts is the command line's composition root: the only place it names concrete connectors.
+const deps: CliDeps = { connectors: connectorDefinitions };
+
+registerStart(program, deps);
+registerRun(program, deps);
+registerValidate(program, deps);
+registerHistory(program, deps);
+registerNotifications(program, deps);
+registerEmulator(program, deps);
+registerIngest(program, deps);
+registerLedger(program, deps);
+registerSchema(program, deps);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`dataflowd: ${errorMessage(err)}\n`);

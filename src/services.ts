@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { LoadedConfig, secretValues } from './config';
 import { dataDir } from './config/data-dir';
-import type { ConnectorDefinition } from './connector/types';
 import { Emulator, startEmulator } from './emulator';
 import type { Clock } from './lib/clock';
 import type { Logger } from './lib/logger';
@@ -11,6 +10,7 @@ import { PlatformClient } from './platform';
 import { DataflowRunner } from './run/dataflow-runner';
 import { LeaseKeeper, thisProcess } from './run/lease';
 import { openStore } from './store/open-store';
+import { parseStoreUrl } from './store/store-url';
 import type { Store } from './store/types';
 
 export interface Services {
@@ -34,10 +34,8 @@ export interface Services {
  * read-only.
  */
 export function embeddedDataDir(config: LoadedConfig, env: NodeJS.ProcessEnv = process.env): string {
-  const url = config.daemon.state.url;
-  if (url.startsWith('sqlite:') && !url.startsWith('sqlite::memory:')) {
-    return path.join(path.dirname(path.resolve(config.dir, url.slice('sqlite:'.length))), 'platform');
-  }
+  const location = parseStoreUrl(config.daemon.state.url, config.dir);
+  if (location.kind === 'sqlite') return path.join(path.dirname(location.filename), 'platform');
   return path.join(dataDir(env), 'platform');
 }
 
@@ -53,7 +51,6 @@ export function emulatorDatasets(config: LoadedConfig) {
  */
 export async function openServices(
   config: LoadedConfig,
-  connectors: readonly ConnectorDefinition[],
   logger: Logger,
   clock: Clock,
 ): Promise<Services> {
@@ -86,7 +83,7 @@ export async function openServices(
   }
   const { ttl, heartbeat } = config.daemon.state.lease;
   const leases = new LeaseKeeper(store, thisProcess(), { ttlMs: ttl, heartbeatMs: heartbeat }, clock, logger);
-  const runner = new DataflowRunner({ config, connectors, store, leases, platform, logger, clock });
+  const runner = new DataflowRunner({ config, store, leases, platform, logger, clock });
   return {
     config,
     store,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatProblem, loadConfig, LoadedConfig, secretValues } from '../config';
-import { connectorDefinitions } from '../../connectors';
+import type { ConnectorDefinition } from '../connector/types';
 import { colourWanted, createLogger, Logger } from '../lib/logger';
 import { stderrLine } from './live-line';
 
@@ -15,9 +15,17 @@ export function withConfigOption(cmd: Command): Command {
   return cmd.option('-c, --config <dir>', 'config folder (default: $DATAFLOWD_CONFIG or ./config)', defaultConfigDir());
 }
 
+/**
+ * What commands are given by main.ts, the command line's composition root: the connectors, so
+ * that no command imports a concrete one (DESIGN.md §2).
+ */
+export interface CliDeps {
+  connectors: readonly ConnectorDefinition[];
+}
+
 /** Loads the config or prints every problem and exits 2, before anything starts. */
-export async function loadConfigOrExit(dir: string): Promise<LoadedConfig> {
-  const { config, problems } = await loadConfig(dir, { connectors: connectorDefinitions });
+export async function loadConfigOrExit(dir: string, deps: CliDeps): Promise<LoadedConfig> {
+  const { config, problems } = await loadConfig(dir, { connectors: deps.connectors });
   if (!config) {
     for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);
     process.stderr.write(`${problems.length} problem${problems.length === 1 ? '' : 's'} in ${dir}\n`);

@@ -1,5 +1,5 @@
-import { connectorDefinitions } from '../../connectors';
 import type { LoadedConfig, Problem } from '../config';
+import { openConnection } from '../connector/connection';
 import { silentLogger } from '../lib/logger';
 import type { CheckReport, ConfigYaml } from './check-report';
 import { describeError } from './run-text';
@@ -10,16 +10,15 @@ export async function checkConnections(config: LoadedConfig, yaml: ConfigYaml, s
   const lines: string[] = [];
   const failed = new Set<string>();
   await Promise.all(
-    Object.entries(config.daemon.connections).map(async ([name, raw]) => {
-      const def = connectorDefinitions.find((d) => d.type === raw.type)!;
-      const connector = def.create(def.configSchema.parse(raw), { logger: silentLogger, baseDir: config.dir });
+    Object.keys(config.connections).map(async (name) => {
+      const { connection, connector } = openConnection(config.connections, name, { logger: silentLogger, baseDir: config.dir });
       try {
         if (!connector.check) {
-          lines.push(`connection ${name} (${raw.type}): no live check for this type`);
+          lines.push(`connection ${name} (${connection.type}): no live check for this type`);
           return;
         }
         await connector.check({ signal });
-        lines.push(`connection ${name} (${raw.type}): ok`);
+        lines.push(`connection ${name} (${connection.type}): ok`);
       } catch (err) {
         failed.add(name);
         problems.push(yaml.daemon.problem(['connections', name], `check failed: ${describeError(err)}`));

@@ -6,10 +6,10 @@ import { faultConfigSchema, startEmulator, type FaultConfigInput } from '../emul
 import { errorMessage } from '../lib/errors';
 import { createLogger } from '../lib/logger';
 import { emulatorDatasets } from '../services';
-import { EXIT, loadConfigOrExit } from './common';
+import { type CliDeps, EXIT, loadConfigOrExit } from './common';
 
 /** `dataflowd emulator`: the local Platform alone, for tests and other tools. */
-export function registerEmulator(program: Command): void {
+export function registerEmulator(program: Command, deps: CliDeps): void {
   program
     .command('emulator')
     .description("run the Platform emulator alone, serving the datasets of a config's platform.datasets")
@@ -25,7 +25,7 @@ export function registerEmulator(program: Command): void {
         process.exitCode = EXIT.invalid;
         return;
       }
-      const config = opts.config ? await loadConfigOrExit(opts.config) : undefined;
+      const config = opts.config ? await loadConfigOrExit(opts.config, deps) : undefined;
       const logger = createLogger();
       if (!config) logger.warn('no --config: serving no datasets');
       const emulator = await startEmulator({

@@ -1,5 +1,5 @@
-import { connectorDefinitions } from '../../connectors';
 import type { DataflowConfig, LoadedConfig } from '../config';
+import { openConnection } from '../connector/connection';
 import { normalizeRemotePath } from '../connector/paths';
 import { isDataflowError } from '../lib/errors';
 import { silentLogger } from '../lib/logger';
@@ -20,12 +20,9 @@ export async function checkFolders(config: LoadedConfig, yaml: ConfigYaml, faile
 }
 
 async function checkFolder(config: LoadedConfig, df: DataflowConfig, yaml: ConfigYaml, signal: AbortSignal): Promise<CheckReport> {
-  const raw = config.daemon.connections[df.source.connection];
-  const def = connectorDefinitions.find((d) => d.type === raw.type);
-  if (!def) return emptyReport();
   const folder = normalizeRemotePath(df.source.path);
   const shown = `"${folder || '/'}" of connection ${df.source.connection}`;
-  const connector = def.create(def.configSchema.parse(raw), { logger: silentLogger, baseDir: config.dir });
+  const { connector } = openConnection(config.connections, df.source.connection, { logger: silentLogger, baseDir: config.dir });
   try {
     let first: string | undefined;
     for await (const file of connector.list(folder, { recursive: false, signal })) {

@@ -1,5 +1,5 @@
-import { connectorDefinitions } from '../../connectors';
 import type { DataflowConfig, LoadedConfig } from '../config';
+import { openConnection } from '../connector/connection';
 import { compileGlobs } from '../connector/glob';
 import { normalizeRemotePath, relativeToFolder } from '../connector/paths';
 import type { RemoteFile } from '../connector/types';
@@ -29,9 +29,7 @@ export async function checkCsvHeaders(config: LoadedConfig, signal: AbortSignal)
 }
 
 async function checkOne(config: LoadedConfig, df: DataflowConfig, signal: AbortSignal): Promise<HeaderCheck> {
-  const raw = config.daemon.connections[df.source.connection];
-  const def = connectorDefinitions.find((d) => d.type === raw.type)!;
-  const connector = def.create(def.configSchema.parse(raw), { logger: silentLogger, baseDir: config.dir });
+  const { connector } = openConnection(config.connections, df.source.connection, { logger: silentLogger, baseDir: config.dir });
   const head = `dataflow ${df.name}`;
   try {
     const newest = await newestSelected(df, connector.list(normalizeRemotePath(df.source.path), { recursive: df.source.recursive, signal }));

@@ -1,3 +1,4 @@
+import { errorCodeInfo } from '../lib/error-codes';
 import { describeRowError } from '../prep/row-errors';
 import { runJson } from '../store/run-json';
 import type { Store } from '../store/types';
@@ -11,12 +12,19 @@ import { renderTable, wrap } from './table';
 export async function runDetail(store: Store, runId: string, rowErrorLimit: number) {
   const run = await store.getRun(runId);
   if (!run) return undefined;
-  const [files, batches, rowErrors] = await Promise.all([store.filesOfRun(runId), store.batchesOfRun(runId), store.rowErrorsOfRun(runId, { limit: rowErrorLimit })]);
+  const [files, batches, rowErrors, notifications] = await Promise.all([
+    store.filesOfRun(runId),
+    store.batchesOfRun(runId),
+    store.rowErrorsOfRun(runId, { limit: rowErrorLimit }),
+    store.listNotifications({ runId, limit: 100 }),
+  ]);
   return {
     ...runJson(run),
     files: files.map((f) => ({ path: f.path, state: f.state, size: f.size, records: f.records, batchId: f.batchId, error: f.error })),
     batches: batches.map((b) => ({ id: b.id, state: b.state, platformStatus: b.platformStatus, recordsIn: b.recordsIn, recordsOut: b.recordsOut, recordsFailed: b.recordsFailed, error: b.error })),
     rowErrors: rowErrors.map((e) => ({ file: e.file, rowNumber: e.rowNumber, lineNumber: e.lineNumber, column: e.column, field: e.field, code: e.code, message: e.message, batchId: e.batchId })),
+    // Whether the webhooks heard of it (src/notify): delivered, retrying or given up, and why.
+    notifications: notifications.map((x) => ({ id: x.id, event: x.event, endpoint: x.endpoint, state: x.state, attempts: x.attempts, lastStatus: x.lastStatus, lastError: x.lastError })),
   };
 }
 
@@ -43,6 +51,9 @@ export function formatDetail(d: RunDetail, layout: Layout): string {
     field('bytes', `${formatBytes(d.bytes)} (${formatCount(d.bytes)} bytes)`),
   ];
   if (d.error) lines.push(field(d.status === 'skipped' ? 'why' : 'error', errorText(d)));
+  // What the code means, from the catalogue (a code of Platform's own is Platform's to explain).
+  const meaning = d.error ? errorCodeInfo(d.errorCode) : undefined;
+  if (meaning) lines.push(field('means', meaning.message));
   if (d.batches.length > 0) {
     lines.push('', paint('BATCHES', 'bold'));
     for (const b of d.batches) {
@@ -61,6 +72,14 @@ export function formatDetail(d: RunDetail, layout: Layout): string {
     );
     lines.push(...table.split('\n').map((l) => `  ${l}`));
     for (const f of d.files.filter((x) => x.error)) lines.push(`  ${wrap(`${f.path}: ${oneLine(f.error as string)}`, width, '    ')}`);
+  }
+  if (d.notifications.length > 0) {
+    lines.push('', paint('NOTIFICATIONS', 'bold'));
+    for (const x of d.notifications) {
+      const state = x.state === 'pending' ? (x.attempts > 0 ? 'retrying' : 'pending') : x.state;
+      const why = x.state !== 'delivered' && x.lastError ? `: ${oneLine(x.lastError)}` : '';
+      lines.push(`  ${wrap(`${x.event} to ${x.endpoint}: ${state} after ${x.attempts} attempt${x.attempts === 1 ? '' : 's'}${why}`, width, '    ')}`);
+    }
   }
   lines.push('');
   if (d.rowErrors.length === 0) lines.push(paint('no row errors kept (none, or ingestion.errorDiagnostics is off)', 'dim'));

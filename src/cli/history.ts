@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { openStore } from '../store/open-store';
 import { runJson } from '../store/run-json';
 import type { RunStatus } from '../store/types';
-import { commandLogger, EXIT, loadConfigOrExit, withConfigOption } from './common';
+import { type CliDeps, commandLogger, EXIT, loadConfigOrExit, withConfigOption } from './common';
 import { formatDetail, runDetail } from './history-detail';
 import { formatBytes, formatCount, formatDuration, formatLocalTime } from './human-units';
 import { describeHolder } from '../run/lease';
@@ -25,7 +25,7 @@ interface HistoryOptions {
 }
 
 /** `dataflowd history [NAME]`: past runs, newest first. */
-export function registerHistory(program: Command): void {
+export function registerHistory(program: Command, deps: CliDeps): void {
   withConfigOption(program.command('history [name]').description('past runs: status, files, records, bytes, batches, errors'))
     .option('--json', 'print an array of run objects (with --run: the one run, its files, batches and row errors)')
     .option('-n, --limit <n>', 'how many runs (with --run: how many row errors)', '20')
@@ -33,7 +33,7 @@ export function registerHistory(program: Command): void {
     .option('--since <when>', 'only runs started since: a duration back from now (30m, 2h, 7d) or a date (2026-05-01)')
     .option('--run <id>', 'one run in detail: its files, batches and the rows rejected before upload')
     .action(async (name: string | undefined, opts: HistoryOptions) => {
-      const config = await loadConfigOrExit(opts.config);
+      const config = await loadConfigOrExit(opts.config, deps);
       let filters: { limit: number; statuses?: RunStatus[]; since?: Date };
       try {
         filters = parseFilters(opts, new Date());

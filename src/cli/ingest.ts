@@ -2,12 +2,11 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { connectorDefinitions } from '../../connectors';
 import { systemClock } from '../lib/clock';
 import { errorMessage } from '../lib/errors';
 import { describeBatchErrors } from '../run/deliver-batch';
 import { openServices } from '../services';
-import { commandLogger, EXIT, loadConfigOrExit, withConfigOption } from './common';
+import { type CliDeps, commandLogger, EXIT, loadConfigOrExit, withConfigOption } from './common';
 
 function formatOf(file: string): 'json' | 'csv' | 'parquet' {
   const ext = path.extname(file).toLowerCase();
@@ -15,13 +14,13 @@ function formatOf(file: string): 'json' | 'csv' | 'parquet' {
 }
 
 /** `dataflowd ingest FILE --dataset ID`: the tutorial's "add data" on a dataset, one batch. */
-export function registerIngest(program: Command): void {
+export function registerIngest(program: Command, deps: CliDeps): void {
   withConfigOption(program.command('ingest <file>').description('upload one local file into a dataset as one batch'))
     .requiredOption('--dataset <id>', 'dataset id (or name)')
     .option('--format <format>', 'json | csv | parquet (default: by extension)')
     .option('--multiline', 'the file is one JSON array (isMultiLineJson)')
     .action(async (file: string, opts: { config: string; dataset: string; format?: 'json' | 'csv' | 'parquet'; multiline?: boolean }) => {
-      const config = await loadConfigOrExit(opts.config);
+      const config = await loadConfigOrExit(opts.config, deps);
       let size: number;
       try {
         const st = await stat(file);
@@ -33,7 +32,7 @@ export function registerIngest(program: Command): void {
         return;
       }
       const logger = commandLogger(config);
-      const services = await openServices(config, connectorDefinitions, logger, systemClock);
+      const services = await openServices(config, logger, systemClock);
       const { platform } = services;
       try {
         const dataset = (await platform.getDataset(opts.dataset)) ?? (await platform.findDatasetByName(opts.dataset));

@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
-import { connectorDefinitions } from '../../connectors';
 import { systemClock } from '../lib/clock';
 import { cancellation, errorMessage, isDataflowError } from '../lib/errors';
 import { BUSY_CODE } from '../run/lease';
 import type { RebuildReport } from '../run/ledger-rebuild';
 import { openServices } from '../services';
 import type { RunRecord } from '../store/types';
-import { commandLogger, EXIT, loadConfigOrExit, withConfigOption } from './common';
+import { type CliDeps, commandLogger, EXIT, loadConfigOrExit, withConfigOption } from './common';
 
 interface LedgerCommandOptions {
   config: string;
@@ -15,7 +14,7 @@ interface LedgerCommandOptions {
 }
 
 /** `dataflowd ledger rebuild [NAME]`: an emptied ledger written again from Platform's batches (src/run/ledger-rebuild.ts). */
-export function registerLedger(program: Command): void {
+export function registerLedger(program: Command, deps: CliDeps): void {
   const ledger = program.command('ledger').description('the ledger of file versions and what became of them');
   withConfigOption(
     ledger
@@ -27,11 +26,11 @@ export function registerLedger(program: Command): void {
   )
     .option('--by-time', "also record a listed file whose name matches nothing as ingested when it was modified before the dataflow's newest batch (Platform names files its own way)")
     .option('--json', 'print what was rebuilt as JSON')
-    .action((name: string | undefined, opts: LedgerCommandOptions) => rebuildCommand(name, opts));
+    .action((name: string | undefined, opts: LedgerCommandOptions) => rebuildCommand(name, opts, deps));
 }
 
-async function rebuildCommand(name: string | undefined, opts: LedgerCommandOptions): Promise<void> {
-  const config = await loadConfigOrExit(opts.config);
+async function rebuildCommand(name: string | undefined, opts: LedgerCommandOptions, deps: CliDeps): Promise<void> {
+  const config = await loadConfigOrExit(opts.config, deps);
   const chosen = name === undefined ? config.dataflows.filter((d) => d.enabled) : config.dataflows.filter((d) => d.name === name);
   if (chosen.length === 0) {
     process.stderr.write(`no dataflow named ${name ?? '(any enabled)'} in ${opts.config}\n`);
@@ -39,7 +38,7 @@ async function rebuildCommand(name: string | undefined, opts: LedgerCommandOptio
     return;
   }
   const logger = commandLogger(config);
-  const services = await openServices(config, connectorDefinitions, logger, systemClock);
+  const services = await openServices(config, logger, systemClock);
   const abort = new AbortController();
   const onSignal = () => abort.abort(cancellation('cancelled by a signal'));
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);

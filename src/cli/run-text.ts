@@ -1,7 +1,7 @@
 import { errorMessage, isDataflowError } from '../lib/errors';
 
 /**
- * "[auth ERR_SFTP_AUTH] message": the kind and code in front of the message, when known; the
+ * "[auth ERR_SOURCE_AUTH] message": the kind and code in front of the message, when known; the
  * code once, when the message already starts with it (Platform's "INGEST-1212-400: …").
  */
 export function errorText(j: { error: string | null; errorKind: string | null; errorCode: string | null }): string {

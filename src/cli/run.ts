@@ -1,16 +1,16 @@
 import type { Command } from 'commander';
-import { connectorDefinitions } from '../../connectors';
 import type { Decision } from '../detect/detect';
 import { systemClock } from '../lib/clock';
 import { normalizeRemotePath } from '../connector/paths';
 import { cancellation, errorMessage, isAbortError } from '../lib/errors';
+import { sendRunNotifications } from '../notify/send-run';
 import { BUSY_CODE } from '../run/lease';
 import { LEDGER_EMPTY_CODE } from '../run/ledger-guard';
 import type { RunRecord } from '../store/types';
 import type { FileSample } from '../prep/sample';
 import { describeRowError, rowErrorRecord } from '../prep/row-errors';
 import { openServices } from '../services';
-import { commandLogger, EXIT, loadConfigOrExit, withConfigOption } from './common';
+import { type CliDeps, commandLogger, EXIT, loadConfigOrExit, withConfigOption } from './common';
 import { mappingLines } from './header-check';
 import { errorText } from './history';
 import { startProgress } from './progress';
@@ -42,7 +42,7 @@ interface RunCommandOptions {
 }
 
 /** `dataflowd run NAME` and `dataflowd reprocess NAME PATH…`: one run now, in the foreground. */
-export function registerRun(program: Command): void {
+export function registerRun(program: Command, deps: CliDeps): void {
   withConfigOption(
     program
       .command('run <name>')
@@ -54,7 +54,7 @@ export function registerRun(program: Command): void {
     .option('--dry-run', 'list every candidate file with its decision and reason; touch nothing')
     .option('--wait', 'when another process is running the dataflow, wait for it to finish (or to die) instead of exiting 75')
     .option('--json', 'print the run (or the dry-run decisions) as JSON')
-    .action((name: string, opts: RunCommandOptions) => runCommand(name, opts));
+    .action((name: string, opts: RunCommandOptions) => runCommand(name, opts, deps));
   withConfigOption(
     program
       .command('reprocess <name> <paths...>')
@@ -63,11 +63,11 @@ export function registerRun(program: Command): void {
     .option('--dry-run', 'show what would be sent; touch nothing')
     .option('--wait', 'when another process is running the dataflow, wait for it instead of exiting 75')
     .option('--json', 'print the run as JSON')
-    .action((name: string, paths: string[], opts: RunCommandOptions) => runCommand(name, opts, paths));
+    .action((name: string, paths: string[], opts: RunCommandOptions) => runCommand(name, opts, deps, paths));
 }
 
-async function runCommand(name: string, opts: RunCommandOptions, reprocess?: readonly string[]): Promise<void> {
-  const config = await loadConfigOrExit(opts.config);
+async function runCommand(name: string, opts: RunCommandOptions, deps: CliDeps, reprocess?: readonly string[]): Promise<void> {
+  const config = await loadConfigOrExit(opts.config, deps);
   const df = config.dataflows.find((d) => d.name === name);
   if (!df) {
     process.stderr.write(`no dataflow named ${name} in ${opts.config} (known: ${config.dataflows.map((d) => d.name).join(', ') || 'none'})\n`);
@@ -83,7 +83,7 @@ async function runCommand(name: string, opts: RunCommandOptions, reprocess?: rea
     return;
   }
   const logger = commandLogger(config);
-  const services = await openServices(config, connectorDefinitions, logger, systemClock);
+  const services = await openServices(config, logger, systemClock);
   // First Ctrl-C (or SIGTERM): stop cleanly — abort the batch being filled, follow a completed
   // one to Platform's answer, record the run `cancelled`. A second one quits at once; whoever
   // runs the dataflow next takes over its lease and settles what it left.
@@ -123,6 +123,7 @@ async function runCommand(name: string, opts: RunCommandOptions, reprocess?: rea
       return;
     }
     process.stdout.write(opts.json ? `${JSON.stringify(run, null, 2)}\n` : `${summary(run)}\n`);
+    await sendRunNotifications(run, { store: services.store, config, processId: services.leases.owner.processId, logger, cancel: cancel.signal });
     if (only && !opts.json) {
       const taken = new Set((await services.store.filesOfRun(run.id)).map((f) => f.path));
       for (const path of [...only].filter((p) => !taken.has(p))) process.stderr.write(`not sent: ${path} (not listed, not selected by the dataflow, or in progress)\n`);

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { connectorDefinitions } from '../../connectors';
 import { configJsonSchema } from '../config';
+import type { CliDeps } from './common';
 
 /** `dataflowd schema`: JSON Schemas of dataflowd.yaml and dataflows/*.yaml for editors. */
-export function registerSchema(program: Command): void {
+export function registerSchema(program: Command, deps: CliDeps): void {
   program
     .command('schema')
     .description('print the JSON Schema of the YAML files (editor autocompletion)')
@@ -11,7 +11,7 @@ export function registerSchema(program: Command): void {
     .option('--daemon', 'only the schema of dataflowd.yaml')
     .option('-c, --config <dir>', 'accepted for symmetry with the other commands; the schema does not depend on it')
     .action((opts: { dataflow?: boolean; daemon?: boolean }) => {
-      const schemas = configJsonSchema(connectorDefinitions);
+      const schemas = configJsonSchema(deps.connectors);
       const out = opts.dataflow ? schemas.dataflow : opts.daemon ? schemas.daemon : schemas;
       process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     });

@@ -1,22 +1,21 @@
 import type { Command } from 'commander';
-import { connectorDefinitions } from '../../connectors';
 import { formatProblem, loadConfig, parseDuration } from '../config';
 import { watchConfig } from '../config/watch-config';
 import { Daemon } from '../daemon';
 import { systemClock } from '../lib/clock';
 import { errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
-import { commandLogger, EXIT, loadConfigOrExit, withConfigOption } from './common';
+import { type CliDeps, commandLogger, EXIT, loadConfigOrExit, withConfigOption } from './common';
 
 /**
  * Reloads on SIGHUP and on any change to the config files: a valid config is applied, an invalid
  * one is refused with every problem logged, and the running config stays.
  */
-function reloader(daemon: Daemon, dir: string, logger: Logger): () => void {
+function reloader(daemon: Daemon, dir: string, logger: Logger, deps: CliDeps): () => void {
   let busy = Promise.resolve();
   return () => {
     busy = busy.then(async () => {
-      const { config, problems } = await loadConfig(dir, { connectors: connectorDefinitions });
+      const { config, problems } = await loadConfig(dir, { connectors: deps.connectors });
       if (!config) {
         for (const p of problems) logger.error({ problem: formatProblem(p) }, 'invalid config');
         logger.error({ problems: problems.length }, 'config reload refused: keeping the running config');
@@ -28,12 +27,12 @@ function reloader(daemon: Daemon, dir: string, logger: Logger): () => void {
 }
 
 /** `dataflowd start`: the daemon. First SIGTERM/SIGINT drains, a second aborts. */
-export function registerStart(program: Command): void {
+export function registerStart(program: Command, deps: CliDeps): void {
   withConfigOption(program.command('start').description('run every enabled dataflow on its schedule and serve HTTP'))
     .option('--shutdown-timeout <duration>', 'how long a stop lets uploads finish', '30s')
     .option('--no-watch', 'do not reload when the config files change (SIGHUP still reloads)')
     .action(async (opts: { config: string; shutdownTimeout: string; watch: boolean }) => {
-      const config = await loadConfigOrExit(opts.config);
+      const config = await loadConfigOrExit(opts.config, deps);
       const logger = commandLogger(config);
       // SIGHUP would end the process by default: take it from the start, and reload once the
       // daemon is up if one came in while it was starting.
@@ -49,7 +48,7 @@ export function registerStart(program: Command): void {
         process.exitCode = EXIT.failed;
         return;
       }
-      const reload = reloader(daemon, opts.config, logger);
+      const reload = reloader(daemon, opts.config, logger, deps);
       hup.reload = reload;
       if (hup.pending) reload();
       const unwatch = opts.watch ? watchConfig(config.dir, reload) : () => undefined;

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { connectorDefinitions } from '../../connectors';
 import { definitionHash, formatProblem, loadConfig, LoadedConfig } from '../config';
 import { openStore } from '../store/open-store';
-import { EXIT, withConfigOption } from './common';
+import { parseStoreUrl } from '../store/store-url';
+import { type CliDeps, EXIT, withConfigOption } from './common';
 import { type CheckReport, ConfigYaml, mergeReports } from './check-report';
 import { checkConnections } from './connection-check';
 import { checkFolders } from './folder-check';
@@ -38,11 +38,21 @@ async function liveChecks(config: LoadedConfig): Promise<{ report: CheckReport; 
   return { report, headerLines: headers.flatMap((h) => h.lines) };
 }
 
+/** Whether there can be a state to read: a PostgreSQL one, or a SQLite file that exists. */
+function hasState(url: string, dir: string): boolean {
+  try {
+    const location = parseStoreUrl(url, dir);
+    return location.kind === 'postgres' || (location.kind === 'sqlite' && existsSync(location.filename));
+  } catch {
+    return false;
+  }
+}
+
 /** For `once` dataflows: whether the state says they already had their run. */
 async function onceNotes(config: LoadedConfig): Promise<string[]> {
   const once = config.dataflows.filter((d) => d.enabled && !d.schedule.cron && d.schedule.frequency === 'once');
   const url = config.daemon.state.url;
-  if (once.length === 0 || (url.startsWith('sqlite:') && !existsSync(url.slice('sqlite:'.length)))) return [];
+  if (once.length === 0 || !hasState(url, config.dir)) return [];
   const store = await openStore(url, { baseDir: config.dir, migrate: false }).catch(() => undefined);
   if (!store) return [];
   try {
@@ -64,12 +74,12 @@ async function onceNotes(config: LoadedConfig): Promise<string[]> {
 }
 
 /** `dataflowd validate`: every problem in every file, then exit 2; or exit 0 when all is valid. */
-export function registerValidate(program: Command): void {
+export function registerValidate(program: Command, deps: CliDeps): void {
   withConfigOption(program.command('validate').description('check every config file and report every problem'))
     .addHelpText('after', ROW_ERRORS_HELP)
     .option('--check', 'also check, live, every connection, Platform (token, sandbox, datasets), each dataflow\'s folder and where the state is written; then map the newest CSV header of each CSV dataflow')
     .action(async (opts: { config: string; check?: boolean }) => {
-      const { config, problems } = await loadConfig(opts.config, { connectors: connectorDefinitions });
+      const { config, problems } = await loadConfig(opts.config, { connectors: deps.connectors });
       for (const p of problems) process.stdout.write(`${formatProblem(p)}\n`);
       if (!config) {
         process.stderr.write(`${problems.length} problem${problems.length === 1 ? '' : 's'}\n`);

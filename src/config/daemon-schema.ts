@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { EVEN_WITH_ISSUES, httpUrlSchema, nameSchema, nonEmptyString } from './common-schemas';
+import { notificationsSchema } from './notification-schema';
 import { secret } from './secret-fields';
 import { durationSchema } from './units';
 
@@ -116,6 +117,9 @@ export const httpSchema = z
         'Host names the dashboard and API answer to, besides the listen address (and localhost, 127.0.0.1, ::1 on loopback; those and any IP address on every interface); any other Host header is refused (DNS rebinding)',
     }),
     sessionTtl: durationSchema.prefault('12h').meta({ description: 'How long a dashboard login lasts (ms when loaded)' }),
+    publicUrl: httpUrlSchema.optional().meta({
+      description: 'The dashboard as others reach it (e.g. https://dataflowd.example.com), for the links in notifications; default http://LISTEN when listen names a host',
+    }),
   })
   .superRefine((h, ctx) => {
     const l = typeof h.listen === 'string' ? parseListen(h.listen) : undefined;
@@ -143,6 +147,7 @@ export function buildDaemonSchema<C extends z.ZodType>(connection: C) {
     http: httpSchema.prefault({}),
     limits: limitsSchema.prefault({}),
     connections: z.record(nameSchema, connection).default({}).meta({ description: 'How to reach each storage account' }),
+    notifications: notificationsSchema.meta({ description: 'Webhooks for every dataflow' }),
   });
 }
 

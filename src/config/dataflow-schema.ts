@@ -3,13 +3,12 @@ import {
   encodingSchema,
   EVEN_WITH_ISSUES,
   globSchema,
-  httpUrlSchema,
   nameSchema,
   nonEmptyString,
   remotePathSchema,
 } from './common-schemas';
 import { scheduleSchema } from './schedule-schema';
-import { secret } from './secret-fields';
+import { notificationsSchema, stoppedIngestingSchema } from './notification-schema';
 import { durationSchema, parseSize, sizeSchema } from './units';
 
 /** The shape of `dataflows/NAME.yaml` (DESIGN.md §3). */
@@ -149,25 +148,7 @@ export const ingestionSchema = z.strictObject({
     .refine((ms) => ms > 0, { error: 'must be more than 0s' })
     .prefault('12h')
     .meta({ description: 'A run still going after this long is aborted and recorded as failed, so that nothing stalls a dataflow for good (ms when loaded)' }),
-});
-
-export const NOTIFICATION_EVENTS = [
-  'run.succeeded',
-  'run.partially_succeeded',
-  'run.failed',
-  'run.skipped',
-  'batch.succeeded',
-  'batch.failed',
-] as const;
-
-export const notificationSchema = z.strictObject({
-  url: httpUrlSchema,
-  secret: secret(z.string().min(1)).optional().meta({ description: 'Key of the HMAC-SHA256 signature header' }),
-  events: z
-    .array(z.enum(NOTIFICATION_EVENTS))
-    .min(1)
-    .default(NOTIFICATION_EVENTS.filter((e) => e !== 'run.skipped'))
-    .meta({ description: 'Default: every event but run.skipped' }),
+  stoppedIngesting: stoppedIngestingSchema.prefault({}).meta({ description: 'When the dataflow.stopped_ingesting notification fires' }),
 });
 
 export const dataflowSchema = z
@@ -181,7 +162,7 @@ export const dataflowSchema = z
     mapping: mappingSchema.optional().meta({ description: 'Required for csv; optional for json' }),
     schedule: scheduleSchema.prefault({}).meta({ description: 'Default: frequency once' }),
     ingestion: ingestionSchema.prefault({}),
-    notifications: z.array(notificationSchema).default([]),
+    notifications: notificationsSchema.meta({ description: 'Webhooks for this dataflow (besides those of dataflowd.yaml)' }),
   })
   .superRefine((d, ctx) => {
     const type = (d.format as { type?: unknown } | undefined)?.type;
@@ -197,7 +178,7 @@ export type TargetConfig = z.output<typeof targetSchema>;
 export type MappingConfig = z.output<typeof mappingSchema>;
 export type MappingField = z.output<typeof mappingFieldSchema>;
 export type IngestionConfig = z.output<typeof ingestionSchema>;
-export type NotificationConfig = z.output<typeof notificationSchema>;
-export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+export type { NotificationConfig, NotificationEvent } from './notification-schema';
+export { NOTIFICATION_EVENTS } from './notification-schema';
 /** A dataflow as its file states it, validated and with defaults filled in. */
 export type DataflowSpec = z.output<typeof dataflowSchema>;

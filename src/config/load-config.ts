@@ -3,30 +3,14 @@ import type { ConnectorDefinition } from '../connector/types';
 import { readConfigFile } from './config-file';
 import { crossCheck } from './cross-checks';
 import { mappingChecks } from './mapping-checks';
-import { DaemonConfig } from './daemon-schema';
 import { DAEMON_FILE, loadDaemon } from './load-daemon';
 import { DataflowConfig, listDataflowFiles, loadDataflow } from './load-dataflows';
 import { Problem, scrubProblems, sortProblems } from './problem';
-import { JsonSchema, loadSchemaFiles } from './schema-files';
+import type { LoadedConfig } from './loaded-config';
+import { loadSchemaFiles } from './schema-files';
 import { declaredSecrets, rememberSecrets, usableSecrets } from './secret-values';
 
-export interface LoadedConfig {
-  /**
-   * The config folder, absolute. Connections' relative paths (local's `root`) are kept as
-   * written and resolve from here: pass it as ConnectorContext.baseDir.
-   */
-  dir: string;
-  daemon: DaemonConfig;
-  /** In file-name order. */
-  dataflows: DataflowConfig[];
-  /**
-   * Parsed JSON Schemas by absolute path, as `daemon.platform.datasets[].schema` and
-   * `dataflows[].mapping.schema` name them (both absolute once loaded).
-   */
-  schemas: Record<string, JsonSchema>;
-  /** The YAML files read, absolute: dataflowd.yaml, then dataflows/* in name order. */
-  files: string[];
-}
+export type { LoadedConfig } from './loaded-config';
 
 export interface LoadOptions {
   /** The connectors whose `configSchema` checks `connections` (connectors/index.ts). */
@@ -78,13 +62,14 @@ export async function loadConfig(
     ...schemaFiles.problems,
     ...mappingChecks(dataflowFiles, schemaFiles.schemas),
   ];
-  if (problems.length > 0 || daemon.daemon === undefined) {
+  if (problems.length > 0 || daemon.daemon === undefined || daemon.connections === undefined) {
     return { problems: sortProblems(scrubProblems(problems, secrets), files) };
   }
 
   const config = deepFreeze<LoadedConfig>({
     dir: root,
     daemon: daemon.daemon,
+    connections: daemon.connections,
     dataflows: dataflows.map((d) => d.dataflow as DataflowConfig),
     schemas: schemaFiles.schemas,
     files,

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { bindConnection, type Connection, type Connections } from '../connector/connection';
 import type { ConnectorDefinition } from '../connector/types';
 import { ConfigFile, isRecord, parseContext } from './config-file';
 import { defaultStateUrl } from './data-dir';
@@ -7,6 +8,7 @@ import { Problem } from './problem';
 import { SchemaRef } from './schema-files';
 import { stringsAt } from './secret-fields';
 import { parseNode } from './zod-issues';
+import { absoluteStoreUrl } from '../store/store-url';
 
 export const DAEMON_FILE = 'dataflowd.yaml';
 
@@ -18,6 +20,8 @@ export interface LoadedDaemon {
   schemaRefs: SchemaRef[];
   /** Values at the connectors' secret fields. */
   connectionSecrets: string[];
+  /** Each connection bound to its connector, options parsed (present with `daemon`). */
+  connections?: Connections;
 }
 
 /**
@@ -29,11 +33,7 @@ function resolveState(state: Omit<StateConfig, 'url'> & { url?: string }, dir: s
 }
 
 function resolveStateUrl(url: string | undefined, dir: string, env: NodeJS.ProcessEnv): string {
-  if (url === undefined) return defaultStateUrl(env);
-  if (!url.startsWith('sqlite:')) return url;
-  const p = url.slice('sqlite:'.length);
-  if (p === ':memory:' || path.isAbsolute(p)) return url;
-  return `sqlite:${path.resolve(dir, p)}`;
+  return url === undefined ? defaultStateUrl(env) : absoluteStoreUrl(url, dir);
 }
 
 function rawDatasets(data: unknown): unknown[] {
@@ -58,8 +58,8 @@ export function datasetSchemaRefs(f: ConfigFile): SchemaRef[] {
 function loadConnections(
   f: ConfigFile,
   connectors: readonly ConnectorDefinition[],
-): { connections: Record<string, ConnectionConfig>; problems: Problem[]; secrets: string[] } {
-  const out = { connections: {} as Record<string, ConnectionConfig>, problems: [] as Problem[], secrets: [] as string[] };
+): { connections: Record<string, ConnectionConfig>; bound: Record<string, Connection>; problems: Problem[]; secrets: string[] } {
+  const out = { connections: {} as Record<string, ConnectionConfig>, bound: {} as Record<string, Connection>, problems: [] as Problem[], secrets: [] as string[] };
   const data = f.data;
   const raw = isRecord(data) && isRecord(data.connections) ? data.connections : {};
   for (const [name, conn] of Object.entries(raw)) {
@@ -74,7 +74,9 @@ function loadConnections(
     out.secrets.push(...def.secretFields.flatMap((field) => stringsAt(conn, [field])));
     const r = parseNode(def.configSchema, conn, parseContext(f, ['connections', name]));
     out.problems.push(...r.problems);
-    if (r.data !== undefined) out.connections[name] = r.data as ConnectionConfig;
+    if (r.data === undefined) continue;
+    out.connections[name] = r.data as ConnectionConfig;
+    out.bound[name] = bindConnection(name, def, r.data);
   }
   return out;
 }
@@ -97,5 +99,6 @@ export function loadDaemon(f: ConfigFile, connectors: readonly ConnectorDefiniti
     state: resolveState(base.data.state, f.yaml.dir, env),
     connections: conns.connections,
   };
+  result.connections = conns.bound;
   return result;
 }

@@ -1,6 +1,6 @@
 import { daemonSchema } from './daemon-schema';
 import { dataflowSchema } from './dataflow-schema';
-import type { LoadedConfig } from './load-config';
+import type { LoadedConfig } from './loaded-config';
 import { FieldPath, secretPaths, stringsAt } from './secret-fields';
 
 /*

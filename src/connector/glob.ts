@@ -1,5 +1,5 @@
 import picomatch from 'picomatch';
-import { DataflowError } from '../lib/errors';
+import { dataflowError } from '../lib/errors';
 
 /**
  * A dataflow's file selection (`source.include` / `source.exclude`), compiled once per run.
@@ -81,7 +81,7 @@ export function effectivePattern(pattern: string): string {
 function compileOne(pattern: string): picomatch.Matcher {
   const problem = globProblem(pattern);
   if (problem !== undefined) {
-    throw new DataflowError(INVALID_GLOB_CODE, 'config', `invalid glob ${JSON.stringify(pattern)}: ${problem}`, {
+    throw dataflowError(INVALID_GLOB_CODE, 'config', `invalid glob ${JSON.stringify(pattern)}: ${problem}`, {
       context: { pattern },
     });
   }

@@ -1,4 +1,4 @@
-import { DataflowError } from '../lib/errors';
+import { dataflowError, DataflowError } from '../lib/errors';
 
 /**
  * Remote paths as the core and every connector speak them: relative to the connection's root,
@@ -18,7 +18,7 @@ export const UNSAFE_PATH_CODE = 'ERR_SOURCE_UNSAFE_PATH';
 /** A path that would leave the connection's root, or that no storage can name. Kind `config`:
  *  retrying cannot help, and it comes from configuration or from a hostile listing. */
 export function unsafePathError(path: string, reason: string): DataflowError {
-  return new DataflowError(UNSAFE_PATH_CODE, 'config', `unsafe path ${JSON.stringify(path)}: ${reason}`, {
+  return dataflowError(UNSAFE_PATH_CODE, 'config', `unsafe path ${JSON.stringify(path)}: ${reason}`, {
     context: { path },
   });
 }

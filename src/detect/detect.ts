@@ -1,5 +1,5 @@
 import type { RemoteFile } from '../connector/types';
-import type { FileVersion, LedgerEntry } from '../store/types';
+import type { FileVersion, LedgerEntry } from './ledger-view';
 
 /**
  * What a run does with one listed file, and why. `--dry-run` prints these; a run takes the

@@ -4,6 +4,11 @@
  * values one after another (pretty-printed objects). It tracks only nesting depth and strings,
  * which is all it takes to find where each element ends; JSON.parse then checks each element,
  * so a broken record is one bad row while a broken outline (unclosed array) spoils the file.
+ *
+ * The client splits documents with the same method in prep/json-splitter.ts, and this one is
+ * kept apart on purpose: it is Platform's reading of the files the client sends (isMultiLineJson),
+ * and a splitting bug shared by both would split the client's output the same wrong way on both
+ * sides and pass every end-to-end test. Being small and stable, it costs little to keep twice.
  */
 
 export interface RawRecord {

@@ -1,15 +1,17 @@
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import Ajv2019 from 'ajv/dist/2019';
-import Ajv2020 from 'ajv/dist/2020';
-import draft06MetaSchema from 'ajv/dist/refs/json-schema-draft-06.json';
-import addFormats from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { dataflowError } from '../lib/errors';
+import { newAjv } from '../lib/json-schema-ajv';
 import type { EmulatorDataset } from './options';
 
 /*
  * Checks records against their dataset's JSON Schema, as Platform checks XDM (schema, data type,
  * constraints such as required, enum and format: aep-api.md §6.2). Each schema is compiled once,
  * at start-up, in its own Ajv instance: XDM schemas of several datasets may share $ids.
+ *
+ * Written apart from the client's check before upload (prep/record-check.ts) on purpose: this is
+ * Platform's side, and what a problem is and how it is reported is read from Platform's
+ * documentation here and there separately, so that a mistake on one side is caught by the
+ * other. Only the Ajv set-up, generic, is shared (lib/json-schema-ajv.ts).
  */
 
 export type RowErrorKind = 'corrupt' | 'required' | 'schema';
@@ -58,21 +60,6 @@ function compile(dataset: EmulatorDataset): RecordCheck {
     });
   }
   return (record) => (validate(record) ? undefined : describe(validate.errors?.[0]));
-}
-
-function newAjv(metaSchema: string): Ajv {
-  // verbose puts the offending value in errors, to tell a null (Platform's "missing or null") from a wrong type.
-  const options = { strict: false, allErrors: false, validateFormats: true, verbose: true };
-  let ajv: Ajv;
-  if (metaSchema.includes('2020-12')) ajv = new Ajv2020(options);
-  else if (metaSchema.includes('2019-09')) ajv = new Ajv2019(options);
-  else {
-    ajv = new Ajv(options);
-    // XDM schemas declare draft-06, which Ajv 8 knows but does not load by default.
-    ajv.addMetaSchema(draft06MetaSchema);
-  }
-  addFormats(ajv);
-  return ajv;
 }
 
 function describe(error: ErrorObject | undefined): RowProblem {

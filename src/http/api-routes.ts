@@ -58,7 +58,8 @@ export function registerApi(app: FastifyInstance, deps: HttpDeps, clock: Clock):
   app.get<{ Params: { name: string } }>('/api/dataflows/:name', async (req, reply) => {
     const df = dataflow(req.params.name);
     if (!df) return reply.code(404).send({ error: 'no such dataflow' });
-    const connection = deps.config().daemon.connections[df.source.connection] as { type?: string } | undefined;
+    const config = deps.config();
+    const connection = Object.hasOwn(config.connections, df.source.connection) ? config.connections[df.source.connection] : undefined;
     return {
       ...(await summary(df, await runningProgress(store, live(), clock.now(), df.name))),
       source: {

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { errorCodeInfo } from '../lib/error-codes';
 import type { RunRecord, RunStatus, Store } from '../store/types';
 
 /*
@@ -29,6 +30,8 @@ export class DaemonMetrics {
   private readonly records: Counter<'dataflow' | 'outcome'>;
   private readonly bytes: Counter<'dataflow'>;
   private readonly inProgress: Gauge<'dataflow'>;
+  private readonly notifications: Counter<'event' | 'outcome'>;
+  private readonly errors: Counter<'dataflow' | 'code' | 'kind'>;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -50,6 +53,18 @@ export class DaemonMetrics {
     });
     this.bytes = new Counter({ name: 'dataflowd_bytes_total', help: 'Bytes read from the sources', labelNames: ['dataflow'], registers });
     this.inProgress = new Gauge({ name: 'dataflowd_runs_in_progress', help: 'Runs going on now', labelNames: ['dataflow'], registers });
+    this.notifications = new Counter({
+      name: 'dataflowd_notifications_total',
+      help: 'Webhook notification attempts by this process, by event and outcome (delivered; retrying: failed, tried again later; failed: given up)',
+      labelNames: ['event', 'outcome'],
+      registers,
+    });
+    this.errors = new Counter({
+      name: 'dataflowd_run_errors_total',
+      help: "Runs that failed or partially succeeded, by their error's code and kind (README, Errors; code \"other\" for a code of Platform's own)",
+      labelNames: ['dataflow', 'code', 'kind'],
+      registers,
+    });
 
     new Gauge({
       name: 'dataflowd_next_run_timestamp_seconds',
@@ -113,6 +128,16 @@ export class DaemonMetrics {
     this.records.inc({ dataflow, outcome: 'ingested' }, run.recordsOut);
     this.records.inc({ dataflow, outcome: 'failed' }, run.recordsFailed);
     this.bytes.inc({ dataflow }, run.bytes);
+    if ((run.status === 'failed' || run.status === 'partially_succeeded') && run.error !== null) {
+      // Labels from the catalogue only, so that their number stays bounded.
+      const info = errorCodeInfo(run.errorCode);
+      this.errors.inc({ dataflow, code: info?.code ?? 'other', kind: info?.kind ?? 'other' });
+    }
+  }
+
+  /** One attempt to deliver a notification (src/notify/drain.ts). */
+  notificationAttempt(event: string, outcome: 'delivered' | 'retrying' | 'failed'): void {
+    this.notifications.inc({ event, outcome });
   }
 
   /** The text a scrape gets, and its content type. */

@@ -102,10 +102,11 @@ export class IngestionIndex {
 
 /** A run's page: the run, its batches, its files (the first `fileLimit`) and their states, its row errors. */
 export async function runDetail(store: Store, run: RunRecord, opts: { fileLimit: number; rowErrorLimit: number }) {
-  const [files, batches, rowErrors] = await Promise.all([
+  const [files, batches, rowErrors, notifications] = await Promise.all([
     store.filesOfRun(run.id),
     store.batchesOfRun(run.id),
     store.rowErrorsOfRun(run.id, { limit: opts.rowErrorLimit + 1 }),
+    store.listNotifications({ runId: run.id, limit: NOTIFICATION_LIMIT }),
   ]);
   const fileStates: Record<string, number> = {};
   const perBatch = new Map<string, number>();
@@ -130,8 +131,23 @@ export async function runDetail(store: Store, run: RunRecord, opts: { fileLimit:
       batchId: e.batchId,
     })),
     moreRowErrors: rowErrors.length > opts.rowErrorLimit,
+    // What was sent about the run and how it went; the bodies stay in the store (dataflowd notifications --json).
+    notifications: notifications.map((n) => ({
+      id: n.id,
+      event: n.event,
+      endpoint: n.endpoint,
+      state: n.state,
+      attempts: n.attempts,
+      lastStatus: n.lastStatus,
+      lastError: n.lastError,
+      nextAttemptAt: n.state === 'pending' ? n.nextAt.toISOString() : null,
+      deliveredAt: n.deliveredAt?.toISOString() ?? null,
+    })),
   };
 }
+
+/** A run has one notification per webhook and event; more than this is a config no page needs to show whole. */
+const NOTIFICATION_LIMIT = 50;
 
 function fileJson(f: LedgerEntry) {
   return {

@@ -2,16 +2,9 @@
  * Errors are values with a stable code and a kind (STYLE.md rule 7). The kind tells callers
  * what to do (retry, give up, report as config); the code names exactly what happened.
  */
-export type ErrorKind =
-  | 'auth'
-  | 'not_found'
-  | 'permission'
-  | 'transient'
-  | 'config'
-  | 'unsupported'
-  | 'platform'
-  | 'data'
-  | 'internal';
+import { type ErrorCode, type ErrorKind, type KindOf } from './error-codes';
+
+export type { ErrorCode, ErrorKind, KindOf } from './error-codes';
 
 export interface ErrorOptions {
   context?: Record<string, unknown>;
@@ -21,12 +14,12 @@ export interface ErrorOptions {
 }
 
 export class DataflowError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly kind: ErrorKind;
   readonly context: Record<string, unknown>;
   readonly retryAfterMs?: number;
 
-  constructor(code: string, kind: ErrorKind, message: string, opts: ErrorOptions = {}) {
+  constructor(code: ErrorCode, kind: ErrorKind, message: string, opts: ErrorOptions = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'DataflowError';
     this.code = code;
@@ -36,7 +29,8 @@ export class DataflowError extends Error {
   }
 }
 
-export function dataflowError(code: string, kind: ErrorKind, message: string, opts?: ErrorOptions): DataflowError {
+/** An error with a code of the catalogue (error-codes.ts), and the kind the catalogue gives it. */
+export function dataflowError<C extends ErrorCode>(code: C, kind: KindOf<C>, message: string, opts?: ErrorOptions): DataflowError {
   return new DataflowError(code, kind, message, opts);
 }
 
@@ -53,7 +47,7 @@ export function wrapError(err: unknown, prefix: string): DataflowError {
       retryAfterMs: err.retryAfterMs,
     });
   }
-  return new DataflowError('ERR_INTERNAL', 'internal', `${prefix}: ${errorMessage(err)}`, { cause: err });
+  return dataflowError('ERR_INTERNAL', 'internal', `${prefix}: ${errorMessage(err)}`, { cause: err });
 }
 
 export function errorMessage(err: unknown): string {
@@ -62,7 +56,7 @@ export function errorMessage(err: unknown): string {
 }
 
 /** An error as history keeps it: the message, and for our own errors their kind and code. */
-export function errorFacts(err: unknown): { error: string; errorKind: ErrorKind | null; errorCode: string | null } {
+export function errorFacts(err: unknown): { error: string; errorKind: ErrorKind | null; errorCode: ErrorCode | null } {
   if (isAbortError(err)) return { error: errorMessage(err), errorKind: 'transient', errorCode: 'ERR_ABORTED' };
   if (isDataflowError(err)) return { error: err.message, errorKind: err.kind, errorCode: err.code };
   return { error: errorMessage(err), errorKind: 'internal', errorCode: null };
@@ -77,7 +71,7 @@ export function isAbortError(err: unknown): boolean {
 
 /** The reason a run is stopped by its user (Ctrl-C on `dataflowd run`): it ends `cancelled`. */
 export function cancellation(message: string): DataflowError {
-  return new DataflowError('ERR_CANCELLED', 'transient', message);
+  return dataflowError('ERR_CANCELLED', 'transient', message);
 }
 
 export function isCancellation(err: unknown): boolean {

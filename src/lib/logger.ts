@@ -99,7 +99,7 @@ function inlineError(err: unknown): string | undefined {
   return `${tag ? `[${tag}] ` : ''}${String(e.message ?? '')}`;
 }
 
-/** One line per record: `[12:00:01] ERROR: run failed: [not_found ERR_LOCAL_NOT_FOUND] … {"dataflow":"x"}`. */
+/** One line per record: `[12:00:01] ERROR: run failed: [not_found ERR_SOURCE_NOT_FOUND] … {"dataflow":"x"}`. */
 function prettyDestination(out: pino.DestinationStream, colorize: boolean): pino.DestinationStream {
   const format = prettyFactory({
     colorize,

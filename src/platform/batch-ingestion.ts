@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { DataflowError, isDataflowError } from '../lib/errors';
+import { dataflowError, isDataflowError } from '../lib/errors';
 import { toBatch, unwrapBatchObject } from './batch-status';
 import { listBatches } from './catalog';
 import { ChunkBuffers, chunksOf, uploadLargeFile } from './large-file-upload';
@@ -23,7 +23,7 @@ const IMPORT = '/data/foundation/import/batches';
 export function encodeFilePath(filePath: string): string {
   const segments = filePath.split('/').filter((s) => s !== '');
   if (segments.length === 0 || segments.some((s) => s === '.' || s === '..')) {
-    throw new DataflowError('ERR_PLATFORM_FILE_PATH', 'data', `not a usable file path on Platform: ${JSON.stringify(filePath)}`, {
+    throw dataflowError('ERR_PLATFORM_FILE_PATH', 'data', `not a usable file path on Platform: ${JSON.stringify(filePath)}`, {
       context: { filePath },
     });
   }

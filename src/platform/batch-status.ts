@@ -1,4 +1,4 @@
-import type { Batch, BatchError, BatchMetrics } from './types';
+import type { Batch, BatchError, BatchMetrics, StatusHandling } from './types';
 
 /*
  * Catalog batch statuses (reference/aep-api.md §3.2). The enum is from the Catalog OpenAPI
@@ -6,25 +6,7 @@ import type { Batch, BatchError, BatchMetrics } from './types';
  * troubleshooting guide [BI-OVERVIEW] [BI-TRBL].
  */
 
-/**
- * What a client does about each status (aep-api.md §3.2): every status Catalog documents has
- * its handling; one it does not is polled for a while, then the run fails naming it.
- */
-export type StatusHandling =
-  /** In flight: poll again. */
-  | 'wait'
-  /** Final, and the data reached the dataset (which may still come with failed rows). */
-  | 'ingested'
-  /** Platform judged the data and refused it: final for this version of the files. */
-  | 'rejected'
-  /** Platform gave up on the batch without judging its data: the files go again, in a new batch. */
-  | 'resend'
-  /** ABORT was called: the files are taken again by a later run. */
-  | 'aborted'
-  /** Promoted, then out of the dataset: replaced by a successor, or reverted or expired. Look it up. */
-  | 'look-up'
-  /** Not a status Platform documents. */
-  | 'unknown';
+export type { StatusHandling } from './types';
 
 export const STATUS_HANDLING: Readonly<Record<string, StatusHandling>> = {
   loading: 'wait', // client still uploading, COMPLETE not called [BI-OVERVIEW]

@@ -1,5 +1,5 @@
 import type { Clock } from '../lib/clock';
-import { DataflowError } from '../lib/errors';
+import { dataflowError } from '../lib/errors';
 import type { Batch, WaitForBatchOptions } from './types';
 
 /*
@@ -45,7 +45,7 @@ export async function waitForBatch(
     const now = clock.now().getTime();
     unknownSince = batch.handling === 'unknown' ? (unknownSince ?? now) : undefined;
     if (unknownSince !== undefined && now - unknownSince >= unknownLimitMs) {
-      throw new DataflowError(
+      throw dataflowError(
         'ERR_PLATFORM_BATCH_STATUS_UNKNOWN',
         'platform',
         `batch ${batchId} reports status ${JSON.stringify(batch.status)}, which Platform does not document, for ${Math.round((now - unknownSince) / 1000)} s; it was not taken as success or failure`,
@@ -54,7 +54,7 @@ export async function waitForBatch(
     }
     const left = deadline - now;
     if (left <= 0) {
-      throw new DataflowError(
+      throw dataflowError(
         'ERR_PLATFORM_BATCH_WAIT_TIMEOUT',
         'transient',
         `batch ${batchId} still ${batch.status} after ${Math.round(timeoutMs / 1000)} s`,

@@ -1,7 +1,7 @@
 import { Dispatcher, request } from 'undici';
 import { z } from 'zod';
 import type { Clock } from '../lib/clock';
-import { DataflowError, isAbortError } from '../lib/errors';
+import { dataflowError, isAbortError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { httpError, networkError, redactSecrets } from './platform-errors';
 
@@ -116,7 +116,7 @@ export class ImsTokenProvider {
     try {
       answer = TokenAnswer.parse(JSON.parse(text));
     } catch {
-      throw new DataflowError('ERR_IMS_BAD_RESPONSE', 'auth', `POST ${path}: IMS answered ${res.statusCode} without an access token`, {
+      throw dataflowError('ERR_IMS_BAD_RESPONSE', 'auth', `POST ${path}: IMS answered ${res.statusCode} without an access token`, {
         context: { service: 'ims', status: res.statusCode },
       });
     }

@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { crashPoint } from '../lib/crash-points';
-import { DataflowError, isAbortError } from '../lib/errors';
+import { dataflowError, DataflowError, isAbortError } from '../lib/errors';
 import type { PlatformHttp } from './platform-http';
 import type { UploadSettings } from './types';
 
@@ -27,7 +27,7 @@ export const DEFAULT_UPLOAD_SETTINGS: UploadSettings = {
 export function resolveUploadSettings(given: Partial<UploadSettings> = {}): UploadSettings {
   const s = { ...DEFAULT_UPLOAD_SETTINGS, ...given };
   if (!(s.chunkBytes >= 1 && s.chunkBytes <= MAX_CHUNK_BYTES) || !(s.chunksInFlight >= 1) || !(s.largeFileBytes >= 0)) {
-    throw new DataflowError('ERR_PLATFORM_UPLOAD_SETTINGS', 'config', `invalid upload settings ${JSON.stringify(s)}: chunks of 1 to ${MAX_CHUNK_BYTES} bytes, at least one in flight`);
+    throw dataflowError('ERR_PLATFORM_UPLOAD_SETTINGS', 'config', `invalid upload settings ${JSON.stringify(s)}: chunks of 1 to ${MAX_CHUNK_BYTES} bytes, at least one in flight`);
   }
   return s;
 }
@@ -59,14 +59,29 @@ export class ChunkBuffers {
 
 /**
  * The source cut into chunks of exactly `buffers.size` bytes, the last one shorter. Each chunk is
- * a buffer from `buffers`, valid until it is given back.
+ * a buffer from `buffers`, valid until it is given back. A source that ends within its first chunk
+ * (most files: a small file's prepared output) is yielded as its own pieces joined, never copied
+ * into a chunk-sized buffer: 1,000 files of 100 KB cost 8 GB of fresh 8 MiB buffers that way, and a
+ * quarter of the run's CPU went to allocating and collecting them.
  */
 export async function* chunksOf(source: AsyncIterable<Buffer | string>, buffers: ChunkBuffers): AsyncGenerator<Buffer> {
   const size = buffers.size;
-  let chunk = buffers.take();
+  const head: Buffer[] = [];
+  let headLength = 0;
+  let chunk: Buffer | undefined;
   let length = 0;
   for await (const piece of source) {
     const buf = typeof piece === 'string' ? Buffer.from(piece) : piece;
+    if (!chunk) {
+      if (headLength + buf.length < size) {
+        head.push(buf);
+        headLength += buf.length;
+        continue;
+      }
+      chunk = buffers.take();
+      for (const kept of head) length += kept.copy(chunk, length);
+      head.length = 0;
+    }
     for (let at = 0; at < buf.length; ) {
       const copied = buf.copy(chunk, length, at);
       length += copied;
@@ -78,7 +93,9 @@ export async function* chunksOf(source: AsyncIterable<Buffer | string>, buffers:
       }
     }
   }
-  if (length > 0) yield chunk.subarray(0, length);
+  if (!chunk) {
+    if (headLength > 0) yield Buffer.concat(head, headLength);
+  } else if (length > 0) yield chunk.subarray(0, length);
   else buffers.give(chunk);
 }
 
@@ -151,7 +168,7 @@ export async function uploadLargeFile(u: LargeFileUpload): Promise<number> {
 
 function sizeMismatch(path: string, expected: number, got: string): DataflowError {
   // Same code as a streamed PUT whose body disagrees with its Content-Length (platform-errors.ts).
-  return new DataflowError('ERR_PLATFORM_UPLOAD_SIZE_MISMATCH', 'data', `PATCH ${path}: the source was to have ${expected} bytes, it had ${got}`, {
+  return dataflowError('ERR_PLATFORM_UPLOAD_SIZE_MISMATCH', 'data', `PATCH ${path}: the source was to have ${expected} bytes, it had ${got}`, {
     context: { path, expected },
   });
 }

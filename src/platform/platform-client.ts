@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { Agent } from 'undici';
 import { Clock, systemClock } from '../lib/clock';
 import { Logger, silentLogger } from '../lib/logger';
+import { RETRY_POLICIES } from '../lib/retry';
 import { batchAction, createBatch, uploadFile } from './batch-ingestion';
 import { waitForBatch } from './batch-wait';
 import { findDatasetByName, findSuccessor, getBatch, getDataset, listBatches } from './catalog';
@@ -25,11 +26,8 @@ import type {
   WaitForBatchOptions,
 } from './types';
 
-/**
- * Attempts per call: a call fails only after 8 in a row did (at 20 % failing calls, 3 in a
- * million), having waited up to about half a minute in all, or longer when Platform asks.
- */
-export const DEFAULT_PLATFORM_RETRY: Required<PlatformRetryOptions> = { attempts: 8, baseDelayMs: 250, maxDelayMs: 30_000 };
+/** Attempts per call: lib/retry.ts's policy for a Platform call. */
+export const DEFAULT_PLATFORM_RETRY: Required<PlatformRetryOptions> = RETRY_POLICIES.platformCall;
 
 /**
  * Adobe Experience Platform, as dataflowd uses it (DESIGN.md §7): Batch Ingestion to write,

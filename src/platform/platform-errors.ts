@@ -1,4 +1,4 @@
-import { DataflowError, errorMessage } from '../lib/errors';
+import { dataflowError, DataflowError, errorMessage } from '../lib/errors';
 
 /*
  * Classifying Platform's answers into our error kinds. The client decides here, once, what is
@@ -111,13 +111,13 @@ export function httpError(f: HttpFailure): DataflowError {
   if (body.parsed !== undefined) context.body = body.parsed;
   if (TRANSIENT_STATUSES.includes(f.status)) {
     const code = f.service === 'ims' ? 'ERR_IMS_UNAVAILABLE' : f.status === 429 ? 'ERR_PLATFORM_THROTTLED' : 'ERR_PLATFORM_UNAVAILABLE';
-    return new DataflowError(code, 'transient', message, { context, retryAfterMs: parseRetryAfter(f.retryAfter, f.now) });
+    return dataflowError(code, 'transient', message, { context, retryAfterMs: parseRetryAfter(f.retryAfter, f.now) });
   }
-  if (f.service === 'ims') return new DataflowError('ERR_IMS_AUTH', 'auth', message, { context });
-  if (f.status === 401) return new DataflowError('ERR_PLATFORM_UNAUTHORIZED', 'auth', message, { context });
-  if (f.status === 403) return new DataflowError('ERR_PLATFORM_FORBIDDEN', 'auth', message, { context });
-  if (f.status === 404) return new DataflowError('ERR_PLATFORM_NOT_FOUND', 'platform', message, { context });
-  return new DataflowError('ERR_PLATFORM_REJECTED', 'platform', message, { context });
+  if (f.service === 'ims') return dataflowError('ERR_IMS_AUTH', 'auth', message, { context });
+  if (f.status === 401) return dataflowError('ERR_PLATFORM_UNAUTHORIZED', 'auth', message, { context });
+  if (f.status === 403) return dataflowError('ERR_PLATFORM_FORBIDDEN', 'auth', message, { context });
+  if (f.status === 404) return dataflowError('ERR_PLATFORM_NOT_FOUND', 'platform', message, { context });
+  return dataflowError('ERR_PLATFORM_REJECTED', 'platform', message, { context });
 }
 
 function errorCode(err: unknown): string | undefined {
@@ -141,11 +141,11 @@ export function networkError(err: unknown, service: 'platform' | 'ims', method: 
   const context = { service, method, path, ...(code ? { errno: code } : {}) };
   if (code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH') {
     // The source delivered more or fewer bytes than its size said: it changed while being read.
-    return new DataflowError('ERR_PLATFORM_UPLOAD_SIZE_MISMATCH', 'data', message, { context, cause: err });
+    return dataflowError('ERR_PLATFORM_UPLOAD_SIZE_MISMATCH', 'data', message, { context, cause: err });
   }
   if (isNetworkError(err)) {
     const errCode = service === 'ims' ? 'ERR_IMS_UNAVAILABLE' : 'ERR_PLATFORM_NETWORK';
-    return new DataflowError(errCode, 'transient', message, { context, cause: err });
+    return dataflowError(errCode, 'transient', message, { context, cause: err });
   }
-  return new DataflowError('ERR_PLATFORM_REQUEST', 'internal', message, { context, cause: err });
+  return dataflowError('ERR_PLATFORM_REQUEST', 'internal', message, { context, cause: err });
 }

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { Dispatcher, request } from 'undici';
 import type { Clock } from '../lib/clock';
-import { DataflowError, isAbortError, isDataflowError } from '../lib/errors';
+import { dataflowError, DataflowError, isAbortError, isDataflowError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { isTransient, retry } from '../lib/retry';
 import type { AccessToken, ImsTokenProvider } from './ims-token';
@@ -123,7 +123,7 @@ export class PlatformHttp {
       if (sourceError !== undefined) throw sourceError;
       if (isAbortError(err) || signal?.aborted) throw err;
       if (isTransient(err) && isDataflowError(err) && body.consumed()) {
-        throw new DataflowError('ERR_PLATFORM_UPLOAD_INTERRUPTED', 'transient', `${err.message} (the body was sent; reopen the source to retry)`, {
+        throw dataflowError('ERR_PLATFORM_UPLOAD_INTERRUPTED', 'transient', `${err.message} (the body was sent; reopen the source to retry)`, {
           context: { ...err.context, causeCode: err.code },
           cause: err,
           retryAfterMs: err.retryAfterMs,
@@ -135,13 +135,14 @@ export class PlatformHttp {
 
   /** Runs fn through src/lib/retry.ts with this client's settings; by default retries transient errors. */
   withRetry<T>(signal: AbortSignal | undefined, fn: (attempt: number) => Promise<T>, retryable: (err: unknown) => boolean = isTransient): Promise<T> {
-    const { attempts, baseDelayMs, maxDelayMs } = this.opts.retry;
+    const { attempts, baseDelayMs, maxDelayMs, maxWaitMs } = this.opts.retry;
     return retry(fn, {
       signal,
       clock: this.opts.clock,
       attempts,
       baseDelayMs,
       maxDelayMs,
+      maxWaitMs,
       retryable,
       onRetry: (err, attempt, delayMs) => {
         const e = isDataflowError(err) ? { code: err.code, message: err.message } : { message: String(err) };
@@ -188,7 +189,7 @@ export class PlatformHttp {
       if (!worthRefresh || refreshed) return res;
       if (!resendable) {
         await res.body.dump();
-        throw new DataflowError('ERR_PLATFORM_TOKEN_EXPIRED', 'transient', `${method} ${target}: Platform refused the access token; a new one will be used`, {
+        throw dataflowError('ERR_PLATFORM_TOKEN_EXPIRED', 'transient', `${method} ${target}: Platform refused the access token; a new one will be used`, {
           context: { status: 401, method, path: target },
         });
       }
@@ -227,7 +228,7 @@ function isOk(status: number): boolean {
 }
 
 export function badResponse(method: string, target: string, status: number, what: string): DataflowError {
-  return new DataflowError('ERR_PLATFORM_BAD_RESPONSE', 'platform', `${method} ${target}: Platform answered ${status} with ${what}`, {
+  return dataflowError('ERR_PLATFORM_BAD_RESPONSE', 'platform', `${method} ${target}: Platform answered ${status} with ${what}`, {
     context: { service: 'platform', status, method, path: target },
   });
 }

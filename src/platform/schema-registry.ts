@@ -1,4 +1,4 @@
-import { DataflowError } from '../lib/errors';
+import { dataflowError } from '../lib/errors';
 import { badResponse, type PlatformHttp } from './platform-http';
 import type { Dataset } from './types';
 
@@ -27,7 +27,7 @@ export async function datasetSchema(http: PlatformHttp, dataset: Dataset, signal
   const path = `${REGISTRY}/tenant/schemas/${encodeURIComponent(id)}`;
   const { status, body } = await http.json({ method: 'GET', path, headers: { accept: FULL }, signal, allow: [404] });
   if (status === 404) {
-    throw new DataflowError('ERR_PLATFORM_NO_SCHEMA', 'config', `the Schema Registry has no schema ${id} (of dataset ${dataset.id})`, { context: { datasetId: dataset.id, schemaId: id } });
+    throw dataflowError('ERR_PLATFORM_NO_SCHEMA', 'config', `the Schema Registry has no schema ${id} (of dataset ${dataset.id})`, { context: { datasetId: dataset.id, schemaId: id } });
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badResponse('GET', path, status, 'no schema in its body');
   return withoutXdmMeta(body as Record<string, unknown>);

@@ -1,6 +1,5 @@
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
-import type { StatusHandling } from './batch-status';
 
 /** How to reach Platform (or a `dataflowd emulator`, which answers the same API). */
 export interface PlatformClientOptions {
@@ -36,6 +35,8 @@ export interface PlatformRetryOptions {
   attempts?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /** Waiting between attempts stops short of this in all. */
+  maxWaitMs?: number;
 }
 
 export type BatchFormat = 'json' | 'csv' | 'parquet';
@@ -70,6 +71,27 @@ export interface BatchError {
   description?: string;
   [k: string]: unknown;
 }
+
+/**
+ * (Here rather than in batch-status.ts, which maps statuses to it, so that the two import no
+ * cycle.) What a client does about each status (aep-api.md §3.2): every status Catalog documents has
+ * its handling; one it does not is polled for a while, then the run fails naming it.
+ */
+export type StatusHandling =
+  /** In flight: poll again. */
+  | 'wait'
+  /** Final, and the data reached the dataset (which may still come with failed rows). */
+  | 'ingested'
+  /** Platform judged the data and refused it: final for this version of the files. */
+  | 'rejected'
+  /** Platform gave up on the batch without judging its data: the files go again, in a new batch. */
+  | 'resend'
+  /** ABORT was called: the files are taken again by a later run. */
+  | 'aborted'
+  /** Promoted, then out of the dataset: replaced by a successor, or reverted or expired. Look it up. */
+  | 'look-up'
+  /** Not a status Platform documents. */
+  | 'unknown';
 
 /** A Catalog batch, normalised. `raw` keeps Platform's object for anything not lifted out. */
 export interface Batch {

@@ -7,6 +7,10 @@ import { jsonOutlineError } from './prep-errors';
  * element ends; each record is parsed later, so a broken record is one bad row while a broken
  * outline (an unclosed array) fails the file. A record longer than the limit is not held: its
  * end is still tracked, and it comes out as `oversized`, one bad row.
+ *
+ * The emulator has its own splitter (emulator/json-document-splitter.ts), on purpose: it stands
+ * for Platform reading what the client sends, and one splitter shared by both would let a bug
+ * pass the end-to-end tests on both sides at once.
  */
 
 export interface SplitterHandlers {

@@ -1,4 +1,3 @@
-import type { MappingField } from '../config';
 import { dataflowError } from '../lib/errors';
 import { autoMap } from './auto-map';
 import { type Converter, converterFor } from './convert';
@@ -11,6 +10,15 @@ import { type FieldType, type SchemaFields, typeAt } from './schema-fields';
  * it is converted. Types come from `type:`, else from mapping.schema, else from the dataset
  * schema; CSV values without any stay strings.
  */
+
+/**
+ * One entry of `mapping.fields`, as config's schema produces it. Declared here, where it is
+ * interpreted, so that prep depends on nothing above it; config's MappingField must stay
+ * assignable to it (buildPrepPlan's callers pass the config).
+ */
+export type MappingField =
+  | { source: string; target: string; type?: FieldType; format?: string }
+  | { value: string | number | boolean | null; target: string };
 
 export interface MappingSpec {
   fields: readonly MappingField[];

@@ -1,6 +1,5 @@
-import type { DataflowConfig, JsonSchema } from '../config';
 import type { PathSegment } from './field-path';
-import type { MappingSpec } from './mapping';
+import type { MappingField, MappingSpec } from './mapping';
 import { type RecordCheck, recordCheck } from './record-check';
 import { type SchemaFields, schemaFields, typeAt } from './schema-fields';
 import { renameSchemaTenant } from './tenant';
@@ -10,6 +9,26 @@ import { renameSchemaTenant } from './tenant';
  * mapping, the tenant rename and the dataset schema check. Built by the run's composition
  * (DataflowRunner) from the validated config and what Platform said (the tenant id).
  */
+
+/** A parsed JSON Schema document. */
+type JsonSchema = Record<string, unknown>;
+
+/**
+ * The parts of a dataflow's config that prep reads. Config's DataflowConfig has them; they are
+ * declared here so that prep, below config in the layers (docs/architecture.md), imports nothing
+ * of it (config's mapping checks use prep's field paths).
+ */
+export interface PrepSource {
+  format: {
+    type: 'json' | 'csv' | 'parquet';
+    compression: 'auto' | 'none' | 'gzip';
+    csv?: Omit<CsvOptions, 'escape'> & { escape?: string };
+    maxRecordSize: number;
+    maxInflatedSize: number;
+  };
+  mapping?: { fields: readonly MappingField[]; auto: boolean };
+  target: { dataset: string; tenant?: { from: string; to?: string } };
+}
 
 export interface CsvOptions {
   delimiter: string;
@@ -43,7 +62,7 @@ export interface PrepPlan {
   /** The dataset schema's fields (types of Parquet values). */
   datasetFields?: SchemaFields;
   /** What the plan was built from: a worker thread builds its own copy (parallel-csv-stage.ts). */
-  source?: { df: DataflowConfig; inputs: PrepInputs };
+  source?: { df: PrepSource; inputs: PrepInputs };
 }
 
 export interface PrepInputs {
@@ -55,7 +74,7 @@ export interface PrepInputs {
   tenantTo?: string;
 }
 
-export function buildPrepPlan(df: DataflowConfig, inputs: PrepInputs): PrepPlan {
+export function buildPrepPlan(df: PrepSource, inputs: PrepInputs): PrepPlan {
   const format = df.format;
   const csv = format.type === 'csv' && format.csv ? { ...format.csv, escape: format.csv.escape ?? format.csv.quote } : undefined;
   const tenantFrom = df.target.tenant?.from;

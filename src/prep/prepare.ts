@@ -1,5 +1,4 @@
 import { pipeline, type Readable } from 'node:stream';
-import type { RunPlan } from '../run/plan';
 import { CsvStage, nodeEncoding } from './csv-stage';
 import { DecompressStage } from './decompress';
 import { JsonStage } from './json-stage';
@@ -60,7 +59,7 @@ const DEFAULT_CSV: CsvOptions = { delimiter: ',', quote: '"', escape: '"', heade
  * need nothing pass through unchanged, only counted; CSV and JSON that need mapping, a tenant
  * rename or validation are converted record by record; Parquet is checked and sent as it is.
  */
-export async function prepareFile(source: Readable, file: { path: string; size: number }, plan: Pick<RunPlan, 'prep'>, opts: PrepareOptions = {}): Promise<PreparedFile> {
+export async function prepareFile(source: Readable, file: { path: string; size: number }, plan: { prep: PrepPlan }, opts: PrepareOptions = {}): Promise<PreparedFile> {
   const prep = plan.prep;
   const counter = new ByteCounter();
   if (opts.onBytes) counter.on('data', (chunk: Buffer) => opts.onBytes?.(chunk.length));
@@ -120,7 +119,7 @@ export async function prepareFile(source: Readable, file: { path: string; size: 
 }
 
 /** The batch format Platform is told: prepared output is JSON Lines unless it is Parquet. */
-export function batchFormat(plan: Pick<RunPlan, 'format'>): 'json' | 'parquet' {
+export function batchFormat(plan: { format: PrepPlan['format'] }): 'json' | 'parquet' {
   return plan.format === 'parquet' ? 'parquet' : 'json';
 }
 

@@ -1,11 +1,9 @@
-import Ajv, { type ErrorObject, type FormatDefinition, type ValidateFunction } from 'ajv';
-import Ajv2019 from 'ajv/dist/2019';
-import Ajv2020 from 'ajv/dist/2020';
-import draft06MetaSchema from 'ajv/dist/refs/json-schema-draft-06.json';
-import addFormats from 'ajv-formats';
+import type Ajv from 'ajv';
+import type { ErrorObject, FormatDefinition, ValidateFunction } from 'ajv';
 import { fullFormats } from 'ajv-formats/dist/formats';
 import { isCanonicalDateTime } from './date-format';
 import { dataflowError } from '../lib/errors';
+import { newAjv as newDraftAjv } from '../lib/json-schema-ajv';
 import { pointerToPath } from './field-path';
 import { ROW_ERROR_CODES, type RowErrorCode } from './row-errors';
 
@@ -13,6 +11,11 @@ import { ROW_ERROR_CODES, type RowErrorCode } from './row-errors';
  * Validation before upload: a record against the dataset's JSON Schema, as Platform checks XDM
  * (type, format, required, enum, pattern…). One problem per record, like Platform's row errors;
  * each schema is compiled once per process.
+ *
+ * The emulator checks records on its own (emulator/record-validator.ts), deliberately: it stands
+ * for Platform, and a reading of Platform's rules shared by both sides would let one mistake pass
+ * both. The Ajv set-up, generic, is shared (lib/json-schema-ajv.ts); the date-time format is
+ * made faster here only.
  */
 
 export interface RecordProblem {
@@ -54,17 +57,7 @@ function compile(schema: Record<string, unknown>, name: string): RecordCheck {
 }
 
 function newAjv(metaSchema: string): Ajv {
-  // verbose puts the offending value in errors, to tell a null (Platform's "missing or null") from a wrong type.
-  const options = { strict: false, allErrors: false, validateFormats: true, verbose: true };
-  let ajv: Ajv;
-  if (metaSchema.includes('2020-12')) ajv = new Ajv2020(options);
-  else if (metaSchema.includes('2019-09')) ajv = new Ajv2019(options);
-  else {
-    ajv = new Ajv(options);
-    // XDM schemas declare draft-06, which Ajv 8 knows but does not load by default.
-    ajv.addMetaSchema(draft06MetaSchema);
-  }
-  addFormats(ajv);
+  const ajv = newDraftAjv(metaSchema);
   // The date-times the converters write are canonical: checked without ajv-formats' regular
   // expressions first (a fifth of a CSV's schema check), the full RFC 3339 rule otherwise.
   const dateTime = fullFormats['date-time'] as FormatDefinition<string>;

@@ -1,4 +1,3 @@
-import type { NewRowError } from '../store/types';
 
 /*
  * A row that failed before upload, described in the source's terms (file, row, line, column) as
@@ -41,23 +40,6 @@ export interface RowError {
   message: string;
   /** The rejected value as text, shortened: for the local row-error store only. */
   value?: string;
-}
-
-/**
- * The row error as the store keeps it: the only place the value goes, appended to the message
- * (the store has no column of its own for it).
- */
-export function storedRowError(e: RowError, at: { runId: string; batchId: string | null; fileId: number | null }): NewRowError {
-  return {
-    ...at,
-    file: e.fileName,
-    rowNumber: e.rowNumber,
-    lineNumber: e.lineNumber ?? null,
-    column: e.column ?? null,
-    field: e.path ?? null,
-    code: e.code,
-    message: e.value === undefined ? e.message : `${e.message} (value: ${e.value})`,
-  };
 }
 
 /** The row error as a record of Platform's row_errors files. */

@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { errorMessage } from '../lib/errors';
-import type { RunPlan } from '../run/plan';
 import type { MappingReport } from './mapping';
+import type { PrepPlan } from './prep-plan';
 import { prepareFile } from './prepare';
 import { REJECTED_ROW_PREFIX, type RowError } from './row-errors';
 
@@ -37,7 +37,7 @@ export interface FileSample {
   error?: string;
 }
 
-export async function sampleFile(source: Readable, file: { path: string; size: number }, plan: Pick<RunPlan, 'prep'>, limits: SampleLimits = DEFAULT_SAMPLE_LIMITS): Promise<FileSample> {
+export async function sampleFile(source: Readable, file: { path: string; size: number }, plan: { prep: PrepPlan }, limits: SampleLimits = DEFAULT_SAMPLE_LIMITS): Promise<FileSample> {
   const sample: FileSample = { path: file.path, records: [], rowErrors: [], rowsRead: 0, rejected: 0, complete: false };
   let prepared;
   try {

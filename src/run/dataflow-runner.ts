@@ -2,12 +2,14 @@ import { setMaxListeners } from 'node:events';
 import { type DataflowConfig, formatDuration, type JsonSchema, type LoadedConfig } from '../config';
 import { compileGlobs, describeVerdict } from '../connector/glob';
 import { normalizeRemotePath } from '../connector/paths';
-import type { ConnectorDefinition, ConnectorTraits, SourceConnector } from '../connector/types';
+import { openConnection } from '../connector/connection';
+import type { ConnectorTraits, SourceConnector } from '../connector/types';
 import type { Decision } from '../detect/detect';
 import type { Clock } from '../lib/clock';
 import { deadline } from '../lib/deadline';
 import { dataflowError, errorFacts, errorMessage, wrapError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
+import { RunNotifier } from '../notify/run-notifier';
 import type { PlatformClient } from '../platform';
 import { buildPrepPlan, type PrepPlan } from '../prep/prep-plan';
 import { renameSchemaTenant } from '../prep/tenant';
@@ -25,7 +27,6 @@ import { folderRelative } from './source-paths';
 
 export interface RunnerDeps {
   config: LoadedConfig;
-  connectors: readonly ConnectorDefinition[];
   store: Store;
   /** This process's leases: a run holds its dataflow's lease from before listing to the end. */
   leases: LeaseKeeper;
@@ -79,8 +80,11 @@ export interface RunOptions extends RunCallbacks {
  */
 export class DataflowRunner {
   private readonly datasetIds = new Map<string, string>();
+  private readonly notifier: RunNotifier;
 
-  constructor(private readonly deps: RunnerDeps) {}
+  constructor(private readonly deps: RunnerDeps) {
+    this.notifier = new RunNotifier(deps.config, deps.store);
+  }
 
   /** One run now, or a skipped run naming the live process that holds the dataflow. */
   async run(df: DataflowConfig, trigger: RunTrigger, signal: AbortSignal, opts: RunOptions = {}): Promise<RunRecord> {
@@ -149,7 +153,7 @@ export class DataflowRunner {
       return this.failedRun(begun, held.fence, err);
     }
     try {
-      return await runDataflow({ ...this.deps, ...prepared, fence: held.fence, owner: this.deps.leases.owner, signal: runSignal, ...callbacks, runId: begun.id }, trigger);
+      return await runDataflow({ ...this.deps, ...prepared, fence: held.fence, owner: this.deps.leases.owner, signal: runSignal, ...callbacks, runId: begun.id, notifier: this.notifier }, trigger);
     } finally {
       await prepared.connector.close().catch((err) => logger.warn({ dataflow: df.name, err: errorMessage(err) }, 'closing the connection failed'));
     }
@@ -234,18 +238,12 @@ export class DataflowRunner {
 
   private async prepare(df: DataflowConfig, signal: AbortSignal, opts: { resolveDataset: boolean; fence?: Fence; notes?: string[] }): Promise<Prepared> {
     const { config } = this.deps;
-    const connection = config.daemon.connections[df.source.connection] as { type: string } | undefined;
-    const definition = this.deps.connectors.find((c) => c.type === connection?.type);
-    if (!connection || !definition) {
-      throw dataflowError('ERR_CONFIG_CONNECTION', 'config', `connection ${df.source.connection} is not defined`);
-    }
-    const parsed = definition.configSchema.parse(connection);
-    const traits = definition.traits(parsed);
     const folder = normalizeRemotePath(df.source.path);
     const datasetId = opts.resolveDataset ? await this.datasetId(df.target.dataset, signal) : df.target.dataset;
     const prep = await this.prepPlan(df, signal, opts.notes);
     const notBefore = await this.notBefore(df, opts.fence);
-    const connector = definition.create(parsed, { logger: this.deps.logger.child({ connection: df.source.connection }), baseDir: config.dir });
+    const { connection, connector } = openConnection(config.connections, df.source.connection, { logger: this.deps.logger.child({ connection: df.source.connection }), baseDir: config.dir });
+    const traits = connection.traits;
     const globs = compileGlobs({ include: df.source.include, exclude: df.source.exclude });
     const plan: RunPlan = {
       dataflow: df.name,
@@ -351,7 +349,7 @@ export class DataflowRunner {
     const { store, clock, logger } = this.deps;
     const facts = errorFacts(err);
     logger.error({ dataflow: begun.dataflow, runId: begun.id, err: facts.error, kind: facts.errorKind, code: facts.errorCode }, 'run could not start');
-    return closeRun(store, begun, { status: 'failed', finishedAt: clock.now(), ...facts }, fence, logger);
+    return closeRun(store, begun, { status: 'failed', finishedAt: clock.now(), ...facts }, fence, logger, this.notifier);
   }
 
 }

@@ -2,13 +2,13 @@ import { setMaxListeners } from 'node:events';
 import type { SourceConnector } from '../connector/types';
 import { isNotFound } from '../connector/errors';
 import { crashPoint } from '../lib/crash-points';
+import { errorCodeInfo } from '../lib/error-codes';
 import { dataflowError, errorFacts, errorMessage, isDataflowError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { mapLimit } from '../lib/pool';
-import { retry } from '../lib/retry';
+import { retry, RETRY_POLICIES } from '../lib/retry';
 import type { Batch, PlatformClient } from '../platform';
 import { batchFormat, prepareFile, type PrepStats } from '../prep/prepare';
-import { storedRowError } from '../prep/row-errors';
 import type { Fence, LedgerEntry, Store } from '../store/types';
 import type { RunPlan } from './plan';
 import { PARTLY_INGESTED } from './after-ingest';
@@ -16,6 +16,7 @@ import { failedForData, filesAtFault, splitInTwo } from './batch-fault';
 import { hasRowErrors, keepPlatformRowErrors } from './platform-row-errors';
 import { batchExternalId } from './run-id';
 import { uploadNames } from './source-paths';
+import { storedRowError } from './stored-row-error';
 
 export interface BatchOutcome {
   batchId: string;
@@ -45,7 +46,7 @@ export interface BatchOutcome {
  * again unchanged would fail the same way, every run.
  */
 export function isContentRejection(err: unknown): boolean {
-  return isDataflowError(err) && err.kind === 'data' && (err.code.startsWith('ERR_PREP_') || err.code === 'ERR_PLATFORM_FILE_PATH');
+  return isDataflowError(err) && errorCodeInfo(err.code)?.contentRejection === true;
 }
 
 export interface DeliverContext {
@@ -208,7 +209,7 @@ async function uploadFile(ctx: DeliverContext, batchId: string, entry: LedgerEnt
         ctx.logger.debug({ path: entry.path, records: stats.records, rejected: stats.failed, bytes: stats.bytesRead, sent: !prepared.empty, workers: stats.workers }, 'file uploaded');
         return { entry, records: stats.records, bytes: stats.bytesRead, sent: !prepared.empty, refused: stats.failed, stats };
       },
-      { signal, attempts: 3, onRetry: (err, attempt) => ctx.logger.warn({ path: entry.path, attempt, err: errorMessage(err) }, 'upload failed, retrying') },
+      { ...RETRY_POLICIES.fileUpload, signal, onRetry: (err, attempt) => ctx.logger.warn({ path: entry.path, attempt, err: errorMessage(err) }, 'upload failed, retrying') },
     );
     await recordPrepOutcome(ctx, batchId, entry, uploaded.stats);
     return { entry: uploaded.entry, records: uploaded.records, bytes: uploaded.bytes, sent: uploaded.sent, refused: uploaded.refused };

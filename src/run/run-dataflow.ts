@@ -6,6 +6,7 @@ import type { Clock } from '../lib/clock';
 import { crashPoint } from '../lib/crash-points';
 import { errorFacts, errorMessage, isCancellation, isDataflowError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
+import type { RunNotifier } from '../notify/run-notifier';
 import type { PlatformClient } from '../platform';
 import type { Fence, FileVersion, LeaseOwner, RunCounts, RunRecord, RunResult, RunStatus, RunTrigger, Store } from '../store/types';
 import { applyAfterIngest } from './after-ingest';
@@ -37,6 +38,8 @@ export interface RunDeps {
   runId: string;
   /** `dataflowd reprocess`: only these paths (connection-relative), sent again whatever the ledger says. */
   only?: ReadonlySet<string>;
+  /** The run's notifications, written to the outbox with its final record. */
+  notifier?: RunNotifier;
 }
 
 /**
@@ -67,7 +70,7 @@ export async function runDataflow(deps: RunDeps, trigger: RunTrigger): Promise<R
     if (scanned.taken.length === 0) {
       error = `nothing new: ${scanned.listed} listed${describeSkipped(scanned.skipped)}`;
       logger.info({ listed: scanned.listed, skipped: scanned.skipped }, 'nothing new');
-      const skipped = await closeRun(store, { id: runId }, { ...counts, status: 'skipped', finishedAt: clock.now(), batchIds, error }, fence, logger);
+      const skipped = await closeRun(store, { id: runId }, { ...counts, status: 'skipped', finishedAt: clock.now(), batchIds, error }, fence, logger, deps.notifier);
       logger.info({ status: skipped.status, ...counts, batchIds }, 'run finished');
       return skipped;
     }
@@ -120,7 +123,7 @@ export async function runDataflow(deps: RunDeps, trigger: RunTrigger): Promise<R
     else logger.error({ err }, 'run failed');
     await settleLeftovers(deps, runId, error).catch((e) => logger.warn({ err: errorMessage(e) }, 'could not settle the run’s files; recovery will'));
   }
-  const run = await closeRun(store, { id: runId }, { ...counts, status, finishedAt: clock.now(), batchIds, error, errorKind, errorCode }, fence, logger);
+  const run = await closeRun(store, { id: runId }, { ...counts, status, finishedAt: clock.now(), batchIds, error, errorKind, errorCode }, fence, logger, deps.notifier);
   logger.info({ status: run.status, ...counts, batchIds }, 'run finished');
   return run;
 }
@@ -129,9 +132,11 @@ export async function runDataflow(deps: RunDeps, trigger: RunTrigger): Promise<R
  * Writes how a run ended. When the lease was lost meanwhile the write is refused: the process that
  * took the dataflow over closes the run as interrupted, and this answers what happened here.
  */
-export async function closeRun(store: Store, run: { id: string }, result: RunResult, fence: Fence, logger: Logger): Promise<RunRecord> {
+export async function closeRun(store: Store, run: { id: string }, result: RunResult, fence: Fence, logger: Logger, notifier?: RunNotifier): Promise<RunRecord> {
   try {
-    return await store.finishRun(run.id, result, fence);
+    // The notifications enter the outbox in the transaction that records the end: none is lost to a crash.
+    const notify = await notifier?.prepare(fence.dataflow, run.id, logger);
+    return await store.finishRun(run.id, result, fence, notify);
   } catch (err) {
     if (!isLeaseLost(err)) throw err;
     logger.error({ runId: run.id, status: result.status }, 'run ended without its lease: its outcome is recorded by the process that took over');

@@ -1,6 +1,6 @@
 import type { RemoteFile, SourceConnector } from '../connector/types';
 import { Decision, DetectRules, decideAgainstLedger, preselect, stabilityGate } from '../detect/detect';
-import { retry } from '../lib/retry';
+import { retry, RETRY_POLICIES } from '../lib/retry';
 import type { Fence, Store } from '../store/types';
 
 /** Ledger lookups per query: bounded memory for folders of any size (DESIGN.md §6 step 3). */
@@ -37,7 +37,7 @@ export interface ScanOptions {
  * failure (a throttled page, a dropped connection) lists again from the start.
  */
 export async function scan(opts: ScanOptions): Promise<ScanResult> {
-  const result = await retry(() => scanOnce(opts), { signal: opts.signal, attempts: 3 });
+  const result = await retry(() => scanOnce(opts), { ...RETRY_POLICIES.listing, signal: opts.signal });
   if (opts.onDecision) result.decisions.forEach(opts.onDecision);
   return { listed: result.listed, taken: result.taken, refused: result.refused, skipped: result.skipped };
 }

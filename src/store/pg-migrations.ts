@@ -178,11 +178,33 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    // Placeholder for the notifications helper's migration 5 (branch h-notify): its real
-    // migration of the same version and name replaces this one when the branches are merged.
     version: 5,
     name: 'notification outbox',
-    sql: 'SELECT 1',
+    sql: `
+      CREATE TABLE notifications (
+        id TEXT PRIMARY KEY,
+        dataflow TEXT NOT NULL,
+        run_id TEXT REFERENCES runs (id),
+        event TEXT NOT NULL,
+        webhook TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        body TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts BIGINT NOT NULL DEFAULT 0,
+        next_at BIGINT NOT NULL,
+        claimed_by TEXT,
+        claim_expires_at BIGINT,
+        last_status BIGINT,
+        last_error TEXT,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        delivered_at BIGINT
+      );
+      CREATE INDEX notifications_due ON notifications (next_at, id) WHERE state = 'pending';
+      CREATE INDEX notifications_by_run ON notifications (run_id, id);
+      CREATE INDEX notifications_by_created ON notifications (created_at, id);
+      CREATE INDEX notifications_by_dataflow ON notifications (dataflow, created_at, id);
+    `,
   },
   {
     version: 6,

@@ -6,7 +6,7 @@ import { applyMigrations, Migration } from './migrations';
 import { BATCH_PATCH_COLUMNS, FILE_PATCH_COLUMNS, hotQueries, insertFiles, RUN_RESULT_COLUMNS, setClause, statements } from './queries';
 import * as rows from './rows';
 import * as leases from './sql-leases';
-import { TypedState } from './sql-state';
+import { NotificationOutbox } from './sql-outbox';
 import { STORE_ERRORS, storeError, storeNotFound } from './store-errors';
 import type {
   BatchPatch,
@@ -22,6 +22,7 @@ import type {
   LeaseOwner,
   LeaseRecord,
   LedgerEntry,
+  NewNotification,
   NewRowError,
   RowErrorRecord,
   RunRecord,
@@ -47,7 +48,7 @@ const DEFAULT_ROW_ERRORS_LIMIT = 100;
  * The Store on a SQL database (SQLite or PostgreSQL through `Db`). Each method is one
  * transaction; a run's writes check its fencing token inside the same transaction.
  */
-export class SqlStore extends TypedState implements Store {
+export class SqlStore extends NotificationOutbox implements Store {
   readonly kind: 'sqlite' | 'postgres';
   private readonly q: ReturnType<typeof hotQueries>;
   private readonly sql: ReturnType<typeof statements>;
@@ -217,7 +218,7 @@ export class SqlStore extends TypedState implements Store {
     return fence ? this.fenced('createRun', fence, insert) : this.guard('createRun', () => this.db.write(insert));
   }
 
-  async finishRun(id: string, result: RunResult, fence?: Fence): Promise<RunRecord> {
+  async finishRun(id: string, result: RunResult, fence?: Fence, notify?: (run: RunRecord) => readonly NewNotification[]): Promise<RunRecord> {
     const values = {
       ...result,
       finishedAt: result.finishedAt.getTime(),
@@ -227,7 +228,9 @@ export class SqlStore extends TypedState implements Store {
     const set = setClause(RUN_RESULT_COLUMNS, values);
     const update = async (tx: Db) => {
       if ((await tx.run(`UPDATE runs SET ${set.sql} WHERE id = ?`, [...set.params, id])) === 0) throw storeNotFound('run', id);
-      return this.runById(tx, id);
+      const run = await this.runById(tx, id);
+      if (notify) await this.insertNotifications(tx, notify(run));
+      return run;
     };
     return fence ? this.fenced('finishRun', fence, update) : this.guard('finishRun', () => this.db.write(update));
   }
@@ -319,6 +322,10 @@ export class SqlStore extends TypedState implements Store {
       const known = new Set((await tx.all<{ id: number }>(this.sql.existingFileIds, [this.db.dialect.ids(unique)])).map((r) => r.id));
       throw storeNotFound('file', unique.find((id) => !known.has(id)) ?? unique[0]);
     }
+  }
+
+  protected scrub(text: string): string {
+    return this.redact(text);
   }
 
   /** Keeps undefined (not patched) and null (cleared) as they are. */

@@ -231,11 +231,38 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    // Placeholder for the notifications helper's migration 5 (branch h-notify): its real
-    // migration of the same version and name replaces this one when the branches are merged.
     version: 5,
     name: 'notification outbox',
-    sql: 'SELECT 1',
+    sql: `
+      -- Webhook notifications waiting to be delivered, written in the transaction that closes their
+      -- run: a crash cannot lose one. Any process drains it; claimed_by/claim_expires_at make one
+      -- delivery attempt at a time per row. The webhook is named by a hash of its URL (a URL may be
+      -- a secret, a Slack hook's is), found again in the config when delivering; its secret is never
+      -- kept here.
+      CREATE TABLE notifications (
+        id TEXT PRIMARY KEY,
+        dataflow TEXT NOT NULL,
+        run_id TEXT REFERENCES runs (id),
+        event TEXT NOT NULL,
+        webhook TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        body TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at INTEGER NOT NULL,
+        claimed_by TEXT,
+        claim_expires_at INTEGER,
+        last_status INTEGER,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        delivered_at INTEGER
+      );
+      CREATE INDEX notifications_due ON notifications (next_at, id) WHERE state = 'pending';
+      CREATE INDEX notifications_by_run ON notifications (run_id, id);
+      CREATE INDEX notifications_by_created ON notifications (created_at, id);
+      CREATE INDEX notifications_by_dataflow ON notifications (dataflow, created_at, id);
+    `,
   },
   {
     version: 6,

@@ -1,4 +1,4 @@
-import { DataflowError, ErrorKind, errorMessage, isDataflowError } from '../lib/errors';
+import { dataflowError, type DataflowError, type ErrorCode, errorMessage, isDataflowError, type KindOf } from '../lib/errors';
 
 /**
  * Store errors (STYLE.md rule 7). The codes are shared by every Store implementation, so that
@@ -22,18 +22,20 @@ export const STORE_ERRORS = {
   unreachable: 'ERR_STORE_UNREACHABLE',
   /** A write whose fencing token is no longer its dataflow's lease: another process took over. */
   leaseLost: 'ERR_LEASE_LOST',
+  /** The SQLite state file cannot be opened or created. */
+  open: 'ERR_STORE_OPEN',
   failed: 'ERR_STORE',
-} as const;
+} as const satisfies Record<string, ErrorCode>;
 
 export type StoreErrorCode = (typeof STORE_ERRORS)[keyof typeof STORE_ERRORS];
 
-export function storeError(
-  code: StoreErrorCode,
-  kind: ErrorKind,
+export function storeError<C extends StoreErrorCode>(
+  code: C,
+  kind: KindOf<C>,
   message: string,
   opts: { context?: Record<string, unknown>; cause?: unknown } = {},
 ): DataflowError {
-  return new DataflowError(code, kind, message, opts);
+  return dataflowError(code, kind, message, opts);
 }
 
 export function storeNotFound(what: 'run' | 'batch' | 'file', id: string | number): DataflowError {

@@ -225,6 +225,42 @@ export interface ImportedFile extends FileVersion {
   batchId: string;
 }
 
+/**
+ * A webhook notification in the outbox (src/notify):
+ * - pending: to deliver at `nextAt` (again, after a failed attempt)
+ * - delivered: a 2xx answer (final)
+ * - failed: given up after its last attempt, or its webhook left the config (final)
+ */
+export type NotificationState = 'pending' | 'delivered' | 'failed';
+
+export interface NewNotification {
+  /** Stable across attempts: the receiver de-duplicates on it. */
+  id: string;
+  dataflow: string;
+  runId: string | null;
+  event: string;
+  /** A hash of the webhook's URL: finds the webhook (URL, secret) in the config when delivering. */
+  webhook: string;
+  /** The URL's origin, for listings (never the whole URL: a path may be a secret). */
+  endpoint: string;
+  /** The exact body sent, the same on every attempt. */
+  body: string;
+}
+
+export interface NotificationRecord extends NewNotification {
+  state: NotificationState;
+  attempts: number;
+  nextAt: Date;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  deliveredAt: Date | null;
+}
+
+/** How one delivery attempt ended: delivered, or failed with when to try again (null: give up). */
+export type NotificationAttempt = { delivered: true; status: number } | { delivered: false; status: number | null; error: string; retryAt: Date | null };
+
 export type BatchPatch = Partial<Pick<BatchRecord, 'state' | 'platformStatus' | 'recordsIn' | 'recordsOut' | 'recordsFailed' | 'error'>>;
 
 export interface Store {
@@ -270,7 +306,8 @@ export interface Store {
 
   /** A run record; `fence` for the run of a lease holder (a skipped tick writes none). */
   createRun(run: { id: string; dataflow: string; trigger: RunTrigger; startedAt: Date; owner?: LeaseOwner }, fence?: Fence): Promise<RunRecord>;
-  finishRun(id: string, result: RunResult, fence?: Fence): Promise<RunRecord>;
+  /** `notify` answers the run's notifications from its final record: they enter the outbox in the same transaction. */
+  finishRun(id: string, result: RunResult, fence?: Fence, notify?: (run: RunRecord) => readonly NewNotification[]): Promise<RunRecord>;
   getRun(id: string): Promise<RunRecord | undefined>;
   /** Newest first. */
   listRuns(opts: { dataflow?: string; limit?: number }): Promise<RunRecord[]>;
@@ -327,4 +364,16 @@ export interface Store {
 
   onceRun(dataflow: string): Promise<OnceRecord | undefined>;
   recordOnceRun(fence: Fence, record: OnceRecord): Promise<void>;
+
+  /**
+   * Claims up to `limit` pending notifications that are due (of one run, when given) for
+   * `claimMs`: no other process claims them meanwhile. Each claim counts as an attempt.
+   */
+  claimNotifications(processId: string, opts: { limit: number; claimMs: number; runId?: string }): Promise<NotificationRecord[]>;
+  /** Records how a claimed attempt ended and lets the claim go. */
+  settleNotification(id: string, processId: string, attempt: NotificationAttempt): Promise<void>;
+  /** When the next pending notification (of one run, when given) is due; undefined when none is pending. */
+  nextNotificationAt(runId?: string): Promise<Date | undefined>;
+  /** Newest first. */
+  listNotifications(opts: { dataflow?: string; runId?: string; limit?: number }): Promise<NotificationRecord[]>;
 }

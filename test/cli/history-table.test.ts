@@ -1,4 +1,5 @@
 import { formatTable } from '../../src/cli/history';
+import { formatDetail } from '../../src/cli/history-detail';
 import { painter } from '../../src/cli/style';
 import { runJson } from '../../src/store/run-json';
 import type { RunRecord } from '../../src/store/types';
@@ -87,5 +88,21 @@ describe('history as a table', () => {
   it('says when no run matches a filter', () => {
     expect(formatTable([], { layout: plain(80), filtered: true })).toBe('no runs match\n');
     expect(formatTable([], { layout: plain(80) })).toBe('no runs yet\n');
+  });
+});
+
+describe('history --run ID (formatDetail)', () => {
+  const detail = (over: Partial<RunRecord>) => ({ ...runJson(run(over)), files: [], batches: [], rowErrors: [], notifications: [] });
+  const layout = { width: 200, wrap: false, paint: painter(false) };
+
+  it("says what the run's error code means, from the catalogue", () => {
+    const text = formatDetail(detail({ status: 'failed', error: 'listing sftp://h/in: denied', errorKind: 'auth', errorCode: 'ERR_SOURCE_AUTH' }), layout);
+    expect(text).toMatch(/^ {2}error {5}\[auth ERR_SOURCE_AUTH\] listing sftp:\/\/h\/in: denied$/m);
+    expect(text).toMatch(/^ {2}means {5}The storage refused the credentials of the connection\.$/m);
+  });
+
+  it("leaves a code of Platform's own, and a run without error, unexplained", () => {
+    expect(formatDetail(detail({ status: 'failed', error: 'INGEST-1212-400: 50 errors', errorKind: 'platform', errorCode: 'INGEST-1212-400' }), layout)).not.toMatch(/means/);
+    expect(formatDetail(detail({}), layout)).not.toMatch(/^ {2}(means|error) /m);
   });
 });

@@ -14,7 +14,7 @@ describe('configJsonSchema', () => {
 
   it('describes dataflowd.yaml, connections by every connector schema', () => {
     expect(daemon).toMatchObject({ $schema: 'http://json-schema.org/draft-07/schema#', title: 'dataflowd.yaml', type: 'object', additionalProperties: false });
-    expect(Object.keys(at(daemon, 'properties'))).toEqual(['platform', 'state', 'http', 'limits', 'connections']);
+    expect(Object.keys(at(daemon, 'properties'))).toEqual(['platform', 'state', 'http', 'limits', 'connections', 'notifications']);
     const connection = at(daemon, 'properties', 'connections', 'additionalProperties');
     const types = (connection.anyOf as Json[]).map((s) => at(s, 'properties', 'type').const);
     expect(types).toEqual(['folder', 'net']);

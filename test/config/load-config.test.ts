@@ -192,8 +192,9 @@ notifications:
       maxFilesPerBatch: 100,
       maxBatchSize: 1610612736,
       runTimeout: 12 * 3600 * 1000,
+      stoppedIngesting: { afterFailedRuns: 3 },
     });
-    expect(df.notifications).toEqual([{ url: 'https://hooks.example.com/dataflowd', secret: 'hook-secret', events: ['run.failed'] }]);
+    expect(df.notifications).toEqual([{ url: 'https://hooks.example.com/dataflowd', secret: 'hook-secret', events: ['run.failed'], format: 'json' }]);
   });
 
   it('fills in csv options when format.type is csv', async () => {

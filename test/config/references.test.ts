@@ -129,6 +129,8 @@ describe('secret values', () => {
     expect(r.shown).toEqual([]);
     expect(secretValues(ok(r.config))).toEqual([
       'aep-client-secret-456',
+      // A webhook URL counts as a secret (a Slack hook's is one).
+      'https://h.example.com',
       'literal-hook-secret',
       'literal-password',
       'api-token-789',

@@ -76,7 +76,16 @@ describe('the dashboard API, with what the store knows', () => {
       moreRowErrors: false,
       progress: null,
     });
+    expect(run.notifications).toEqual([]);
     expect((await fetch(`${fx.http.url}/api/runs/nope`)).status).toBe(404);
+  });
+
+  it("gives a run the notifications sent about it, without their bodies", async () => {
+    const run = await json(`${fx.http.url}/api/runs/${fx.runs.failed.id}`);
+    expect(run.notifications).toEqual([
+      expect.objectContaining({ event: 'run.failed', endpoint: 'https://hooks.example.com', state: 'pending', attempts: 0, deliveredAt: null }),
+    ]);
+    expect(JSON.stringify(run.notifications)).not.toMatch(/hash-of-url|"body"/);
   });
 
   it('says what "run now" did: started, or why not with the run in the way, or what failed', async () => {

@@ -39,7 +39,7 @@ describe('the dashboard in Chromium', () => {
     ['the overview', '/', '#cards article'],
     ['a dataflow', '/dataflows/orders', '#history table'],
     ['a partial run', `/runs/${fx.runs.partial.id}`, '#row-errors table'],
-    ['a failed run', `/runs/${fx.runs.failed.id}`, '#summary .notice.error'],
+    ['a failed run', `/runs/${fx.runs.failed.id}`, '#notifications table'],
     ['a run in flight', `/runs/${fx.runs.running.id}`, '#progress .progress'],
   ];
 

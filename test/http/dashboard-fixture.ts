@@ -137,7 +137,10 @@ export async function writeHistory(store: Store, now: Date): Promise<Fixture['ru
     error: 'listing local://orders: permission denied <b>bold</b>',
     errorKind: 'permission',
     errorCode: 'ERR_SOURCE_PERMISSION',
-  });
+  }, undefined, (run) => [
+    // A webhook was told, and its receiver has not answered yet.
+    { id: `note-${run.id}`, dataflow: 'orders', runId: run.id, event: 'run.failed', webhook: 'hash-of-url', endpoint: 'https://hooks.example.com', body: '{}' },
+  ]);
   const lastIngestion = await ingestion(store, at(8), { files: [['orders/late.json', 3_100_000, 9100]], status: 'succeeded' });
   for (let i = 7; i >= 1; i--) await skipped(store, at(i));
   // In flight: one file uploaded, one uploading, one waiting.

@@ -42,14 +42,19 @@ describe('GET /metrics (DaemonMetrics)', () => {
 
     finished(await run('luma', { status: 'succeeded', filesIngested: 2, recordsOut: 65, bytes: 4096 }, 3));
     metrics.runFinished(await run('luma', { status: 'partially_succeeded', filesIngested: 1, filesFailed: 1, recordsOut: 10, recordsFailed: 2, bytes: 1000 }, 30));
-    metrics.runFinished(await run('crm', { status: 'failed', error: 'listing sftp://host/in: auth', errorKind: 'auth' }, 0.2));
+    metrics.runFinished(await run('crm', { status: 'failed', error: 'listing sftp://host/in: auth', errorKind: 'auth', errorCode: 'ERR_SOURCE_AUTH' }, 0.2));
+    metrics.runFinished(await run('crm', { status: 'failed', error: 'INGEST-1212-400: 50 errors', errorKind: 'platform', errorCode: 'INGEST-1212-400' }, 0.2));
     text = (await metrics.render()).body;
 
     expect(sample(text, 'dataflowd_runs_in_progress', { dataflow: 'luma' })).toBe(0);
     expect(sample(text, 'dataflowd_runs_total', { dataflow: 'luma', status: 'succeeded' })).toBe(1);
     expect(sample(text, 'dataflowd_runs_total', { dataflow: 'luma', status: 'partially_succeeded' })).toBe(1);
     expect(sample(text, 'dataflowd_runs_total', { dataflow: 'luma', status: 'failed' })).toBe(0);
-    expect(sample(text, 'dataflowd_runs_total', { dataflow: 'crm', status: 'failed' })).toBe(1);
+    expect(sample(text, 'dataflowd_runs_total', { dataflow: 'crm', status: 'failed' })).toBe(2);
+    // Errors by the catalogue's code and kind; Platform's own codes together, as "other".
+    expect(sample(text, 'dataflowd_run_errors_total', { dataflow: 'crm', code: 'ERR_SOURCE_AUTH', kind: 'auth' })).toBe(1);
+    expect(sample(text, 'dataflowd_run_errors_total', { dataflow: 'crm', code: 'other', kind: 'other' })).toBe(1);
+    expect(sample(text, 'dataflowd_run_errors_total', { dataflow: 'luma', code: 'other', kind: 'other' })).toBeUndefined();
     expect(sample(text, 'dataflowd_files_total', { dataflow: 'luma', outcome: 'ingested' })).toBe(3);
     expect(sample(text, 'dataflowd_files_total', { dataflow: 'luma', outcome: 'failed' })).toBe(1);
     expect(sample(text, 'dataflowd_records_total', { dataflow: 'luma', outcome: 'ingested' })).toBe(75);

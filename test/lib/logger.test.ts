@@ -7,14 +7,14 @@ function capture(opts: { level?: string; pretty?: boolean } = {}) {
   return { logger, lines };
 }
 
-const notFound = () => dataflowError('ERR_LOCAL_NOT_FOUND', 'not_found', 'listing /data/inbox/missing: no such folder');
+const notFound = () => dataflowError('ERR_SOURCE_NOT_FOUND', 'not_found', 'listing /data/inbox/missing: no such folder');
 
 describe('errors in log lines', () => {
   it('an expected error is its kind, code and message, without a stack', () => {
     const { logger, lines } = capture();
     logger.error({ err: notFound(), dataflow: 'people' }, 'run failed');
     const line = JSON.parse(lines[0]);
-    expect(line.err).toEqual({ type: 'DataflowError', kind: 'not_found', code: 'ERR_LOCAL_NOT_FOUND', message: 'listing /data/inbox/missing: no such folder' });
+    expect(line.err).toEqual({ type: 'DataflowError', kind: 'not_found', code: 'ERR_SOURCE_NOT_FOUND', message: 'listing /data/inbox/missing: no such folder' });
   });
 
   it('keeps the stack of an expected error at debug level', () => {
@@ -36,7 +36,7 @@ describe('errors in log lines', () => {
     logger.error({ err: notFound(), dataflow: 'people' }, 'run failed');
     logger.warn({ err: 'connection reset', path: 'a.json' }, 'upload failed, retrying');
     expect(lines).toEqual([
-      expect.stringMatching(/^\[\d\d:\d\d:\d\d\] ERROR: run failed: \[not_found ERR_LOCAL_NOT_FOUND\] listing \/data\/inbox\/missing: no such folder \{"dataflow":"people"\}\n$/),
+      expect.stringMatching(/^\[\d\d:\d\d:\d\d\] ERROR: run failed: \[not_found ERR_SOURCE_NOT_FOUND\] listing \/data\/inbox\/missing: no such folder \{"dataflow":"people"\}\n$/),
       expect.stringMatching(/^\[\d\d:\d\d:\d\d\] WARN: upload failed, retrying: connection reset \{"path":"a\.json"\}\n$/),
     ]);
   });

@@ -245,6 +245,70 @@ describe('faults injected by the emulator', () => {
     expect(sleeps[0]).toBeGreaterThanOrEqual(2000);
   });
 
+  test('503 with Retry-After in seconds: waits at least that long, then goes through', async () => {
+    await faulty.tenantId();
+    emulator.faults.set({ rules: [{ path: '/data/foundation/catalog', errorRate: 1, status: 503, retryAfterSeconds: 3 }] });
+    await expect(faulty.getDataset(DATASET)).resolves.toMatchObject({ id: DATASET });
+    expect(sleeps).toEqual([3000]);
+  });
+
+  test('429 with Retry-After as an HTTP date: waits until then', async () => {
+    await faulty.tenantId();
+    emulator.faults.set({ rules: [{ path: '/data/foundation/catalog', errorRate: 1, status: 429, retryAfterSeconds: 20, retryAfterAsDate: true }] });
+    await expect(faulty.getDataset(DATASET)).resolves.toMatchObject({ id: DATASET });
+    expect(sleeps).toHaveLength(1);
+    // An HTTP date has whole seconds: the emulator names the second at least 20 s ahead.
+    expect(sleeps[0]).toBeGreaterThan(19_000);
+    expect(sleeps[0]).toBeLessThanOrEqual(21_000);
+  });
+
+  test('a lasting 5xx gives up after the configured attempts with a transient error', async () => {
+    const waits: number[] = [];
+    const stubborn = new PlatformClient({ ...clientOptions, clock: { now: () => new Date(), sleep: async (ms) => void waits.push(ms) } });
+    try {
+      await stubborn.tenantId();
+      emulator.faults.set({ rules: [{ path: '/data/foundation/catalog', errorRate: 1, status: 502 }] });
+      emulator.faults.resetCounts();
+      await expect(stubborn.getDataset(DATASET)).rejects.toMatchObject({ code: 'ERR_PLATFORM_UNAVAILABLE', kind: 'transient', context: { status: 502 } });
+      expect(emulator.faults.injected().statuses).toEqual({ 502: 3 });
+      expect(waits).toHaveLength(2);
+      waits.forEach((ms) => expect(ms).toBeLessThanOrEqual(50));
+    } finally {
+      await stubborn.close();
+    }
+  });
+
+  test('a connection reset is retried', async () => {
+    await faulty.tenantId();
+    emulator.faults.set({ rules: [{ path: '/data/foundation/catalog', method: 'GET', resetRate: 1 }] });
+    emulator.faults.resetCounts();
+    await expect(faulty.getDataset(DATASET)).resolves.toMatchObject({ id: DATASET });
+    expect(sleeps).toHaveLength(1);
+  });
+
+  test('a call Platform holds is given up at once when aborted', async () => {
+    await faulty.tenantId();
+    emulator.faults.set({ rules: [{ path: '/data/foundation/catalog', hold: true }] });
+    emulator.faults.resetCounts();
+    const ac = new AbortController();
+    const pending = faulty.getDataset(DATASET, ac.signal);
+    // Aborted once the emulator holds the request, not before it is sent.
+    while (emulator.faults.injected().matched === 0) await new Promise((resolve) => setImmediate(resolve));
+    ac.abort(new Error('stop now'));
+    await expect(pending).rejects.toThrow('stop now');
+    expect(sleeps).toHaveLength(0);
+  });
+
+  test('trouble before an upload body is read (the token) is retried inside', async () => {
+    const b = await client.createBatch({ datasetId: DATASET, format: 'json' });
+    const text = lines([{ id: 't', points: 3 }]);
+    emulator.faults.set({ rules: [{ path: '/ims/token/v3', errorRate: 1, status: 503 }] });
+    await faulty.uploadFile(b.id, DATASET, 't.json', Readable.from([Buffer.from(text)]), { size: text.length });
+    expect(sleeps).toHaveLength(1);
+    await client.completeBatch(b.id);
+    await expect(client.waitForBatch(b.id, { pollMs: 20 })).resolves.toMatchObject({ status: 'success', metrics: { inputRecordCount: 1 } });
+  });
+
   test('a reset connection on create is retried without making two batches', async () => {
     await faulty.tenantId();
     emulator.faults.set({ rules: [{ path: '/data/foundation/import/batches', method: 'POST', resetRate: 1 }] });
@@ -259,9 +323,14 @@ describe('faults injected by the emulator', () => {
     const text = lines([{ id: 'r', points: 1 }]);
     const open = () => Readable.from([Buffer.from(text)]);
     emulator.faults.set({ rules: [{ path: '/data/foundation/import/batches', method: 'PUT', errorRate: 1, status: 503, retryAfterSeconds: 1 }] });
-    const err = await faulty.uploadFile(b.id, DATASET, 'r.json', open(), { size: text.length }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'ERR_PLATFORM_UPLOAD_INTERRUPTED', kind: 'transient', retryAfterMs: 1000 });
+    emulator.faults.resetCounts();
+    const body = open();
+    const err = await faulty.uploadFile(b.id, DATASET, 'r.json', body, { size: text.length }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ERR_PLATFORM_UPLOAD_INTERRUPTED', kind: 'transient', retryAfterMs: 1000, context: { status: 503, causeCode: 'ERR_PLATFORM_UNAVAILABLE' } });
+    // Not retried here: the body was sent, and only the caller can read its source again.
     expect(sleeps).toHaveLength(0);
+    expect(emulator.faults.injected().statuses).toEqual({ 503: 1 });
+    expect(body.destroyed).toBe(true);
     emulator.faults.set({ rules: [] });
     await faulty.uploadFile(b.id, DATASET, 'r.json', open(), { size: text.length });
     await faulty.completeBatch(b.id);

@@ -2,9 +2,19 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import type { AddressInfo } from 'node:net';
 
 /*
- * A tiny real HTTP server for the client's own HTTP handling (token refresh, retries,
- * Retry-After, resets): the answers the emulator does not give on demand. Everything else is
- * tested against the emulator.
+ * A tiny real HTTP server, scripted by each test, for what the emulator (even with --faults)
+ * cannot be made to do; everything it can do is tested against it (client-emulator.test.ts:
+ * 429/503 with Retry-After in seconds or as a date, lasting 5xx, resets, a held call aborted,
+ * an upload answered 503 after its body, a failing token request before an upload). Kept for:
+ * - the token: the exact IMS request, one request shared by concurrent callers, renewal before
+ *   `expires_in` runs out by the client's clock, a 401 a new token does not cure, a 401 on an
+ *   upload (the emulator refuses no live token on demand);
+ * - Platform's own words in a 4xx answer other than those the emulator gives;
+ * - an answer lost after Platform made the batch (the emulator resets before handling);
+ * - watching bytes arrive: a streamed body's first bytes before the source has made the rest,
+ *   and the exact requests of a large file's chunks when one fails;
+ * - a source shorter or longer than its size, and aborts in the middle of an upload body;
+ * - that no error carries the client secret or a token.
  */
 
 export interface SeenRequest {

@@ -71,6 +71,18 @@ test('chunksOf cuts any pieces into exact chunks, the last one shorter', async (
   expect(out).toEqual(['abcd', 'efgh', 'ijkl', 'mnop', 'q']);
 });
 
+test('a source shorter than one chunk takes no chunk buffer', async () => {
+  const buffers = new ChunkBuffers(1024, 2);
+  const taken = jest.spyOn(buffers, 'take');
+  const out: Buffer[] = [];
+  for await (const c of chunksOf(Readable.from(['abc', 'def', 'g'].map((s) => Buffer.from(s))), buffers)) out.push(c);
+  expect(out.map((c) => c.toString())).toEqual(['abcdefg']);
+  expect(taken).not.toHaveBeenCalled();
+  const empty: Buffer[] = [];
+  for await (const c of chunksOf(Readable.from([]), buffers)) empty.push(c);
+  expect(empty).toEqual([]);
+});
+
 test('chunk buffers are reused once given back, never while a chunk is still out', async () => {
   const buffers = new ChunkBuffers(4, 2);
   const chunks = chunksOf(Readable.from([Buffer.from('abcdefghijklm')]), buffers);

@@ -1,4 +1,5 @@
-import { describeRowError, rejectedRowLine, rowErrorRecord, storedRowError } from '../../src/prep/row-errors';
+import { describeRowError, rejectedRowLine, rowErrorRecord } from '../../src/prep/row-errors';
+import { storedRowError } from '../../src/run/stored-row-error';
 import { plan, prep, PRODUCT_SCHEMA } from './prep-harness';
 
 /*

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SQLITE_DIALECT } from '../../src/store/db';
 import { openStore, parseStoreUrl } from '../../src/store/open-store';
+import { absoluteStoreUrl } from '../../src/store/store-url';
 import { hotQueries } from '../../src/store/queries';
 import { SQLITE_MIGRATIONS } from '../../src/store/sqlite-migrations';
 import { storeSuite } from './store.suite';
@@ -39,6 +40,12 @@ describe('SQLite store specifics', () => {
     }
   });
 
+  it('makes a relative SQLite url absolute from the config folder, and leaves every other url as it is', () => {
+    expect(absoluteStoreUrl('sqlite:./data/state.db', '/etc/d')).toBe('sqlite:/etc/d/data/state.db');
+    expect(absoluteStoreUrl('sqlite:/var/lib/d/state.db', '/etc/d')).toBe('sqlite:/var/lib/d/state.db');
+    for (const same of ['sqlite::memory:', 'postgres://u:p@h/db', 'sqlite://data/state.db']) expect(absoluteStoreUrl(same, '/etc/d')).toBe(same);
+  });
+
   it('keeps separate in-memory stores apart', async () => {
     const one = await openStore('sqlite::memory:');
     const two = await openStore('sqlite::memory:');
@@ -66,7 +73,7 @@ describe('SQLite store specifics', () => {
   it('reports a file it cannot open as a config error', async () => {
     const blocker = join(dir, 'blocker');
     writeFileSync(blocker, 'not a folder');
-    await expect(openStore(`sqlite:${join(blocker, 'state.db')}`)).rejects.toMatchObject({ code: 'ERR_STORE', kind: 'config' });
+    await expect(openStore(`sqlite:${join(blocker, 'state.db')}`)).rejects.toMatchObject({ code: 'ERR_STORE_OPEN', kind: 'config' });
   });
 
   it('answers every hot query from an index', async () => {

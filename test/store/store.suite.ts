@@ -1,6 +1,7 @@
 import { redactor } from '../../src/lib/redact';
 import { leasesSuite } from './store-leases.suite';
 import { ledgerMarksSuite } from './store-ledger-marks.suite';
+import { outboxSuite } from './store-outbox.suite';
 import { ledgerSuite } from './store-ledger.suite';
 import { rowErrorsSuite } from './store-row-errors.suite';
 import { stateSuite } from './store-state.suite';
@@ -318,5 +319,6 @@ export function storeSuite(name: string, makeStore: MakeStore): void {
     leasesSuite(ctx);
     stateSuite(ctx);
     ledgerMarksSuite(ctx);
+    outboxSuite(ctx);
   });
 }

@@ -61,6 +61,18 @@ const ROW_ERROR_COLUMNS = [
   { label: 'Reason', cell: (e) => [h('code', null, e.code), ' ', e.message], class: 'wide' },
 ];
 
+const NOTIFICATION_COLUMNS = [
+  { label: 'Event', cell: (n) => h('code', null, n.event), class: 'key' },
+  { label: 'Webhook', cell: (n) => h('span', { class: 'path' }, n.endpoint) },
+  { label: 'State', cell: (n) => stateBadge(n.state), class: 'key' },
+  { label: 'Attempts', cell: (n) => count(n.attempts), class: 'num' },
+  {
+    label: 'When',
+    cell: (n) => (n.deliveredAt ? `delivered ${when(n.deliveredAt)}` : n.nextAttemptAt ? `next try ${when(n.nextAttemptAt)}` : '–'),
+  },
+  { label: 'Last error', cell: (n) => (n.lastError ? h('span', { class: 'error-text' }, n.lastError) : ''), class: 'wide' },
+];
+
 function files(run, changed) {
   const states = Object.entries(run.fileStates);
   const chips = states.length > 1 || fileFilter !== 'all'
@@ -103,6 +115,7 @@ export async function runPage(main, crumbs, id, changed) {
       h('section', null, h('h2', null, 'Batches'), h('div', { id: 'batches' })),
       h('section', null, h('h2', null, 'Files'), h('div', { id: 'files' })),
       h('section', null, h('h2', null, 'Row errors'), h('div', { id: 'row-errors' })),
+      h('section', { id: 'notifications-section', hidden: true }, h('h2', null, 'Notifications'), h('div', { id: 'notifications' })),
     );
   }
   patch(main.querySelector('#status'), run.status, badge);
@@ -112,5 +125,8 @@ export async function runPage(main, crumbs, id, changed) {
   patch(main.querySelector('#batches'), run.batches, (batches) => (batches.length ? table(BATCH_COLUMNS, batches) : h('p', { class: 'muted' }, 'No batch.')));
   patch(main.querySelector('#files'), { files: run.files, fileStates: run.fileStates, fileFilter }, () => files(run, changed));
   patch(main.querySelector('#row-errors'), run.rowErrors, () => rowErrors(run));
+  // Only for runs a webhook was told about: most dataflows have none configured.
+  main.querySelector('#notifications-section').hidden = run.notifications.length === 0;
+  patch(main.querySelector('#notifications'), run.notifications, (list) => (list.length ? table(NOTIFICATION_COLUMNS, list) : []));
   return { busy: run.status === 'running' };
 }
