@@ -45,6 +45,11 @@ async function rebuildCommand(name: string | undefined, opts: LedgerCommandOptio
   const results: Array<{ run?: RunRecord; report?: RebuildReport; dataflow: string; error?: string }> = [];
   try {
     for (const df of chosen) {
+      // Without a name, dataflows whose ledger holds something are left as they are, not failed.
+      if (name === undefined && !(await services.store.ledgerIsEmpty(df.name))) {
+        results.push({ dataflow: df.name, error: 'kept: its ledger is not empty' });
+        continue;
+      }
       try {
         results.push({ dataflow: df.name, ...(await services.runner.rebuildLedger(df, abort.signal, { byTime: opts.byTime })) });
       } catch (err) {

@@ -55,6 +55,9 @@ describe('an emptied ledger, through the real CLI', () => {
     expect(JSON.parse(rebuilt.stdout)).toEqual([expect.objectContaining({ dataflow: 'people', status: 'succeeded', batches: 1, byName: 3, changedSince: 1, left: 0, unmatchedNames: 0 })]);
     // A rebuild is refused on a ledger that is not empty.
     expect((await ws.cli(['ledger', 'rebuild', 'people'])).code).toBe(1);
+    // Without a name, a dataflow whose ledger holds something is left as it is.
+    const all = await ws.cli(['ledger', 'rebuild']);
+    expect([all.code, all.stdout]).toEqual([0, 'people: kept: its ledger is not empty\n']);
 
     await ws.put('lr/e.json', jsonl(people(40, 2)));
     const past = new Date(Date.now() - 3_600_000);
