@@ -37,6 +37,7 @@ interface RunCommandOptions {
   dryRun?: boolean;
   json?: boolean;
   wait?: boolean;
+  quiet?: boolean;
 }
 
 /** `dataflowd run NAME` and `dataflowd reprocess NAME PATH…`: one run now, in the foreground. */
@@ -49,6 +50,7 @@ export function registerRun(program: Command, deps: CliDeps): void {
     .option('--dry-run', 'list every candidate file with its decision and reason; touch nothing')
     .option('--wait', 'when another process is running the dataflow, wait for it to finish (or to die) instead of exiting 75')
     .option('--json', 'print the run (or the dry-run decisions) as JSON')
+    .option('-q, --quiet', 'no progress, and only warnings and errors in the log; the summary (or --json) still prints')
     .action((name: string, opts: RunCommandOptions) => runCommand(name, opts, deps));
   withConfigOption(
     program
@@ -58,6 +60,7 @@ export function registerRun(program: Command, deps: CliDeps): void {
     .option('--dry-run', 'show what would be sent; touch nothing')
     .option('--wait', 'when another process is running the dataflow, wait for it instead of exiting 75')
     .option('--json', 'print the run as JSON')
+    .option('-q, --quiet', 'no progress, and only warnings and errors in the log')
     .action((name: string, paths: string[], opts: RunCommandOptions) => runCommand(name, opts, deps, paths));
 }
 
@@ -77,7 +80,7 @@ async function runCommand(name: string, opts: RunCommandOptions, deps: CliDeps, 
     process.exitCode = EXIT.invalid;
     return;
   }
-  const logger = commandLogger(config);
+  const logger = commandLogger(config, { level: opts.quiet ? 'warn' : undefined });
   const services = await openServices(config, logger, systemClock);
   // First Ctrl-C (or SIGTERM): stop cleanly — abort the batch being filled, follow a completed
   // one to Platform's answer, record the run `cancelled`. A second one quits at once; whoever
@@ -103,7 +106,8 @@ async function runCommand(name: string, opts: RunCommandOptions, deps: CliDeps, 
       for (const note of dry.notes) process.stderr.write(`note: ${note}\n`);
       return;
     }
-    const progress = opts.json ? undefined : startProgress();
+    // On a terminal, a live line; off one (a cron job's log), a plain progress line now and then.
+    const progress = opts.json ? undefined : startProgress({ quiet: opts.quiet, logger, name: df.name });
     const run = await services.runner
       .run(df, only ? 'reprocess' : 'manual', abort.signal, { ...progress?.callbacks, wait: opts.wait, cancel: cancel.signal, only })
       .catch((err: unknown) => {
