@@ -12,6 +12,7 @@ import { openServices } from '../services';
 import { type CliDeps, commandLogger, EXIT, loadConfigOrExit, withConfigOption } from './common';
 import { mappingLines } from './header-check';
 import { errorText } from './history';
+import { formatBytes, formatCount, formatDuration } from './human-units';
 import { startProgress } from './progress';
 
 /** 128 + SIGINT, as shells report a command stopped by Ctrl-C. */
@@ -145,7 +146,7 @@ function summary(run: RunRecord): string {
   const lines = [
     `run ${run.id}: ${run.status}`,
     `  files: ${run.filesTaken} taken, ${run.filesIngested} ingested, ${run.filesFailed} failed${run.filesRefused ? `, ${run.filesRefused} skipped for their names` : ''}`,
-    `  records: ${run.recordsIn} in, ${run.recordsOut} out, ${run.recordsFailed} failed; ${run.bytes} bytes`,
+    `  records: ${formatCount(run.recordsIn)} in, ${formatCount(run.recordsOut)} out, ${formatCount(run.recordsFailed)} failed; ${formatBytes(run.bytes)}${run.finishedAt ? ` in ${formatDuration(run.finishedAt.getTime() - run.startedAt.getTime())}` : ''}`,
   ];
   if (run.batchIds.length) lines.push(`  batches: ${run.batchIds.join(', ')}`);
   if (run.errorCode === BUSY_CODE) return `not run: ${run.dataflow} is ${run.error}; try again later, or add --wait`;
