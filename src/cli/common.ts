@@ -35,8 +35,10 @@ export async function loadConfigOrExit(dir: string, deps: CliDeps): Promise<Load
 }
 
 export interface CommandLoggerOptions {
-  /** Only warnings and errors (`--quiet`); DATAFLOWD_LOG_LEVEL, when set, still wins. */
+  /** Only warnings and errors, unless DATAFLOWD_LOG_LEVEL says otherwise (a command's own chatter, such as opening the store). */
   quiet?: boolean;
+  /** A level asked for on the command line (`run --quiet`): it wins over DATAFLOWD_LOG_LEVEL. */
+  level?: 'warn';
 }
 
 /**
@@ -47,7 +49,7 @@ export interface CommandLoggerOptions {
 export function commandLogger(config?: LoadedConfig, opts: CommandLoggerOptions = {}): Logger {
   const line = stderrLine();
   return createLogger({
-    level: process.env.DATAFLOWD_LOG_LEVEL ?? (opts.quiet ? 'warn' : 'info'),
+    level: opts.level ?? process.env.DATAFLOWD_LOG_LEVEL ?? (opts.quiet ? 'warn' : 'info'),
     scrub: config ? secretValues(config).filter((s) => s.length >= 4) : [],
     pretty: Boolean(process.stderr.isTTY),
     colour: colourWanted(process.stderr),
