@@ -132,7 +132,7 @@ export class DataflowRunner {
     const { store, platform, logger, clock } = this.deps;
     if (held.tookOverFrom) logger.warn({ dataflow: df.name, from: held.tookOverFrom }, 'took over the lease of a process that did not let go of it');
     try {
-      await recoverDataflow({ store, platform, fence: held.fence, logger, clock, signal: runSignal, except: begun.id, closedAt: held.lease.acquiredAt });
+      await recoverDataflow({ store, platform, fence: held.fence, logger, clock, signal: runSignal, except: begun.id, closedAt: held.lease.acquiredAt, notifier: this.notifier });
     } catch (err) {
       if (runSignal.aborted) return this.failedRun(begun, held.fence, err);
       logger.error({ dataflow: df.name, err: errorMessage(err) }, 'recovery of earlier runs failed; the next run tries again');
@@ -174,7 +174,7 @@ export class DataflowRunner {
       const runSignal = AbortSignal.any([signal, held.signal]);
       let prepared: Prepared | undefined;
       try {
-        await recoverDataflow({ store, platform, fence: held.fence, logger, clock, signal: runSignal, except: begun.id, closedAt: held.lease.acquiredAt });
+        await recoverDataflow({ store, platform, fence: held.fence, logger, clock, signal: runSignal, except: begun.id, closedAt: held.lease.acquiredAt, notifier: this.notifier });
         prepared = await this.prepare(df, runSignal, { resolveDataset: true, fence: held.fence });
         const report = await rebuildLedger({ ...this.deps, ...prepared, fence: held.fence, runId: begun.id, signal: runSignal, byTime: opts.byTime });
         const batchIds = (await store.batchesOfRun(begun.id)).map((b) => b.id);

@@ -6,6 +6,7 @@ import type { BatchRecord, Fence, RunRecord, Store } from '../store/types';
 import { BATCH_POLLING, describeBatchErrors, fileStateAfter } from './deliver-batch';
 import type { LeaseKeeper } from './lease';
 import { PARTLY_INGESTED } from './after-ingest';
+import type { RunNotifier } from '../notify/run-notifier';
 
 const INTERRUPTED = 'interrupted: the process running it stopped or lost its lease';
 
@@ -34,6 +35,8 @@ export interface RecoveryContext {
   except?: string;
   /** When runs left `running` are closed as interrupted: the moment their lease was taken over (default now). */
   closedAt?: Date;
+  /** Tells the dataflow's webhooks about the runs closed as interrupted, as about any failed run. */
+  notifier?: RunNotifier;
 }
 
 /**
@@ -86,7 +89,8 @@ export async function recoverDataflow(ctx: RecoveryContext): Promise<RecoveryRep
   if (orphans.length > 0) await store.setFileState(fence, orphans.map((f) => f.id), 'error', { error: INTERRUPTED });
   // A run whose stray batches could not be looked for stays `running`, so the next holder looks again.
   for (const run of interrupted.filter((r) => !unlooked.has(r.id))) {
-    await store.finishRun(run.id, { status: 'failed', finishedAt: ctx.closedAt ?? ctx.clock.now(), error: INTERRUPTED, errorKind: 'transient', errorCode: 'ERR_RUN_INTERRUPTED' }, fence);
+    const notify = await ctx.notifier?.prepare(fence.dataflow, run.id, logger);
+    await store.finishRun(run.id, { status: 'failed', finishedAt: ctx.closedAt ?? ctx.clock.now(), error: INTERRUPTED, errorKind: 'transient', errorCode: 'ERR_RUN_INTERRUPTED' }, fence, notify);
     report.runsClosed++;
     logger.warn({ runId: run.id, dataflow: run.dataflow, ranBy: run.owner }, 'closed a run interrupted by a stop');
   }
