@@ -4,7 +4,7 @@ import type { Logger } from '../lib/logger';
 import type { Batch, PlatformClient } from '../platform';
 import type { BatchRecord, Fence, RunRecord, Store } from '../store/types';
 import { BATCH_POLLING, describeBatchErrors, fileStateAfter } from './deliver-batch';
-import type { LeaseKeeper } from './lease';
+import { BUSY_CODE, type LeaseKeeper } from './lease';
 import { PARTLY_INGESTED } from './after-ingest';
 import type { RunNotifier } from '../notify/run-notifier';
 
@@ -88,13 +88,33 @@ export async function recoverDataflow(ctx: RecoveryContext): Promise<RecoveryRep
   const orphans = (await store.unsettledFiles(fence.dataflow)).filter((f) => f.batchId === null);
   if (orphans.length > 0) await store.setFileState(fence, orphans.map((f) => f.id), 'error', { error: INTERRUPTED });
   // A run whose stray batches could not be looked for stays `running`, so the next holder looks again.
-  for (const run of interrupted.filter((r) => !unlooked.has(r.id))) {
+  const closing = interrupted.filter((r) => !unlooked.has(r.id));
+  const later = closing.length > 0 ? await store.listRuns({ dataflow: fence.dataflow, limit: LATER_RUNS_LOOKED_AT }) : [];
+  for (const run of closing) {
     const notify = await ctx.notifier?.prepare(fence.dataflow, run.id, logger);
-    await store.finishRun(run.id, { status: 'failed', finishedAt: ctx.closedAt ?? ctx.clock.now(), error: INTERRUPTED, errorKind: 'transient', errorCode: 'ERR_RUN_INTERRUPTED' }, fence, notify);
+    const finishedAt = interruptedAt(run, later, ctx.closedAt ?? ctx.clock.now());
+    await store.finishRun(run.id, { status: 'failed', finishedAt, error: INTERRUPTED, errorKind: 'transient', errorCode: 'ERR_RUN_INTERRUPTED' }, fence, notify);
     report.runsClosed++;
     logger.warn({ runId: run.id, dataflow: run.dataflow, ranBy: run.owner }, 'closed a run interrupted by a stop');
   }
   return report;
+}
+
+/** Runs read to find the first one after an interrupted run (skipped checks sit between them). */
+const LATER_RUNS_LOOKED_AT = 500;
+
+/**
+ * When an interrupted run ended, at the latest: the moment its lease was taken over, or, when an
+ * earlier holder could not close it (Platform unreachable), the start of the first run after it
+ * under the lease, whichever is earlier — so that history never shows two runs of a dataflow at
+ * once. Runs skipped because the dataflow was busy were recorded beside it, not after it.
+ */
+function interruptedAt(run: RunRecord, runs: readonly RunRecord[], closedAt: Date): Date {
+  let end = closedAt.getTime();
+  for (const r of runs) {
+    if (r.id !== run.id && r.errorCode !== BUSY_CODE && r.startedAt.getTime() >= run.startedAt.getTime()) end = Math.min(end, r.startedAt.getTime());
+  }
+  return new Date(Math.max(end, run.startedAt.getTime()));
 }
 
 /**

@@ -233,6 +233,22 @@ test('Platform unreachable: nothing is settled wrongly; the next start finishes 
   expect(third).toEqual({ strays: [], aborted: [], resolved: {}, unsettled: [], runsClosed: 0 });
 });
 
+test('a run closed only by a later holder ends, in history, before the first run after it began', async () => {
+  const stray = await deadRun();
+  await batchOf(stray.run, stray.files, { ledger: false });
+  emulator.faults.set({ rules: [{ path: '/data/foundation', errorRate: 1, status: 503 }] });
+  expect((await recoverNow()).unsettled).toEqual([`run:${stray.run.id}`]);
+  // The next holder ran the dataflow while Platform's Catalog was away (a run it could not close stays running).
+  const later = await store.createRun({ id: `later-${n}`, dataflow: stray.run.dataflow, trigger: 'schedule', startedAt: new Date(), owner: dead });
+  await store.finishRun(later.id, { status: 'succeeded', finishedAt: new Date() });
+  emulator.faults.set({ rules: [] });
+
+  expect((await recoverNow()).runsClosed).toBe(1);
+  const closed = await store.getRun(stray.run.id);
+  expect(closed).toMatchObject({ status: 'failed', errorCode: 'ERR_RUN_INTERRUPTED' });
+  expect(closed!.finishedAt!.getTime()).toBe(later.startedAt.getTime());
+});
+
 test('recovery is scoped to one dataflow, and never touches one a live process holds', async () => {
   const mine = await deadRun();
   const mineId = await batchOf(mine.run, mine.files);
