@@ -7,6 +7,7 @@ import { errorMessage } from './lib/errors';
 import type { Logger } from './lib/logger';
 import { Semaphore } from './lib/pool';
 import { OutboxDrainer } from './notify/drain';
+import { RunNotifier } from './notify/run-notifier';
 import { DataflowRunner } from './run/dataflow-runner';
 import type { HeldLease } from './run/lease';
 import { settleDeadLeases } from './run/recover';
@@ -85,7 +86,7 @@ export class Daemon {
     const daemon = new Daemon(services, config, opts);
     try {
       const { store, platform, leases } = services;
-      await settleDeadLeases(leases, { store, platform, logger, clock, signal: daemon.abort.signal });
+      await settleDeadLeases(leases, { store, platform, logger, clock, signal: daemon.abort.signal, notifier: new RunNotifier(config, store) });
       daemon.http = await startHttp({
         store: services.store,
         config: () => daemon.current,

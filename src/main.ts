@@ -12,6 +12,7 @@ import { surviveClosedPipes } from './cli/closed-pipe';
 import { registerEmulator } from './cli/emulator';
 import { registerHistory } from './cli/history';
 import { registerIngest } from './cli/ingest';
+import { registerLedger } from './cli/ledger';
 import { registerNotifications } from './cli/notifications';
 import { registerRun } from './cli/run';
 import { registerSchema } from './cli/schema';
@@ -36,6 +37,7 @@ registerHistory(program, deps);
 registerNotifications(program, deps);
 registerEmulator(program, deps);
 registerIngest(program, deps);
+registerLedger(program, deps);
 registerSchema(program, deps);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -5,7 +5,7 @@ import { colourWanted, createLogger, Logger } from '../lib/logger';
 import { stderrLine } from './live-line';
 
 /** Exit statuses; `busy` is EX_TEMPFAIL of sysexits.h: another process runs the dataflow, try later. */
-export const EXIT = { ok: 0, failed: 1, invalid: 2, partial: 3, busy: 75 } as const;
+export const EXIT = { ok: 0, failed: 1, invalid: 2, partial: 3, ledgerEmpty: 4, busy: 75 } as const;
 
 export function defaultConfigDir(): string {
   return process.env.DATAFLOWD_CONFIG ?? 'config';
@@ -35,8 +35,10 @@ export async function loadConfigOrExit(dir: string, deps: CliDeps): Promise<Load
 }
 
 export interface CommandLoggerOptions {
-  /** Only warnings and errors (`--quiet`); DATAFLOWD_LOG_LEVEL, when set, still wins. */
+  /** Only warnings and errors, unless DATAFLOWD_LOG_LEVEL says otherwise (a command's own chatter, such as opening the store). */
   quiet?: boolean;
+  /** A level asked for on the command line (`run --quiet`): it wins over DATAFLOWD_LOG_LEVEL. */
+  level?: 'warn';
 }
 
 /**
@@ -47,7 +49,7 @@ export interface CommandLoggerOptions {
 export function commandLogger(config?: LoadedConfig, opts: CommandLoggerOptions = {}): Logger {
   const line = stderrLine();
   return createLogger({
-    level: process.env.DATAFLOWD_LOG_LEVEL ?? (opts.quiet ? 'warn' : 'info'),
+    level: opts.level ?? process.env.DATAFLOWD_LOG_LEVEL ?? (opts.quiet ? 'warn' : 'info'),
     scrub: config ? secretValues(config).filter((s) => s.length >= 4) : [],
     pretty: Boolean(process.stderr.isTTY),
     colour: colourWanted(process.stderr),

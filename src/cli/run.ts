@@ -5,6 +5,7 @@ import { normalizeRemotePath } from '../connector/paths';
 import { cancellation, errorMessage, isAbortError } from '../lib/errors';
 import { sendRunNotifications } from '../notify/send-run';
 import { BUSY_CODE } from '../run/lease';
+import { LEDGER_EMPTY_CODE } from '../run/ledger-guard';
 import type { RunRecord } from '../store/types';
 import type { FileSample } from '../prep/sample';
 import { describeRowError, rowErrorRecord } from '../prep/row-errors';
@@ -12,6 +13,7 @@ import { openServices } from '../services';
 import { type CliDeps, commandLogger, EXIT, loadConfigOrExit, withConfigOption } from './common';
 import { mappingLines } from './header-check';
 import { errorText } from './history';
+import { formatBytes, formatCount, formatDuration } from './human-units';
 import { startProgress } from './progress';
 
 /** 128 + SIGINT, as shells report a command stopped by Ctrl-C. */
@@ -28,7 +30,7 @@ export function exitCodeFor(run: RunRecord): number {
     case 'partially_succeeded':
       return EXIT.partial;
     default:
-      return EXIT.failed;
+      return run.errorCode === LEDGER_EMPTY_CODE ? EXIT.ledgerEmpty : EXIT.failed;
   }
 }
 
@@ -37,6 +39,8 @@ interface RunCommandOptions {
   dryRun?: boolean;
   json?: boolean;
   wait?: boolean;
+  acceptEmptyLedger?: boolean;
+  quiet?: boolean;
 }
 
 /** `dataflowd run NAME` and `dataflowd reprocess NAME PATH…`: one run now, in the foreground. */
@@ -44,11 +48,15 @@ export function registerRun(program: Command, deps: CliDeps): void {
   withConfigOption(
     program
       .command('run <name>')
-      .description('run one dataflow now (exit 0 succeeded or nothing new, 1 failed, 3 partially succeeded, 75 another process is running it, 130 cancelled)'),
+      .description(
+        'run one dataflow now (exit 0 succeeded or nothing new, 1 failed, 3 partially succeeded, 4 its ledger is empty but Platform holds its data, 75 another process is running it, 130 cancelled)',
+      ),
   )
+    .option('--accept-empty-ledger', "start an empty ledger even though Platform already holds the dataflow's batches: every file is sent again (else: dataflowd ledger rebuild)")
     .option('--dry-run', 'list every candidate file with its decision and reason; touch nothing')
     .option('--wait', 'when another process is running the dataflow, wait for it to finish (or to die) instead of exiting 75')
     .option('--json', 'print the run (or the dry-run decisions) as JSON')
+    .option('-q, --quiet', 'no progress, and only warnings and errors in the log; the summary (or --json) still prints')
     .action((name: string, opts: RunCommandOptions) => runCommand(name, opts, deps));
   withConfigOption(
     program
@@ -58,6 +66,7 @@ export function registerRun(program: Command, deps: CliDeps): void {
     .option('--dry-run', 'show what would be sent; touch nothing')
     .option('--wait', 'when another process is running the dataflow, wait for it instead of exiting 75')
     .option('--json', 'print the run as JSON')
+    .option('-q, --quiet', 'no progress, and only warnings and errors in the log')
     .action((name: string, paths: string[], opts: RunCommandOptions) => runCommand(name, opts, deps, paths));
 }
 
@@ -77,7 +86,7 @@ async function runCommand(name: string, opts: RunCommandOptions, deps: CliDeps, 
     process.exitCode = EXIT.invalid;
     return;
   }
-  const logger = commandLogger(config);
+  const logger = commandLogger(config, { level: opts.quiet ? 'warn' : undefined });
   const services = await openServices(config, logger, systemClock);
   // First Ctrl-C (or SIGTERM): stop cleanly — abort the batch being filled, follow a completed
   // one to Platform's answer, record the run `cancelled`. A second one quits at once; whoever
@@ -103,9 +112,10 @@ async function runCommand(name: string, opts: RunCommandOptions, deps: CliDeps, 
       for (const note of dry.notes) process.stderr.write(`note: ${note}\n`);
       return;
     }
-    const progress = opts.json ? undefined : startProgress();
+    // On a terminal, a live line; off one (a cron job's log), a plain progress line now and then.
+    const progress = opts.json ? undefined : startProgress({ quiet: opts.quiet, logger, name: df.name });
     const run = await services.runner
-      .run(df, only ? 'reprocess' : 'manual', abort.signal, { ...progress?.callbacks, wait: opts.wait, cancel: cancel.signal, only })
+      .run(df, only ? 'reprocess' : 'manual', abort.signal, { ...progress?.callbacks, wait: opts.wait, cancel: cancel.signal, only, acceptEmptyLedger: opts.acceptEmptyLedger })
       .catch((err: unknown) => {
         // Ctrl-C while waiting for another process's lease: nothing was started.
         if (cancel.signal.aborted && isAbortError(err)) return undefined;
@@ -141,7 +151,7 @@ function summary(run: RunRecord): string {
   const lines = [
     `run ${run.id}: ${run.status}`,
     `  files: ${run.filesTaken} taken, ${run.filesIngested} ingested, ${run.filesFailed} failed${run.filesRefused ? `, ${run.filesRefused} skipped for their names` : ''}`,
-    `  records: ${run.recordsIn} in, ${run.recordsOut} out, ${run.recordsFailed} failed; ${run.bytes} bytes`,
+    `  records: ${formatCount(run.recordsIn)} in, ${formatCount(run.recordsOut)} out, ${formatCount(run.recordsFailed)} failed; ${formatBytes(run.bytes)}${run.finishedAt ? ` in ${formatDuration(run.finishedAt.getTime() - run.startedAt.getTime())}` : ''}`,
   ];
   if (run.batchIds.length) lines.push(`  batches: ${run.batchIds.join(', ')}`);
   if (run.errorCode === BUSY_CODE) return `not run: ${run.dataflow} is ${run.error}; try again later, or add --wait`;

@@ -25,7 +25,16 @@ export const sourceSchema = z
     exclude: z.array(globSchema).default([]),
     recursive: z.boolean().default(false),
     minFileAge: durationSchema.prefault('0s').meta({ description: 'A younger file waits for a later run (ms when loaded)' }),
-    changedFiles: z.enum(['reingest', 'ignore']).default('reingest'),
+    changedFiles: z
+      .enum(['replace', 'append', 'ignore'], {
+        // `reingest` was renamed (issue 18); refused rather than aliased, since validate has no warnings to say so.
+        error: (iss) =>
+          iss.input === 'reingest'
+            ? 'reingest was renamed: use append (the new version is added beside the old one, as reingest did) or replace (the default: the new version replaces the old one in Platform)'
+            : undefined,
+      })
+      .default('replace')
+      .meta({ description: "A known path whose fingerprint changed: replace (default; its new version's batch replays the old version's batch), append (sent beside the old), ignore" }),
     afterIngest: z.enum(['keep', 'delete', 'move']).default('keep'),
     moveTo: remotePathSchema.optional().meta({ description: "Folder for afterIngest: move, relative to the connection's root; no '..' segment" }),
   })

@@ -34,7 +34,7 @@ export interface DetectRules {
   minFileAgeMs: number;
   /** `backfill: false`: files modified before this instant are not taken. */
   notBefore?: Date;
-  changedFiles: 'reingest' | 'ignore';
+  changedFiles: 'replace' | 'append' | 'ignore';
   fingerprint(file: RemoteFile): string;
   /** Why a listed path cannot be taken at all (a name no storage or Platform can carry), if so. */
   nameProblem?(path: string): string | undefined;

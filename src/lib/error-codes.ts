@@ -85,6 +85,8 @@ export const ERROR_CODES = {
   ERR_DATAFLOW_BUSY: { kind: 'transient', message: 'Another process is running the dataflow: not run now (run --wait waits for it).' },
   ERR_RUN_DEADLINE: { kind: 'transient', message: 'The run went on past ingestion.runTimeout and was stopped; the next run settles it.' },
   ERR_RUN_INTERRUPTED: { kind: 'transient', message: 'The process running it died or was stopped; the next run settled what it left.' },
+  ERR_LEDGER_EMPTY: { kind: 'config', message: "The ledger holds nothing for the dataflow but Platform holds its batches: dataflowd ledger rebuild NAME, or run --accept-empty-ledger." },
+  ERR_LEDGER_NOT_EMPTY: { kind: 'config', message: 'ledger rebuild writes only an empty ledger: this one already holds the dataflow’s files.' },
   ERR_CANCELLED: { kind: 'transient', message: 'Stopped by the user (Ctrl-C) or by a stop of dataflowd.' },
   ERR_ABORTED: { kind: 'transient', message: 'An operation was aborted (a stop, a deadline).' },
   ERR_INTERNAL: { kind: 'internal', message: 'An unexpected error: a bug, please report it with the log.' },

@@ -10,8 +10,9 @@ export const RUN_NOTIFY_WAIT_MS = 15_000;
 
 /**
  * `dataflowd run`: the run's notifications (already in the outbox) are sent before the command
- * exits, retried for a bounded time; what is left stays in the outbox for a daemon on the same
- * state to deliver, and a log line says so. Ctrl-C stops the wait.
+ * exits, retried for a bounded time; so are the ones, never tried yet, of runs a dead process left
+ * that this run closed as interrupted (its recovery wrote them). What is left stays in the outbox
+ * for a daemon on the same state to deliver, and a log line says so. Ctrl-C stops the wait.
  */
 export async function sendRunNotifications(
   run: RunRecord,
@@ -23,8 +24,13 @@ export async function sendRunNotifications(
   opts.cancel.addEventListener('abort', stop, { once: true });
   const leftover = (left: number | string) =>
     `notifications not delivered yet (${left}): left in the outbox for a daemon (dataflowd start) on the same state to deliver`;
+  const until = Date.now() + (opts.waitMs ?? RUN_NOTIFY_WAIT_MS);
   try {
-    const left = await drainer.drainRun(run.id, opts.waitMs ?? RUN_NOTIFY_WAIT_MS);
+    const closed = (await opts.store.listNotifications({ dataflow: run.dataflow, limit: 100 }))
+      .filter((n) => n.state === 'pending' && n.attempts === 0 && n.runId !== null && n.runId !== run.id)
+      .map((n) => n.runId as string);
+    let left = 0;
+    for (const runId of [run.id, ...new Set(closed)]) left += await drainer.drainRun(runId, Math.max(0, until - Date.now()));
     if (left > 0) opts.logger.warn({ runId: run.id, left }, leftover(left));
   } catch (err) {
     opts.logger.warn({ runId: run.id, err: errorMessage(err) }, leftover('interrupted'));

@@ -6,8 +6,19 @@ import type { RunPlan } from './plan';
 import { archivePath } from './source-paths';
 
 /**
+ * The note on an ingested file some of whose rows Platform did not take (refused before upload,
+ * or dropped by Platform within the partial-ingestion threshold, when it cannot say whose).
+ */
+export const PARTLY_INGESTED = 'partly ingested: ';
+
+/** Where `afterIngest: move` puts a partly ingested file, below moveTo. */
+export const REJECTED_FOLDER = 'rejected';
+
+/**
  * DESIGN.md §6 step 6: delete or move files of an accepted batch, but only when a fresh stat
  * shows the same version we ingested — a file rewritten meanwhile is left for the next run.
+ * A partly ingested file is never deleted (its refused rows exist nowhere else): `delete` keeps
+ * it in place, `move` puts it in moveTo/rejected/ rather than beside the files that got in whole.
  * Failures here are logged, never fatal: the data is already in Platform.
  */
 export async function applyAfterIngest(
@@ -32,10 +43,22 @@ export async function applyAfterIngest(
         logger.warn({ path: entry.path }, 'file changed after it was ingested; leaving it in place');
         continue;
       }
+      const partly = entry.error?.startsWith(PARTLY_INGESTED) === true;
+      if (partly && action) {
+        logger.warn({ path: entry.path, why: entry.error }, 'some rows of the file did not get in: kept in place, not deleted');
+        continue;
+      }
+      const to = partly ? joinFolder(plan.moveTo, REJECTED_FOLDER) : plan.moveTo;
+      if (partly) logger.warn({ path: entry.path, why: entry.error }, `some rows of the file did not get in: moved to ${REJECTED_FOLDER}/`);
       if (action) await action(entry.path, { signal });
-      else if (move) await move(entry.path, archivePath(plan.folder, plan.moveTo, entry.path), { signal });
+      else if (move) await move(entry.path, archivePath(plan.folder, to, entry.path), { signal });
     } catch (err) {
       logger.warn({ path: entry.path, err: errorMessage(err) }, `afterIngest ${plan.afterIngest} failed`);
     }
   }
+}
+
+function joinFolder(folder: string | undefined, name: string): string {
+  const base = (folder ?? '').replace(/\/+$/, '');
+  return base === '' ? name : `${base}/${name}`;
 }

@@ -17,6 +17,8 @@ import { type FileSample, sampleFile } from '../prep/sample';
 import type { Fence, LeaseRecord, RunRecord, RunTrigger, Store } from '../store/types';
 import { BUSY_CODE, describeHolder, HeldLease, LeaseKeeper } from './lease';
 import type { RunPlan } from './plan';
+import { guardEmptyLedger } from './ledger-guard';
+import { type RebuildReport, rebuildLedger } from './ledger-rebuild';
 import { recoverDataflow } from './recover';
 import { closeRun, detectRules, runDataflow } from './run-dataflow';
 import { newRunId } from './run-id';
@@ -40,6 +42,8 @@ export interface RunCallbacks {
   cancel?: AbortSignal;
   /** `dataflowd reprocess`: only these connection-relative paths, sent again whatever the ledger says. */
   only?: ReadonlySet<string>;
+  /** `run --accept-empty-ledger`: an empty ledger starts empty even when Platform holds the dataflow's data (ledger-guard.ts). */
+  acceptEmptyLedger?: boolean;
   onBytes?: (n: number) => void;
   onTaken?: (files: number, bytes: number) => void;
 }
@@ -128,7 +132,7 @@ export class DataflowRunner {
     const { store, platform, logger, clock } = this.deps;
     if (held.tookOverFrom) logger.warn({ dataflow: df.name, from: held.tookOverFrom }, 'took over the lease of a process that did not let go of it');
     try {
-      await recoverDataflow({ store, platform, fence: held.fence, logger, clock, signal: runSignal, except: begun.id, closedAt: held.lease.acquiredAt });
+      await recoverDataflow({ store, platform, fence: held.fence, logger, clock, signal: runSignal, except: begun.id, closedAt: held.lease.acquiredAt, notifier: this.notifier });
     } catch (err) {
       if (runSignal.aborted) return this.failedRun(begun, held.fence, err);
       logger.error({ dataflow: df.name, err: errorMessage(err) }, 'recovery of earlier runs failed; the next run tries again');
@@ -140,9 +144,49 @@ export class DataflowRunner {
       return this.failedRun(begun, held.fence, err);
     }
     try {
+      // `reprocess` names the files to send whatever the ledger says: no guard to pass.
+      if (trigger !== 'reprocess') {
+        await guardEmptyLedger({ store, platform, clock, logger, fence: held.fence, datasetId: prepared.plan.datasetId, signal: runSignal, acceptEmpty: callbacks.acceptEmptyLedger });
+      }
+    } catch (err) {
+      await prepared.connector.close().catch(() => undefined);
+      return this.failedRun(begun, held.fence, err);
+    }
+    try {
       return await runDataflow({ ...this.deps, ...prepared, fence: held.fence, owner: this.deps.leases.owner, signal: runSignal, ...callbacks, runId: begun.id, notifier: this.notifier }, trigger);
     } finally {
       await prepared.connector.close().catch((err) => logger.warn({ dataflow: df.name, err: errorMessage(err) }, 'closing the connection failed'));
+    }
+  }
+
+  /**
+   * `dataflowd ledger rebuild NAME`: under the dataflow's lease, in a run record of its own
+   * (trigger `rebuild`), after settling what a dead holder left, the ledger is written from
+   * Catalog and Data Access (ledger-rebuild.ts). Throws with the holder named when busy.
+   */
+  async rebuildLedger(df: DataflowConfig, signal: AbortSignal, opts: { byTime?: boolean } = {}): Promise<{ run: RunRecord; report?: RebuildReport }> {
+    const { store, platform, logger, clock } = this.deps;
+    const taken = await this.deps.leases.take(df.name, { signal });
+    if ('busy' in taken) throw dataflowError(BUSY_CODE, 'transient', `not rebuilt: ${df.name} is ${describeHolder(taken.busy)}`);
+    const held = taken.held;
+    try {
+      const begun = await this.begin(df, 'rebuild', held);
+      const runSignal = AbortSignal.any([signal, held.signal]);
+      let prepared: Prepared | undefined;
+      try {
+        await recoverDataflow({ store, platform, fence: held.fence, logger, clock, signal: runSignal, except: begun.id, closedAt: held.lease.acquiredAt, notifier: this.notifier });
+        prepared = await this.prepare(df, runSignal, { resolveDataset: true, fence: held.fence });
+        const report = await rebuildLedger({ ...this.deps, ...prepared, fence: held.fence, runId: begun.id, signal: runSignal, byTime: opts.byTime });
+        const batchIds = (await store.batchesOfRun(begun.id)).map((b) => b.id);
+        const run = await closeRun(store, begun, { status: 'succeeded', finishedAt: clock.now(), filesIngested: report.byName + report.byTime, batchIds }, held.fence, logger);
+        return { run, report };
+      } catch (err) {
+        return { run: await this.failedRun(begun, held.fence, err) };
+      } finally {
+        await prepared?.connector.close().catch(() => undefined);
+      }
+    } finally {
+      await held.release();
     }
   }
 

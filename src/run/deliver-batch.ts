@@ -11,6 +11,8 @@ import type { Batch, PlatformClient } from '../platform';
 import { batchFormat, prepareFile, type PrepStats } from '../prep/prepare';
 import type { Fence, LedgerEntry, Store } from '../store/types';
 import type { RunPlan } from './plan';
+import { PARTLY_INGESTED } from './after-ingest';
+import { failedForData, filesAtFault, splitInTwo } from './batch-fault';
 import { hasRowErrors, keepPlatformRowErrors } from './platform-row-errors';
 import { batchExternalId } from './run-id';
 import { uploadNames } from './source-paths';
@@ -31,10 +33,11 @@ export interface BatchOutcome {
   errorKind?: string;
   errorCode?: string;
   /**
-   * Files of this (aborted) batch to send again at once in a new batch: the batch was aborted
-   * only because other files in it were rejected for their content. They are pending again.
+   * Files of this batch to send again at once, each group in a new batch: the batch was aborted
+   * or failed only because other files in it were at fault, or Platform gave up on it. They are
+   * pending again.
    */
-  redeliver?: LedgerEntry[];
+  redeliver?: LedgerEntry[][];
 }
 
 /**
@@ -70,6 +73,8 @@ interface Uploaded {
   bytes: number;
   /** False for a file without records, which is not sent (Platform refuses empty files). */
   sent: boolean;
+  /** Rows refused before upload, counted in `records` too. */
+  refused: number;
 }
 
 /**
@@ -80,7 +85,7 @@ interface Uploaded {
  * down even before the batch exists, for the moment between Platform creating it and the ledger
  * recording it.
  */
-export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEntry[], seq: number): Promise<BatchOutcome> {
+export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEntry[], seq: number, replaces: readonly string[] = []): Promise<BatchOutcome> {
   const { plan, store, platform, signal, fence } = ctx;
   // Until COMPLETE is sent, a cancel stops the batch; after it, only `signal` does.
   const filling = ctx.cancel ? AbortSignal.any([signal, ctx.cancel]) : signal;
@@ -95,6 +100,8 @@ export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEn
       externalId,
       enableErrorDiagnostics: plan.errorDiagnostics,
       partialIngestionPercent: plan.maxErrorPercent,
+      // changedFiles: replace (replay-plan.ts): once this batch succeeds, the old versions' batches leave the dataset.
+      replay: replaces.length > 0 ? { predecessors: [...replaces], reason: 'replace' } : undefined,
     },
     filling,
   );
@@ -110,7 +117,7 @@ export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEn
     await abortQuietly(platform, batchId, log);
     throw err;
   }
-  log.info({ files: files.length, dataset: plan.datasetId }, 'batch created');
+  log.info({ files: files.length, dataset: plan.datasetId, ...(replaces.length > 0 ? { replaces } : {}) }, 'batch created');
 
   const names = uploadNames(plan.folder, files.map((f) => f.path), batchFormat(plan));
   const results = await mapLimit(files, plan.fileConcurrency, (entry) => uploadFile({ ...ctx, signal: filling }, batchId, entry, names.get(entry.path) as string));
@@ -152,7 +159,7 @@ export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEn
     if (failure !== undefined) log.error({ err: failure }, 'batch aborted: a file could not be delivered');
     const cause = failure ?? rejected[0]?.cause;
     const facts = cause === undefined ? {} : { ...errorFacts(cause), error: reason };
-    return { ...base, status: 'aborted', filesIngested: 0, filesFailed: files.length - vanished.length - (redeliver ? others.length : 0), recordsOut: 0, recordsFailed: 0, ...facts, redeliver: redeliver ? others : undefined };
+    return { ...base, status: 'aborted', filesIngested: 0, filesFailed: files.length - vanished.length - (redeliver ? others.length : 0), recordsOut: 0, recordsFailed: 0, ...facts, redeliver: redeliver ? [others] : undefined };
   }
 
   if (!uploaded.some((u) => u.sent)) {
@@ -177,6 +184,13 @@ export async function deliverBatch(ctx: DeliverContext, files: readonly LedgerEn
   return settle(ctx, final, uploaded, base);
 }
 
+/** The note afterIngest reads (after-ingest.ts): the file's own refused rows, else the batch's that no file explains. */
+function partlyNote(u: Uploaded, unexplained: number): { error?: string } {
+  if (u.refused > 0) return { error: `${PARTLY_INGESTED}${u.refused} of its ${u.records} rows refused` };
+  if (unexplained > 0) return { error: `${PARTLY_INGESTED}Platform refused ${unexplained} rows of its batch without saying of which file` };
+  return {};
+}
+
 /** Polls grow from 250 ms to 5 s: quick for small batches, about 12 calls a minute for long ones. */
 export const BATCH_POLLING = { pollMs: 250, maxPollMs: 5_000 };
 
@@ -194,12 +208,12 @@ async function uploadFile(ctx: DeliverContext, batchId: string, entry: LedgerEnt
           throw dataflowError('ERR_FILE_CHANGED', 'transient', `${entry.path} changed while it was read: listed ${entry.size} bytes, read ${stats.bytesRead}`);
         }
         ctx.logger.debug({ path: entry.path, records: stats.records, rejected: stats.failed, bytes: stats.bytesRead, sent: !prepared.empty, workers: stats.workers }, 'file uploaded');
-        return { entry, records: stats.records, bytes: stats.bytesRead, sent: !prepared.empty, stats };
+        return { entry, records: stats.records, bytes: stats.bytesRead, sent: !prepared.empty, refused: stats.failed, stats };
       },
       { ...RETRY_POLICIES.fileUpload, signal, onRetry: (err, attempt) => ctx.logger.warn({ path: entry.path, attempt, err: errorMessage(err) }, 'upload failed, retrying') },
     );
     await recordPrepOutcome(ctx, batchId, entry, uploaded.stats);
-    return { entry: uploaded.entry, records: uploaded.records, bytes: uploaded.bytes, sent: uploaded.sent };
+    return { entry: uploaded.entry, records: uploaded.records, bytes: uploaded.bytes, sent: uploaded.sent, refused: uploaded.refused };
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
@@ -222,7 +236,7 @@ async function recordPrepOutcome(ctx: DeliverContext, batchId: string, entry: Le
 export const MAX_RESENDS = 2;
 const RESENT = 'resent after batch ';
 
-async function settle(ctx: DeliverContext, batch: Batch, uploaded: Uploaded[], base: Omit<BatchOutcome, 'status' | 'filesIngested' | 'filesFailed' | 'recordsOut' | 'recordsFailed' | 'error'>): Promise<BatchOutcome> {
+async function settle(ctx: DeliverContext, batch: Batch, uploaded: Uploaded[], base: SettleBase): Promise<BatchOutcome> {
   const { store } = ctx;
   const m = batch.metrics;
   const recordsFailed = m.failedRecordCount ?? 0;
@@ -238,7 +252,11 @@ async function settle(ctx: DeliverContext, batch: Batch, uploaded: Uploaded[], b
   if (ingested) {
     // Rows Platform dropped within the partial-ingestion threshold are worth a word on the batch.
     const note = recordsFailed > 0 || successor ? describeBatchErrors(batch, successor) : undefined;
-    const done = [...idsBy(uploaded, (u) => u.records)].map(([records, ids]) => ({ ids, state: 'ingested' as const, patch: { records } }));
+    // Rows Platform dropped beyond those refused before upload cannot be put down to a file: each file of the batch is noted.
+    const unexplained = recordsFailed - sum(uploaded, (u) => u.refused);
+    // Files with the same patch settle in one statement (idsBy): the patch is the group's key.
+    const patches = idsBy(uploaded, (u) => JSON.stringify({ records: u.records, ...partlyNote(u, unexplained) }));
+    const done = [...patches].map(([patch, ids]) => ({ ids, state: 'ingested' as const, patch: JSON.parse(patch) as { records: number; error?: string } }));
     await store.updateBatch(
       ctx.fence,
       batch.id,
@@ -250,7 +268,9 @@ async function settle(ctx: DeliverContext, batch: Batch, uploaded: Uploaded[], b
   }
   const error = describeBatchErrors(batch, successor);
   const errorCode = batch.errors[0]?.code ?? `BATCH_${batch.status.toUpperCase()}`;
-  if (batch.handling === 'resend') {
+  const forData = batch.handling === 'rejected' && failedForData(batch);
+  if (forData && uploaded.length > 1) return isolate(ctx, batch, uploaded, base, error, errorCode);
+  if (batch.handling === 'resend' || (batch.handling === 'rejected' && !forData)) {
     // Platform gave up without judging the data: the files go again at once, in a new batch of
     // this run, unless they already did MAX_RESENDS times; then a later run takes them.
     const trail = (e: LedgerEntry) => `${RESENT}${batch.id} ${batch.status}${e.error?.startsWith(RESENT) ? `; ${e.error}` : ''}`;
@@ -263,7 +283,7 @@ async function settle(ctx: DeliverContext, batch: Batch, uploaded: Uploaded[], b
     if (!again) return { ...base, status: 'failed', filesIngested: 0, filesFailed: uploaded.length, recordsOut: 0, recordsFailed, error, errorKind: 'platform', errorCode };
     // The files' records and bytes count once, with the batch that takes them; the run's verdict
     // is that batch's too (an aborted outcome without error counts for nothing, run-dataflow.ts).
-    const redeliver = uploaded.map((u) => ({ ...u.entry, state: 'pending' as const, batchId: null, error: trail(u.entry) }));
+    const redeliver = [uploaded.map((u) => ({ ...u.entry, state: 'pending' as const, batchId: null, error: trail(u.entry) }))];
     return { ...base, status: 'aborted', filesIngested: 0, filesFailed: 0, recordsIn: 0, bytes: 0, recordsOut: 0, recordsFailed: 0, redeliver };
   }
   const state = fileStateAfter(batch, successor);
@@ -278,21 +298,64 @@ async function settle(ctx: DeliverContext, batch: Batch, uploaded: Uploaded[], b
 }
 
 /**
+ * A batch of several files Platform refused for their data (batch-fault.ts): the files at fault
+ * are rejected, final for their version; the others are pending again and go at once in a new
+ * batch of this run — or, when no file's own checks explain the failure, in two, each half
+ * sent again until a one-file batch names the file at fault. Both are written with the batch's
+ * final state, in one transaction, before any new batch is created.
+ */
+async function isolate(ctx: DeliverContext, batch: Batch, uploaded: Uploaded[], base: SettleBase, error: string, errorCode: string): Promise<BatchOutcome> {
+  const sent = uploaded.filter((u) => u.sent);
+  const named = sent.length === 1 ? sent : filesAtFault(sent.map((u) => ({ file: u, records: u.records, refused: u.refused })), ctx.plan.maxErrorPercent);
+  const others = uploaded.filter((u) => !named.includes(u));
+  const groups = named.length > 0 ? [others].filter((g) => g.length > 0) : splitInTwo(others);
+  const m = batch.metrics;
+  const why = named.length > 0 ? error : `${error}; no file's own checks explain it: its files go again in ${groups.length} batches to find which`;
+  await ctx.store.updateBatch(ctx.fence, batch.id, { state: 'failed', platformStatus: batch.status, recordsIn: m.inputRecordCount ?? base.recordsIn, recordsOut: 0, recordsFailed: m.failedRecordCount ?? 0, error: why }, [
+    ...named.map((u) => ({ ids: [u.entry.id], state: 'failed' as const, patch: { error } })),
+    { ids: others.map((u) => u.entry.id), state: 'pending' as const, patch: { batchId: null } },
+  ]);
+  const log = ctx.logger.child({ batchId: batch.id });
+  for (const u of named) log.error({ path: u.entry.path, refused: u.refused, error }, 'file rejected: its data failed the batch; not sent again until it changes');
+  if (others.length > 0) log.warn({ files: others.length, batches: groups.length }, 'files not at fault go again in a new batch');
+  const redeliver = groups.map((g) => g.map((u) => ({ ...u.entry, state: 'pending' as const, batchId: null })));
+  if (named.length === 0) return { ...base, status: 'aborted', filesIngested: 0, filesFailed: 0, recordsIn: 0, bytes: 0, recordsOut: 0, recordsFailed: 0, redeliver };
+  return {
+    ...base,
+    status: 'failed',
+    filesIngested: 0,
+    filesFailed: named.length,
+    recordsIn: sum(named, (u) => u.records),
+    bytes: sum(named, (u) => u.bytes),
+    recordsOut: 0,
+    recordsFailed: sum(named, (u) => u.records),
+    error,
+    errorKind: 'data',
+    errorCode,
+    redeliver,
+  };
+}
+
+type SettleBase = Omit<BatchOutcome, 'status' | 'filesIngested' | 'filesFailed' | 'recordsOut' | 'recordsFailed' | 'error'>;
+
+/**
  * What a final batch makes of its files (batch-status.ts says how each status is handled):
  * ingested when the data reached the dataset, or when the batch was made inactive by a successor
- * that holds it; failed when Platform judged the data and refused it, or when a promoted batch
- * was reverted or expired with no successor (final for that version: sending it again would undo
- * whoever took it out); error — taken again by a later run — when the batch ended without any
- * judgement of its data (aborted, stalled, abandoned).
+ * that holds it; failed when Platform judged the data of a one-file batch and refused it, or when
+ * a promoted batch was reverted or expired with no successor (final for that version: sending it
+ * again would undo whoever took it out); error — taken again by a later run — when the batch
+ * ended without any judgement of its data (aborted, stalled, abandoned, Platform's own failure),
+ * or was refused for the data of one of several files not known here (batch-fault.ts: the next
+ * run finds which).
  */
-export function fileStateAfter(batch: Batch, successor?: Batch): 'ingested' | 'failed' | 'error' {
+export function fileStateAfter(batch: Batch, successor?: Batch, files = 1): 'ingested' | 'failed' | 'error' {
   switch (batch.handling) {
     case 'ingested':
       return 'ingested';
     case 'look-up':
       return successor?.succeeded ? 'ingested' : 'failed';
     case 'rejected':
-      return 'failed';
+      return failedForData(batch) && files <= 1 ? 'failed' : 'error';
     default:
       return 'error';
   }

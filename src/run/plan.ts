@@ -12,7 +12,8 @@ export interface RunPlan {
   minFileAgeMs: number;
   /** `backfill: false`: files modified before this are not taken (startTime, else the first run). */
   notBefore?: Date;
-  changedFiles: 'reingest' | 'ignore';
+  /** replace: a changed file's batch replays the old version's batch (replay-plan.ts); append: sent beside it. */
+  changedFiles: 'replace' | 'append' | 'ignore';
   afterIngest: 'keep' | 'delete' | 'move';
   moveTo?: string;
   /** Platform dataset id (already resolved from a name when needed). */

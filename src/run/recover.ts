@@ -4,7 +4,9 @@ import type { Logger } from '../lib/logger';
 import type { Batch, PlatformClient } from '../platform';
 import type { BatchRecord, Fence, RunRecord, Store } from '../store/types';
 import { BATCH_POLLING, describeBatchErrors, fileStateAfter } from './deliver-batch';
-import type { LeaseKeeper } from './lease';
+import { BUSY_CODE, type LeaseKeeper } from './lease';
+import { PARTLY_INGESTED } from './after-ingest';
+import type { RunNotifier } from '../notify/run-notifier';
 
 const INTERRUPTED = 'interrupted: the process running it stopped or lost its lease';
 
@@ -33,6 +35,8 @@ export interface RecoveryContext {
   except?: string;
   /** When runs left `running` are closed as interrupted: the moment their lease was taken over (default now). */
   closedAt?: Date;
+  /** Tells the dataflow's webhooks about the runs closed as interrupted, as about any failed run. */
+  notifier?: RunNotifier;
 }
 
 /**
@@ -84,12 +88,33 @@ export async function recoverDataflow(ctx: RecoveryContext): Promise<RecoveryRep
   const orphans = (await store.unsettledFiles(fence.dataflow)).filter((f) => f.batchId === null);
   if (orphans.length > 0) await store.setFileState(fence, orphans.map((f) => f.id), 'error', { error: INTERRUPTED });
   // A run whose stray batches could not be looked for stays `running`, so the next holder looks again.
-  for (const run of interrupted.filter((r) => !unlooked.has(r.id))) {
-    await store.finishRun(run.id, { status: 'failed', finishedAt: ctx.closedAt ?? ctx.clock.now(), error: INTERRUPTED, errorKind: 'transient', errorCode: 'ERR_RUN_INTERRUPTED' }, fence);
+  const closing = interrupted.filter((r) => !unlooked.has(r.id));
+  const later = closing.length > 0 ? await store.listRuns({ dataflow: fence.dataflow, limit: LATER_RUNS_LOOKED_AT }) : [];
+  for (const run of closing) {
+    const notify = await ctx.notifier?.prepare(fence.dataflow, run.id, logger);
+    const finishedAt = interruptedAt(run, later, ctx.closedAt ?? ctx.clock.now());
+    await store.finishRun(run.id, { status: 'failed', finishedAt, error: INTERRUPTED, errorKind: 'transient', errorCode: 'ERR_RUN_INTERRUPTED' }, fence, notify);
     report.runsClosed++;
     logger.warn({ runId: run.id, dataflow: run.dataflow, ranBy: run.owner }, 'closed a run interrupted by a stop');
   }
   return report;
+}
+
+/** Runs read to find the first one after an interrupted run (skipped checks sit between them). */
+const LATER_RUNS_LOOKED_AT = 500;
+
+/**
+ * When an interrupted run ended, at the latest: the moment its lease was taken over, or, when an
+ * earlier holder could not close it (Platform unreachable), the start of the first run after it
+ * under the lease, whichever is earlier — so that history never shows two runs of a dataflow at
+ * once. Runs skipped because the dataflow was busy were recorded beside it, not after it.
+ */
+function interruptedAt(run: RunRecord, runs: readonly RunRecord[], closedAt: Date): Date {
+  let end = closedAt.getTime();
+  for (const r of runs) {
+    if (r.id !== run.id && r.errorCode !== BUSY_CODE && r.startedAt.getTime() >= run.startedAt.getTime()) end = Math.min(end, r.startedAt.getTime());
+  }
+  return new Date(Math.max(end, run.startedAt.getTime()));
 }
 
 /**
@@ -151,7 +176,7 @@ async function resolveCompleting(ctx: RecoveryContext, batch: BatchRecord): Prom
   const m = final.metrics;
   // Promoted, then out of the dataset: a successor that replaced it means the data is there.
   const successor = final.handling === 'look-up' ? await platform.findSuccessor(final, signal) : undefined;
-  const state = fileStateAfter(final, successor);
+  const state = fileStateAfter(final, successor, files.length);
   if (state === 'ingested') {
     await store.updateBatch(
       fence,
@@ -164,14 +189,15 @@ async function resolveCompleting(ctx: RecoveryContext, batch: BatchRecord): Prom
         recordsFailed: m.failedRecordCount ?? 0,
         error: (m.failedRecordCount ?? 0) > 0 || successor ? describeBatchErrors(final, successor) : null,
       },
-      [{ ids: files.map((f) => f.id), state: 'ingested' }],
+      // Which file's rows Platform dropped is not known here: each file of the batch is noted (after-ingest.ts).
+      [{ ids: files.map((f) => f.id), state: 'ingested', patch: (m.failedRecordCount ?? 0) > 0 ? { error: `${PARTLY_INGESTED}Platform refused ${m.failedRecordCount} rows of its batch without saying of which file` } : {} }],
     );
   } else {
     const error = describeBatchErrors(final, successor);
     await store.updateBatch(
       fence,
       batch.id,
-      { state: state === 'failed' ? 'failed' : 'aborted', platformStatus: final.status, recordsIn: m.inputRecordCount ?? null, recordsFailed: m.failedRecordCount ?? null, error },
+      { state: state === 'failed' || final.handling === 'rejected' ? 'failed' : 'aborted', platformStatus: final.status, recordsIn: m.inputRecordCount ?? null, recordsFailed: m.failedRecordCount ?? null, error },
       [{ ids: files.map((f) => f.id), state, patch: { error } }],
     );
   }

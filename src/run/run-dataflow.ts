@@ -11,8 +11,9 @@ import type { PlatformClient } from '../platform';
 import type { Fence, FileVersion, LeaseOwner, RunCounts, RunRecord, RunResult, RunStatus, RunTrigger, Store } from '../store/types';
 import { applyAfterIngest } from './after-ingest';
 import { BatchOutcome, deliverBatch } from './deliver-batch';
-import { PendingBatches } from './pending-batches';
+import { runBatches } from './pending-batches';
 import type { RunPlan } from './plan';
+import { replaysFor } from './replay-plan';
 import { scan, type TakeDecision } from './scan';
 
 export interface RunDeps {
@@ -89,13 +90,14 @@ export async function runDataflow(deps: RunDeps, trigger: RunTrigger): Promise<R
     deps.onTaken?.(taken.files, taken.bytes);
     logger.info({ files: taken.files, listed: scanned.listed }, 'files taken');
     const outcomes: BatchOutcome[] = [];
-    const batches = new PendingBatches(store, runId, plan.maxFilesPerBatch, plan.maxBatchBytes);
-    for (let seq = 0, batch = await batches.next(); batch; seq++, batch = await batches.next()) {
+    const { queue, facts } = await runBatches({ store, logger, plan }, runId);
+    for (let seq = 0, batch = await queue.next(); batch; seq++, batch = await queue.next()) {
       deps.signal.throwIfAborted();
       if (deps.cancel?.aborted) break;
-      const outcome = await deliverBatch({ ...deps, runId, logger }, batch, seq);
-      // Files held back only by a rejected neighbour go at once, in a batch of their own.
-      if (outcome.redeliver) batches.again(outcome.redeliver);
+      const outcome = await deliverBatch({ ...deps, runId, logger }, batch.files, seq, batch.replaces);
+      // Files held back only by a rejected neighbour, or by Platform, go at once in batches of their own,
+      // replaying what each group still wholly replaces.
+      for (const files of outcome.redeliver ?? []) queue.again({ files, replaces: facts ? replaysFor(files, facts).replaces : [] });
       outcomes.push(outcome);
       batchIds.push(outcome.batchId);
       addOutcome(counts, outcome);

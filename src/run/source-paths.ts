@@ -66,6 +66,15 @@ export function uploadNames(folder: string, paths: readonly string[], holds: 'js
   return names;
 }
 
+/**
+ * The names a file may have had in a batch: its own, or tagged with its hash when it shared a
+ * name with another file of that batch (`ledger rebuild` maps Platform's names back to paths).
+ */
+export function uploadNameCandidates(folder: string, path: string, holds: 'json' | 'parquet'): string[] {
+  const own = uploadNames(folder, [path], holds).get(path) as string;
+  return [own, tagged(own, folderRelative(folder, path), holds === 'parquet' ? '.parquet' : '.json')];
+}
+
 /** `dir/name.ext` → `dir/name~HASH.ext`, the hash of the original relative path. */
 function tagged(name: string, rel: string, extension: string): string {
   const tag = createHash('sha256').update(rel).digest('hex').slice(0, 8);

@@ -34,6 +34,9 @@ function buildHotQueries(d: Dialect) {
     latestVersions:
       `SELECT ${FILE_COLUMNS} FROM files WHERE id IN (` +
       `SELECT (SELECT max(id) FROM files WHERE dataflow = ? AND path = p.value) FROM ${d.textList('p')})`,
+    ingestedVersions:
+      `SELECT ${FILE_COLUMNS} FROM files WHERE id IN (` +
+      `SELECT (SELECT max(id) FROM files WHERE dataflow = ? AND path = p.value AND state = 'ingested') FROM ${d.textList('p')})`,
     filesOfRun: `SELECT ${FILE_COLUMNS} FROM files WHERE run_id = ? ORDER BY id`,
     pendingFilesOfRun: `SELECT ${FILE_COLUMNS} FROM files WHERE run_id = ? AND id > ? AND state = 'pending' AND batch_id IS NULL ORDER BY id LIMIT ?`,
     filesOfBatch: `SELECT ${FILE_COLUMNS} FROM files WHERE batch_id = ? ORDER BY id`,
@@ -99,6 +102,14 @@ function buildStatements(d: Dialect) {
       'INSERT INTO seen_versions (dataflow, path, fingerprint, seen_at) VALUES (?, ?, ?, ?) ' +
       'ON CONFLICT (dataflow, path) DO UPDATE SET fingerprint = excluded.fingerprint, seen_at = excluded.seen_at',
     backfillFrom: 'SELECT since FROM backfill_marks WHERE dataflow = ?',
+    ledgerMark: 'SELECT how, detail, marked_at FROM ledger_marks WHERE dataflow = ?',
+    markLedger:
+      'INSERT INTO ledger_marks (dataflow, how, detail, marked_at) VALUES (?, ?, ?, ?) ' +
+      'ON CONFLICT (dataflow) DO UPDATE SET how = excluded.how, detail = excluded.detail, marked_at = excluded.marked_at',
+    anyFileOf: 'SELECT id FROM files WHERE dataflow = ? LIMIT 1',
+    insertSettledBatch:
+      'INSERT INTO batches (id, run_id, dataflow, dataset, external_id, state, platform_status, records_in, records_out, records_failed, created_at, updated_at) ' +
+      "VALUES (?, ?, ?, ?, ?, 'succeeded', ?, ?, ?, ?, ?, ?)",
     markBackfill: 'INSERT INTO backfill_marks (dataflow, since) VALUES (?, ?) ON CONFLICT (dataflow) DO NOTHING',
     onceRun: 'SELECT definition_hash, run_id, ran_at FROM once_runs WHERE dataflow = ?',
     recordOnce:

@@ -1,6 +1,6 @@
 import { hotQueries, statements } from './queries';
 import { SqlBase } from './sql-base';
-import type { Fence, OnceRecord, SeenVersion } from './types';
+import type { Fence, LedgerMark, OnceRecord, SeenVersion } from './types';
 
 /**
  * The small typed facts of a dataflow beside the ledger (each in a table of its own since state
@@ -62,6 +62,21 @@ export abstract class TypedState extends SqlBase {
       await tx.run(this.st.markBackfill, [fence.dataflow, at.getTime()]);
       return new Date(((await tx.get<{ since: number }>(this.st.backfillFrom, [fence.dataflow])) as { since: number }).since);
     });
+  }
+
+  ledgerIsEmpty(dataflow: string): Promise<boolean> {
+    return this.guard('ledgerIsEmpty', async () => (await this.db.get(this.st.anyFileOf, [dataflow])) === undefined);
+  }
+
+  ledgerMark(dataflow: string): Promise<LedgerMark | undefined> {
+    return this.guard('ledgerMark', async () => {
+      const row = await this.db.get<{ how: LedgerMark['how']; detail: string | null; marked_at: number }>(this.st.ledgerMark, [dataflow]);
+      return row && { how: row.how, detail: row.detail, at: new Date(Number(row.marked_at)) };
+    });
+  }
+
+  async markLedger(fence: Fence, mark: LedgerMark): Promise<void> {
+    await this.fenced('markLedger', fence, (tx) => tx.run(this.st.markLedger, [fence.dataflow, mark.how, mark.detail, mark.at.getTime()]));
   }
 
   onceRun(dataflow: string): Promise<OnceRecord | undefined> {

@@ -15,6 +15,9 @@ import type {
   FileMove,
   FilePatch,
   FileState,
+  ImportedBatch,
+  ImportedFile,
+  LedgerMark,
   LeaseAnswer,
   LeaseOwner,
   LeaseRecord,
@@ -116,6 +119,15 @@ export class SqlStore extends NotificationOutbox implements Store {
     });
   }
 
+  async ingestedVersions(dataflow: string, paths: readonly string[]): Promise<Map<string, LedgerEntry>> {
+    return this.guard('ingestedVersions', async () => {
+      const found = new Map<string, LedgerEntry>();
+      if (paths.length === 0) return found;
+      for (const row of await this.db.all<rows.FileRow>(this.q.ingestedVersions, [dataflow, JSON.stringify(paths)])) found.set(row.path, rows.toLedgerEntry(row));
+      return found;
+    });
+  }
+
   addPending(fence: Fence, runId: string, files: readonly TakenVersion[]): Promise<LedgerEntry[]> {
     return this.insertVersions('addPending', fence, runId, files.map((f) => ({ ...f, state: 'pending' as const, error: null })));
   }
@@ -159,6 +171,21 @@ export class SqlStore extends NotificationOutbox implements Store {
         createdAt: now,
         updatedAt: now,
       }));
+    });
+  }
+
+  async importLedger(fence: Fence, runId: string, batches: readonly ImportedBatch[], files: readonly ImportedFile[], mark: LedgerMark): Promise<void> {
+    await this.fenced('importLedger', fence, async (tx) => {
+      const at = this.now();
+      for (const b of batches) {
+        await tx.run(this.sql.insertSettledBatch, [b.id, runId, fence.dataflow, b.dataset, b.externalId, b.platformStatus, b.recordsIn, b.recordsOut, b.recordsFailed, at, at]);
+      }
+      // supersedes 0: the first entry of its path; files_chain refuses a path the ledger already has.
+      for (const f of files) {
+        const [row] = await tx.all<{ id: number }>(insertFiles(1), [fence.dataflow, f.path, f.fingerprint, f.size, f.modifiedAt.getTime(), 'ingested', null, runId, 0, at, at]);
+        await this.moveFiles(tx, { ids: [row.id], state: 'ingested', patch: { batchId: f.batchId } });
+      }
+      await tx.run(this.sql.markLedger, [fence.dataflow, mark.how, mark.detail, mark.at.getTime()]);
     });
   }
 

@@ -264,4 +264,20 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX notifications_by_dataflow ON notifications (dataflow, created_at, id);
     `,
   },
+  {
+    version: 6,
+    name: 'ledger marks',
+    sql: `
+      -- How a dataflow's ledger began when Platform may already hold its data: checked against
+      -- Catalog and found new, rebuilt from Catalog (ledger rebuild), or started empty on
+      -- purpose (run --accept-empty-ledger). A dataflow with neither a mark nor a ledger entry
+      -- is checked against Catalog before it runs (src/run/ledger-guard.ts).
+      CREATE TABLE ledger_marks (
+        dataflow TEXT PRIMARY KEY,
+        how TEXT NOT NULL,
+        detail TEXT,
+        marked_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];

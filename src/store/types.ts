@@ -82,8 +82,8 @@ export interface LedgerEntry extends FileVersion {
 
 /** `cancelled`: stopped by the user (Ctrl-C) or a stop of dataflowd, with what it did until then. */
 export type RunStatus = 'running' | 'succeeded' | 'partially_succeeded' | 'failed' | 'skipped' | 'cancelled';
-/** `reprocess`: `dataflowd reprocess`, sending chosen files again whatever the ledger says. */
-export type RunTrigger = 'schedule' | 'manual' | 'once' | 'api' | 'reprocess';
+/** `reprocess`: `dataflowd reprocess`, sending chosen files again whatever the ledger says; `rebuild`: `dataflowd ledger rebuild`. */
+export type RunTrigger = 'schedule' | 'manual' | 'once' | 'api' | 'reprocess' | 'rebuild';
 
 export interface RunCounts {
   filesTaken: number;
@@ -198,6 +198,34 @@ export interface SeenVersion {
 }
 
 /**
+ * How a dataflow's ledger began, when Platform may already hold its data (src/run/ledger-guard.ts):
+ * - checked: Catalog held no ingested batch of the dataflow when its first run looked;
+ * - rebuilt: `dataflowd ledger rebuild` wrote it from Catalog's batches;
+ * - accepted_empty: `run --accept-empty-ledger` started it empty on purpose.
+ */
+export interface LedgerMark {
+  how: 'checked' | 'rebuilt' | 'accepted_empty';
+  detail: string | null;
+  at: Date;
+}
+
+/** A batch Platform holds, written into a rebuilt ledger as succeeded. */
+export interface ImportedBatch {
+  id: string;
+  dataset: string;
+  externalId: string;
+  platformStatus: string;
+  recordsIn: number | null;
+  recordsOut: number | null;
+  recordsFailed: number | null;
+}
+
+/** A file version a rebuilt ledger records as ingested by one of the imported batches. */
+export interface ImportedFile extends FileVersion {
+  batchId: string;
+}
+
+/**
  * A webhook notification in the outbox (src/notify):
  * - pending: to deliver at `nextAt` (again, after a failed attempt)
  * - delivered: a 2xx answer (final)
@@ -258,6 +286,8 @@ export interface Store {
 
   /** The newest ledger entry for each of these paths of a dataflow (indexed lookups; callers chunk). */
   latestVersions(dataflow: string, paths: readonly string[]): Promise<Map<string, LedgerEntry>>;
+  /** The newest `ingested` entry for each of these paths of a dataflow: what a new version replaces (replay). */
+  ingestedVersions(dataflow: string, paths: readonly string[]): Promise<Map<string, LedgerEntry>>;
   /**
    * Records taken file versions as `pending` for the run. The store refuses (ERR_STORE_CONFLICT,
    * nothing recorded) a version whose `supersedes` is no longer its path's newest entry: two
@@ -324,6 +354,18 @@ export interface Store {
   backfillFrom(dataflow: string): Promise<Date | undefined>;
   /** Sets the instant unless one is set; answers the one in force. */
   markBackfillFrom(fence: Fence, at: Date): Promise<Date>;
+
+  /** No ledger entry at all for the dataflow (a new dataflow, or an emptied state). */
+  ledgerIsEmpty(dataflow: string): Promise<boolean>;
+  ledgerMark(dataflow: string): Promise<LedgerMark | undefined>;
+  /** Sets (or replaces) the dataflow's mark. */
+  markLedger(fence: Fence, mark: LedgerMark): Promise<void>;
+  /**
+   * `ledger rebuild`: the batches as succeeded and the files as ingested by them, each the first
+   * entry of its path, and the mark, in one transaction; refused (ERR_STORE_CONFLICT, nothing
+   * written) when the ledger already holds one of the paths.
+   */
+  importLedger(fence: Fence, runId: string, batches: readonly ImportedBatch[], files: readonly ImportedFile[], mark: LedgerMark): Promise<void>;
 
   onceRun(dataflow: string): Promise<OnceRecord | undefined>;
   recordOnceRun(fence: Fence, record: OnceRecord): Promise<void>;

@@ -44,7 +44,7 @@ describe('loadConfig on a valid config', () => {
         exclude: [],
         recursive: false,
         minFileAge: 0,
-        changedFiles: 'reingest',
+        changedFiles: 'replace',
         afterIngest: 'keep',
       },
       format: { type: 'json', compression: 'auto' },

@@ -14,7 +14,7 @@ function rules(over: Partial<DetectRules> = {}): DetectRules {
   return {
     excludedBy: (p) => (p.endsWith('.tmp') ? 'excluded by "*.tmp"' : undefined),
     minFileAgeMs: 60_000,
-    changedFiles: 'reingest',
+    changedFiles: 'replace',
     fingerprint: (f) => fingerprint(f, traits),
     ...over,
   };

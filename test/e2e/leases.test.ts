@@ -104,6 +104,9 @@ describe.each(STORES)('processes sharing one %s store', (store) => {
     expect(refused.stdout).toMatch(new RegExp(`^not run: people is running in pid ${daemon.pid} on host ${hostname()} since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ`));
     const api = await fetch(`${String(started.http)}/api/dataflows/people/runs`, { method: 'POST' });
     expect({ status: api.status, body: await api.json() }).toMatchObject({ status: 409, body: { started: false, reason: expect.stringContaining(`running in pid ${daemon.pid}`) } });
+    // The second trigger is in history as what it was: an API request, skipped, the holder named (issue 21 item 10).
+    const runs = JSON.parse((await runCli(ws, ['history', 'people', '--json'])).stdout) as Array<{ trigger: string; status: string; errorCode: string | null }>;
+    expect(runs).toContainEqual(expect.objectContaining({ trigger: 'api', status: 'skipped', errorCode: 'ERR_DATAFLOW_BUSY' }));
     const listed = (await (await fetch(`${String(started.http)}/api/dataflows`)).json()) as Array<{ name: string; holder: { pid: number } | null }>;
     expect(listed.find((d) => d.name === 'people')?.holder).toMatchObject({ pid: daemon.pid, host: hostname() });
 

@@ -106,6 +106,23 @@ describe('webhook notifications from dataflowd run', () => {
     await daemon.kill('SIGTERM');
     expect(ctx.listener().delivered().filter((r) => idOf(r) === id)).toHaveLength(1);
   });
+
+  it('tells of a run killed mid-way, closed as interrupted by the next process to run the dataflow', async () => {
+    await ctx.ws().writeDataflow('people', 'source: { connection: inbox, include: ["d*.json"] }\ntarget: { dataset: people }\n');
+    await ctx.ws().put('d1.json', jsonl(people(30, 2)));
+    const killed = DaemonProcess.command(ctx.ws(), ['run', 'people'], { ...ENV, DATAFLOWD_CRASH_AT: 'mid-upload:1' });
+    const started = await killed.waitFor(msg('run started'));
+    expect((await killed.exited).signal).toBe('SIGKILL');
+    expect(ctx.listener().received).toEqual([]);
+
+    const next = DaemonProcess.command(ctx.ws(), ['run', 'people', '--json'], ENV);
+    expect((await next.exited).code).toBe(0);
+    const bodies = ctx.listener().delivered('/hook').map((r) => JSON.parse(r.raw));
+    expect(bodies).toContainEqual(
+      expect.objectContaining({ event_type: 'sources_flow_run_failure', event: expect.objectContaining({ id: started?.runId, flowId: 'people' }) }),
+    );
+    expect(bodies).toContainEqual(expect.objectContaining({ event_type: 'sources_flow_run_success', event: expect.objectContaining({ id: JSON.parse(next.stdout).id }) }));
+  });
 });
 
 describe.each(STORES)('webhook notifications across a daemon restart (%s)', (store) => {

@@ -98,7 +98,9 @@ describe('three replicas on one PostgreSQL', () => {
       runsOf.set(df, runs);
       for (let i = 1; i < runs.length; i++) {
         const [a, b] = [runs[i - 1], runs[i]];
-        expect({ df, overlap: a.finishedAt !== null && a.finishedAt.getTime() > b.startedAt.getTime() ? [a.id, b.id] : null }).toEqual({ df, overlap: null });
+        // On failure, the two runs as the store has them: who ran each, when, and how it ended.
+        const facts = (r: RunRecord) => `${r.id} ${r.status} ${r.errorCode ?? ''} by ${r.owner?.pid ?? '?'} ${r.startedAt.toISOString()} → ${r.finishedAt?.toISOString() ?? ''}`;
+        expect({ df, overlap: a.finishedAt !== null && a.finishedAt.getTime() > b.startedAt.getTime() ? [facts(a), facts(b)] : null }).toEqual({ df, overlap: null });
       }
     }
     const interrupted = [...runsOf.values()].flat().filter((r) => r.errorCode === 'ERR_RUN_INTERRUPTED');

@@ -36,6 +36,22 @@ describe('dataflowd run on a terminal', () => {
     expect(shown.filter((l) => /files {2}\d/.test(l) && !/INFO/.test(l))).toEqual([]);
   });
 
+  it('with --quiet shows neither progress nor info logs, only the summary', async () => {
+    for (let i = 0; i < 3; i++) await ws.put(`quiet-${i}.json`, jsonl(people(200_000 + i * 20_000, 20_000)));
+    const out = await onTerminal(ws, ['run', 'people', '--quiet']);
+    expect(out.code).toBe(0);
+    const shown = screen(out.output).filter((l) => l.trim() !== '');
+    expect(shown).toEqual([expect.stringMatching(/^run \S+: succeeded$/), ...shown.slice(1)]);
+    expect(out.output).not.toMatch(/INFO|files {2}\d/);
+  });
+
+  it('off a terminal, says how far the run is in plain log lines', async () => {
+    await ws.put('plain.json', jsonl(people(300_000, 5_000)));
+    const out = await ws.cli(['run', 'people']);
+    expect(out.code).toBe(0);
+    expect(out.stderr).toMatch(/progress: .*1 file/);
+  });
+
   it('shows no colour with NO_COLOR, and colour without', async () => {
     await ws.put('more.json', jsonl(people(500_000, 10)));
     const plain = await onTerminal(ws, ['run', 'people'], { NO_COLOR: '1' });

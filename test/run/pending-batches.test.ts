@@ -39,8 +39,8 @@ it('reads the files in taking order, within the file-count and byte limits, and 
   const batches = new PendingBatches(store, runId, 3, 100);
   const paths: string[][] = [];
   for (let batch = await batches.next(); batch; batch = await batches.next()) {
-    paths.push(batch.map((f) => f.path));
-    await deliver(batch);
+    paths.push(batch.files.map((f) => f.path));
+    await deliver(batch.files);
   }
   const p = files.map((f) => f.path);
   // The byte limit cut the second page short: what it left is read again, from where the batch ended.
@@ -50,13 +50,13 @@ it('reads the files in taking order, within the file-count and byte limits, and 
 it('sends files given back ahead of the rest, and does not read them again from the ledger', async () => {
   const { runId, files } = await takenRun([1, 1, 1, 1]);
   const batches = new PendingBatches(store, runId, 2, 100);
-  const first = (await batches.next())!;
+  const first = (await batches.next())!.files;
   // The first file was rejected; the second goes again, pending once more.
   await store.setFileState(fence, [first[0].id], 'failed');
-  batches.again([first[1]]);
-  expect((await batches.next())!.map((f) => f.path)).toEqual([files[1].path]);
+  batches.again({ files: [first[1]], replaces: [] });
+  expect((await batches.next())!.files.map((f) => f.path)).toEqual([files[1].path]);
   await deliver([first[1]]);
-  const rest = (await batches.next())!;
+  const rest = (await batches.next())!.files;
   expect(rest.map((f) => f.path)).toEqual([files[2].path, files[3].path]);
   await deliver(rest);
   expect(await batches.next()).toBeUndefined();

@@ -164,7 +164,7 @@ test('died after COMPLETE: resolved from Catalog, not completed twice', async ()
   expect((await platform.listBatches({ externalId: batchExternalId(run.dataflow, run.id, 0) })).map((b) => b.id)).toEqual([batchId]);
 });
 
-test('a completing batch Platform refused: files failed with its errors; one it aborted or abandoned: files taken again', async () => {
+test('a completing batch of two files Platform refused for their data: files taken again (the next run finds which one is at fault); one it aborted: files taken again', async () => {
   const refused = await deadRun();
   const refusedId = await batchOf(refused.run, refused.files, { records: ['{"id": 1}', '{"id": 2}'] });
   await markCompleting(refusedId, refused.files);
@@ -175,7 +175,8 @@ test('a completing batch Platform refused: files failed with its errors; one it 
 
   const report = await recoverNow();
   expect(report.resolved).toMatchObject({ [refusedId]: 'failed', [abortedId]: 'aborted' });
-  expect(await states(refused.run)).toEqual(['failed', 'failed']);
+  // Which file failed the batch is not known here: neither is condemned (batch-fault.ts).
+  expect(await states(refused.run)).toEqual(['error', 'error']);
   expect((await store.filesOfRun(refused.run.id))[0].error).toMatch(/\S/);
   expect(await store.getBatch(refusedId)).toMatchObject({ state: 'failed', platformStatus: 'failed' });
   expect(await states(aborted.run)).toEqual(['error', 'error']);
@@ -230,6 +231,22 @@ test('Platform unreachable: nothing is settled wrongly; the next start finishes 
 
   const third = await recoverNow();
   expect(third).toEqual({ strays: [], aborted: [], resolved: {}, unsettled: [], runsClosed: 0 });
+});
+
+test('a run closed only by a later holder ends, in history, before the first run after it began', async () => {
+  const stray = await deadRun();
+  await batchOf(stray.run, stray.files, { ledger: false });
+  emulator.faults.set({ rules: [{ path: '/data/foundation', errorRate: 1, status: 503 }] });
+  expect((await recoverNow()).unsettled).toEqual([`run:${stray.run.id}`]);
+  // The next holder ran the dataflow while Platform's Catalog was away (a run it could not close stays running).
+  const later = await store.createRun({ id: `later-${n}`, dataflow: stray.run.dataflow, trigger: 'schedule', startedAt: new Date(), owner: dead });
+  await store.finishRun(later.id, { status: 'succeeded', finishedAt: new Date() });
+  emulator.faults.set({ rules: [] });
+
+  expect((await recoverNow()).runsClosed).toBe(1);
+  const closed = await store.getRun(stray.run.id);
+  expect(closed).toMatchObject({ status: 'failed', errorCode: 'ERR_RUN_INTERRUPTED' });
+  expect(closed!.finishedAt!.getTime()).toBe(later.startedAt.getTime());
 });
 
 test('recovery is scoped to one dataflow, and never touches one a live process holds', async () => {

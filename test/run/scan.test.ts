@@ -22,7 +22,7 @@ let runs = 0;
 const rules: DetectRules = {
   excludedBy: () => undefined,
   minFileAgeMs: 0,
-  changedFiles: 'reingest',
+  changedFiles: 'append',
   fingerprint: (f) => fingerprint(f, localConnector.traits({ type: 'local', root: '.' })),
 };
 

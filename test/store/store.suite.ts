@@ -1,5 +1,6 @@
 import { redactor } from '../../src/lib/redact';
 import { leasesSuite } from './store-leases.suite';
+import { ledgerMarksSuite } from './store-ledger-marks.suite';
 import { outboxSuite } from './store-outbox.suite';
 import { ledgerSuite } from './store-ledger.suite';
 import { rowErrorsSuite } from './store-row-errors.suite';
@@ -317,6 +318,7 @@ export function storeSuite(name: string, makeStore: MakeStore): void {
     rowErrorsSuite(ctx);
     leasesSuite(ctx);
     stateSuite(ctx);
+    ledgerMarksSuite(ctx);
     outboxSuite(ctx);
   });
 }
