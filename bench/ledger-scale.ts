@@ -13,11 +13,13 @@ import { formatPeaks, MemoryPeaks, memProbeEnv } from './mem-probe';
  * on its own (versions recorded, then moved through a batch's states, 1,500 at a time). Run it at
  * two sizes: time per file must not grow with N.
  *
- *   npm run build && node dist/bench/ledger-scale.js [--files 100000] [--size-kb 100]
+ *   npm run build && node dist/bench/ledger-scale.js [--files 100000] [--size-kb 100] [--changed-files append]
  */
 const FILES = Number(process.argv[process.argv.indexOf('--files') + 1]) || 100_000;
 /** `--size-kb 100`: files of that size (JSON Lines) instead of one record each, for the small-file CPU figure. */
 const SIZE_KB = process.argv.includes('--size-kb') ? Number(process.argv[process.argv.indexOf('--size-kb') + 1]) : 0;
+/** `--changed-files append`: the source's changedFiles (default: the dataflow's default, replace). */
+const CHANGED_FILES = process.argv.includes('--changed-files') ? process.argv[process.argv.indexOf('--changed-files') + 1] : undefined;
 const MAX_FILES_PER_BATCH = 1500;
 
 interface LogLine {
@@ -97,7 +99,9 @@ async function main(): Promise<void> {
   }
   const emulator = await startEmulatorProcess(path.join(work, 'platform'));
   try {
-    const config = await writeBenchConfig({ emulatorUrl: emulator.url, connectionYaml: `{ type: local, root: ${JSON.stringify(inbox)} }`, under: work, filesAtOnce: 8 });
+    const changed = CHANGED_FILES ? `, changedFiles: ${CHANGED_FILES}` : '';
+    const dataflowYaml = ['name: bench', `source: { connection: bench, path: /, include: ["*"]${changed} }`, 'target: { dataset: bench }'].join('\n');
+    const config = await writeBenchConfig({ emulatorUrl: emulator.url, connectionYaml: `{ type: local, root: ${JSON.stringify(inbox)} }`, under: work, filesAtOnce: 8, dataflowYaml });
     const memFile = path.join(work, 'memory.json');
     const run = await measureRun(config, { DATAFLOWD_LOG_LEVEL: 'info', ...memProbeEnv(memFile) });
     const memory = JSON.parse(await readFile(memFile, 'utf8')) as MemoryPeaks;
