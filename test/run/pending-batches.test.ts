@@ -1,5 +1,6 @@
 import { openStore } from '../../src/store/open-store';
-import { PendingBatches } from '../../src/run/pending-batches';
+import { silentLogger } from '../../src/lib/logger';
+import { PendingBatches, runBatches } from '../../src/run/pending-batches';
 import type { Fence, LedgerEntry, Store } from '../../src/store/types';
 
 /* The batches a run reads back from a real (in-memory SQLite) ledger, a batch at a time. */
@@ -60,4 +61,31 @@ it('sends files given back ahead of the rest, and does not read them again from 
   expect(rest.map((f) => f.path)).toEqual([files[2].path, files[3].path]);
   await deliver(rest);
   expect(await batches.next()).toBeUndefined();
+});
+
+it('with changedFiles: replace, plans the changed files for replay first and streams the new ones after', async () => {
+  const { runId: firstRun, files: old } = await takenRun([5, 5]);
+  await store.createBatch(fence, { id: `b-${firstRun}`, runId: firstRun, dataset: 'ds', externalId: `x-${firstRun}` }, [{ ids: old.map((f) => f.id), state: 'uploading', patch: { batchId: `b-${firstRun}` } }]);
+  await store.updateBatch(fence, `b-${firstRun}`, { state: 'succeeded' }, [{ ids: old.map((f) => f.id), state: 'ingested' }]);
+
+  const runId = `run-${++n}`;
+  await store.createRun({ id: runId, dataflow: 'df', trigger: 'manual', startedAt: new Date() }, fence);
+  const fresh = (i: number) => ({ path: `${runId}/new${i}.json`, fingerprint: `n${i}`, size: 1, modifiedAt: new Date(0), supersedes: null });
+  // Taken in listing order: new paths around the two changed ones.
+  await store.addPending(fence, runId, [fresh(0), fresh(1)]);
+  await store.addPending(fence, runId, old.map((f) => ({ path: f.path, fingerprint: 'changed', size: 6, modifiedAt: new Date(1), supersedes: f.id })));
+  await store.addPending(fence, runId, [fresh(2)]);
+
+  const plan = { dataflow: 'df', datasetId: 'ds', changedFiles: 'replace', maxFilesPerBatch: 2, maxBatchBytes: 1000 };
+  const { queue } = await runBatches({ store, logger: silentLogger, plan }, runId);
+  const seen: Array<{ paths: string[]; replaces: string[] }> = [];
+  for (let batch = await queue.next(); batch; batch = await queue.next()) {
+    seen.push({ paths: batch.files.map((f) => f.path), replaces: batch.replaces });
+    await deliver(batch.files);
+  }
+  expect(seen).toEqual([
+    { paths: old.map((f) => f.path), replaces: [`b-${firstRun}`] },
+    { paths: [`${runId}/new0.json`, `${runId}/new1.json`], replaces: [] },
+    { paths: [`${runId}/new2.json`], replaces: [] },
+  ]);
 });
