@@ -270,7 +270,11 @@ export function printTable(title: string, rows: Row[]): void {
 
 /** dataflowd's run of the bench dataflow, measured; throws when the run did not succeed. */
 export async function measureRun(config: BenchConfig, env: NodeJS.ProcessEnv = {}): Promise<Measured> {
-  const m = await measure(process.execPath, [...nodeArgs('run'), 'run', 'bench', '--json', '--config', config.configDir], { env: { ...process.env, DATAFLOWD_LOG_LEVEL: 'warn', ...env } });
+  // Every round starts a fresh ledger against the same emulator, on purpose: without the flag the
+  // empty-ledger guard refuses the second round (Platform already holds the first one's batches).
+  const m = await measure(process.execPath, [...nodeArgs('run'), 'run', 'bench', '--json', '--accept-empty-ledger', '--config', config.configDir], {
+    env: { ...process.env, DATAFLOWD_LOG_LEVEL: 'warn', ...env },
+  });
   if (m.code !== 0) throw new Error(`dataflowd run failed (${m.code}): ${m.stderr.slice(-2000)}\n${m.stdout}`);
   return m;
 }

@@ -35,8 +35,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function runOnce(main: string, inbox: string, work: string, emulatorUrl: string): Promise<Measured> {
   const config: BenchConfig = await writeBenchConfig({ emulatorUrl, connectionYaml: `{ type: local, root: ${JSON.stringify(inbox)} }`, under: work });
-  const args = main === 'current' ? [...nodeArgs('run')] : ['--initial-old-space-size=128', main];
-  const m = await measure(process.execPath, [...args, 'run', 'bench', '--json', '--config', config.configDir], { env: { ...process.env, DATAFLOWD_LOG_LEVEL: 'warn' } });
+  // Each run has a fresh ledger against the same emulator: this build's empty-ledger guard is told so (release 0.1 has none).
+  const args = main === 'current' ? [...nodeArgs('run'), 'run', 'bench', '--accept-empty-ledger'] : ['--initial-old-space-size=128', main, 'run', 'bench'];
+  const m = await measure(process.execPath, [...args, '--json', '--config', config.configDir], { env: { ...process.env, DATAFLOWD_LOG_LEVEL: 'warn' } });
   if (m.code !== 0) throw new Error(`run failed (${m.code}): ${m.stderr.slice(-1500)}`);
   const run = JSON.parse(m.stdout) as { filesIngested: number };
   if (run.filesIngested !== SMALL_FILES) throw new Error(`expected ${SMALL_FILES} files ingested, got ${run.filesIngested}`);
