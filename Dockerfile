@@ -58,6 +58,5 @@ VOLUME ["/data"]
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:8080/healthz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# The heap flag is the one on src/main.ts's first line; it says why.
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "--initial-old-space-size=128", "/app/dist/src/main.js"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/dist/src/main.js"]
 CMD ["start", "--config", "/config"]

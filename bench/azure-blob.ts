@@ -93,7 +93,7 @@ async function readProcess(azurite: AzuriteServer, name: string, how: 'one' | 'p
 
 async function readMode(accountUrl: string, name: string): Promise<void> {
   const config = azureBlobConnector.configSchema.parse(connectionOf(accountUrl));
-  const connector = azureBlobConnector.create(config, { logger: silentLogger, baseDir: '.' });
+  const connector = await azureBlobConnector.create(config, { logger: silentLogger, baseDir: '.' });
   try {
     const started = process.hrtime.bigint();
     await pipeline(await connector.open(name, { signal: new AbortController().signal }), nowhere());
@@ -106,7 +106,7 @@ async function readMode(accountUrl: string, name: string): Promise<void> {
 /** `--read-many`: list the folder and drain every blob, four at a time like `limits.files`. */
 async function readManyMode(accountUrl: string, folder: string): Promise<void> {
   const config = azureBlobConnector.configSchema.parse(connectionOf(accountUrl));
-  const connector = azureBlobConnector.create(config, { logger: silentLogger, baseDir: '.' });
+  const connector = await azureBlobConnector.create(config, { logger: silentLogger, baseDir: '.' });
   const signal = new AbortController().signal;
   try {
     const started = process.hrtime.bigint();
@@ -158,7 +158,7 @@ async function main(): Promise<void> {
     rows.push({ name: '  of which streaming', bytes: largeBytes, seconds: read.streamSeconds, note: `open() → last byte, without Node's start: ${ratio(read.streamSeconds, cat.seconds)}` });
     rows.push({ name: `node:http GET ${largeMb} MB`, bytes: largeBytes, seconds: plain.streamSeconds, note: `no SDK, no connector: Node's own ceiling here, ${ratio(plain.streamSeconds, cat.seconds)}` });
     const [copy, ours] = await bestOf(rounds, () => rcloneCopy(azurite, 'large', work), () => azureRun(azurite, emulator, 'large'), { a: seconds, b: (f) => f.uploadSeconds });
-    const intake = await intakeOf(emulator, large, { command: `rclone cat "benchaz:${CONTAINER}/${largeName}"`, env: rcloneEnv(azurite) }, rounds);
+    const intake = await intakeOf(path.join(work, 'reference-platform'), large, { command: `rclone cat "benchaz:${CONTAINER}/${largeName}"`, env: rcloneEnv(azurite) }, rounds);
     rows.push(...runRows(`${largeMb} MB`, largeBytes, copy, ours, 'Azurite', intake));
     const local = await fastest(rounds, () => azureRun(azurite, emulator, '', work), (f) => f.uploadSeconds);
     rows.push({ name: `  same file from a local folder`, bytes: largeBytes, seconds: local.uploadSeconds, note: `upload phase of a local-source run: the core's own ceiling, ${ratio(local.uploadSeconds, copy.seconds)}` });

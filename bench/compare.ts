@@ -1,6 +1,6 @@
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { CpuSampler, CpuShare, describeCpu } from './cpu-sampler';
-import { batchPhases, BenchEmulator, emulatorIntake, IntakeSource, Measured, measureRun, Row, writeBenchConfig } from './harness';
+import { batchPhases, BenchEmulator, emulatorIntake, IntakeSource, Measured, measureRun, Row, startEmulatorProcess, writeBenchConfig } from './harness';
 
 /** What the protocol benchmarks share: arguments, best-of rounds, and dataflowd-vs-rclone rows. */
 
@@ -40,10 +40,21 @@ export async function fastest<T>(rounds: number, run: () => Promise<T>, secondsO
   return best!;
 }
 
-/** The emulator's intake (harness.ts emulatorIntake) of a local copy of the file and of `rclone cat`, fastest of `rounds` each. */
-export async function intakeOf(emulator: BenchEmulator, file: string, piped: Extract<IntakeSource, { command: string }>, rounds: number): Promise<Intake> {
-  const local = await fastest(rounds, () => emulatorIntake(emulator, { file }), (m) => m.seconds);
-  return { local, piped: await fastest(rounds, () => emulatorIntake(emulator, piped), (m) => m.seconds) };
+/**
+ * The emulator's intake (harness.ts emulatorIntake) of a local copy of the file and of `rclone
+ * cat`, fastest of `rounds` each. One PUT of the whole file is the reference, and Adobe refuses a
+ * PUT above 256 MB (dataflowd sends such files in chunks), so the reference goes to an emulator
+ * of its own, started like the other with that one limit lifted, in `dataDir`.
+ */
+export async function intakeOf(dataDir: string, file: string, command: Omit<Extract<IntakeSource, { command: string }>, 'bytes'>, rounds: number): Promise<Intake> {
+  const piped = { ...command, bytes: (await stat(file)).size };
+  const emulator = await startEmulatorProcess(dataDir, { largeFileBytes: Number.MAX_SAFE_INTEGER });
+  try {
+    const local = await fastest(rounds, () => emulatorIntake(emulator, { file }), (m) => m.seconds);
+    return { local, piped: await fastest(rounds, () => emulatorIntake(emulator, piped), (m) => m.seconds) };
+  } finally {
+    await emulator.stop();
+  }
 }
 
 export const seconds = (m: Measured) => m.seconds;

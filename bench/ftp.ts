@@ -67,7 +67,7 @@ const connectorRead = async (t: Target, file: string) =>
 
 async function readMode(file: string): Promise<void> {
   const config = ftpConnector.configSchema.parse(connectionOf(JSON.parse(process.env.BENCH_FTP_TARGET ?? '{}') as Target));
-  const connector = ftpConnector.create(config, { logger: silentLogger, baseDir: '.' });
+  const connector = await ftpConnector.create(config, { logger: silentLogger, baseDir: '.' });
   try {
     const nowhere = new Writable({ write: (_chunk, _encoding, done) => done() });
     const started = process.hrtime.bigint();
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     const transfer = (JSON.parse(read.stdout) as { transferSeconds: number }).transferSeconds;
     rows.push({ name: '  of which the transfer', bytes: largeBytes, seconds: transfer, note: `open() → end, without node's start: ${ratio(transfer, cat.seconds)}` });
     const [copy, ours] = await bestOf(rounds, () => rcloneCopy(t, 'large', work), () => dataflowdRun(emulator, connectionOf(t), 'large'), { a: seconds, b: (f) => f.uploadSeconds });
-    const intake = await intakeOf(emulator, server.local(largeFile), { command: `rclone cat "benchftp:${largeFile}"`, env: rcloneEnv(t) }, rounds);
+    const intake = await intakeOf(path.join(work, 'reference-platform'), server.local(largeFile), { command: `rclone cat "benchftp:${largeFile}"`, env: rcloneEnv(t) }, rounds);
     rows.push(...runRows(`${largeMb} MB`, largeBytes, copy, ours, 'FTP', intake));
 
     if (smallCount > 0) {

@@ -113,14 +113,15 @@ export interface BenchEmulator {
  */
 const EMULATOR_CPU = process.env.BENCH_EMULATOR_CPU;
 
-export async function startEmulatorProcess(dataDir: string): Promise<BenchEmulator> {
+/** `limits` lifts Adobe's limits in that emulator (`DATAFLOWD_EMULATOR_LIMITS`), for a reference upload only. */
+export async function startEmulatorProcess(dataDir: string, limits?: Record<string, number>): Promise<BenchEmulator> {
   const configDir = path.join(dataDir, 'emulator-config');
   await mkdir(configDir, { recursive: true });
   await writeFile(path.join(configDir, 'open.schema.json'), JSON.stringify({ type: 'object' }));
   await writeFile(path.join(configDir, 'dataflowd.yaml'), 'platform:\n  datasets: [{ id: bench, schema: open.schema.json }]\n');
   const args = [process.execPath, ...nodeArgs('emulator'), 'emulator', '--port', '0', '--data', dataDir, '--config', configDir];
   const command = EMULATOR_CPU === undefined ? args : ['taskset', '-c', EMULATOR_CPU, ...args];
-  const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, DATAFLOWD_LOG_LEVEL: 'warn' } });
+  const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, DATAFLOWD_LOG_LEVEL: 'warn', ...(limits ? { DATAFLOWD_EMULATOR_LIMITS: JSON.stringify(limits) } : {}) } });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout?.on('data', (c: Buffer) => {
@@ -147,7 +148,8 @@ export async function startEmulatorProcess(dataDir: string): Promise<BenchEmulat
 const BENCH_CREDENTIALS = { clientId: 'bench', clientSecret: 'bench-secret', orgId: 'BENCH@AdobeOrg', sandbox: 'prod', scopes: ['openid'] };
 
 /** What an intake PUT sends: a local file, or what a shell command writes (sent chunked, size unknown). */
-export type IntakeSource = { file: string } | { command: string; env?: NodeJS.ProcessEnv };
+/** A local file, or a command's output of `bytes` bytes (Platform needs the length of a PUT: 411 without it). */
+export type IntakeSource = { file: string } | { command: string; bytes: number; env?: NodeJS.ProcessEnv };
 
 /**
  * The emulator's own intake on this machine: `curl -T` into a batch, one streamed PUT, nothing
@@ -163,7 +165,9 @@ export async function emulatorIntake(emulator: BenchEmulator, source: IntakeSour
     const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: 'bench', client_secret: 'bench-secret', scope: 'openid' });
     const token = (await (await fetch(`${emulator.url}/ims/token/v3`, { method: 'POST', body: form })).json()) as { access_token: string };
     const url = `${emulator.url}/data/foundation/import/batches/${batch.id}/datasets/bench/files/records.json`;
-    const headers = ['content-type: application/octet-stream', `authorization: Bearer ${token.access_token}`, 'x-api-key: bench', 'x-gw-ims-org-id: BENCH@AdobeOrg', 'x-sandbox-name: prod'];
+    // curl streams stdin chunked; Platform needs the length, so the size is given and chunking turned off.
+    const length = 'file' in source ? [] : [`content-length: ${source.bytes}`, 'transfer-encoding:'];
+    const headers = [...length, 'content-type: application/octet-stream', `authorization: Bearer ${token.access_token}`, 'x-api-key: bench', 'x-gw-ims-org-id: BENCH@AdobeOrg', 'x-sandbox-name: prod'];
     const curl = ['-sS', '--fail', '-T', 'file' in source ? source.file : '-', ...headers.flatMap((h) => ['-H', h]), url];
     const m =
       'file' in source

@@ -32,16 +32,16 @@ const SEED_CHUNK = 10_000;
 
 type Connection = Record<string, unknown> & { type: string };
 
-function connectorOf(connection: Connection) {
+async function connectorOf(connection: Connection) {
   const def = connectorDefinitions.find((d) => d.type === connection.type);
   if (!def) throw new Error(`no connector ${connection.type}`);
   const config = def.configSchema.parse(connection);
-  return { connector: def.create(config, { logger: silentLogger, baseDir: '.' }), traits: def.traits(config) };
+  return { connector: await def.create(config, { logger: silentLogger, baseDir: '.' }), traits: def.traits(config) };
 }
 
 /** The bare listing, in its own process (`--list-only CONNECTION-JSON`). */
 async function listOnly(connection: Connection): Promise<void> {
-  const { connector } = connectorOf(connection);
+  const { connector } = await connectorOf(connection);
   let n = 0;
   for await (const _ of connector.list('', { recursive: true, signal: new AbortController().signal })) n++;
   await connector.close();
@@ -74,7 +74,7 @@ async function writeS3rverLayout(bucketDir: string): Promise<void> {
 /** The ledger already knows every file, as after the runs that ingested them. */
 async function seedLedger(stateDb: string, connection: Connection): Promise<void> {
   const store = await openStore(`sqlite:${stateDb}`);
-  const { connector, traits } = connectorOf(connection);
+  const { connector, traits } = await connectorOf(connection);
   try {
     const lease = await store.acquireLease('bench', { processId: 'bench-seed', host: 'bench', pid: 0 }, { ttlMs: 3_600_000 });
     if (!lease.granted) throw new Error('the seed could not take the lease');

@@ -84,7 +84,7 @@ async function connectorRead(s3: S3TestServer, key: string): Promise<Measured> {
 
 async function readMode(endpoint: string, key: string): Promise<void> {
   const config = s3Connector.configSchema.parse(connectionOf(endpoint));
-  const connector = s3Connector.create(config, { logger: silentLogger, baseDir: '.' });
+  const connector = await s3Connector.create(config, { logger: silentLogger, baseDir: '.' });
   try {
     const started = process.hrtime.bigint();
     const nowhere = new Writable({ write: (_chunk, _encoding, done) => done() });
@@ -124,7 +124,7 @@ async function main(): Promise<void> {
     const largeBytes = await writeJsonLinesFile(large, largeMb * 1e6);
     const largeKey = `large/records-${largeMb}mb.json`;
     await upload(s3, largeKey, large);
-    const intake = await intakeOf(emulator, large, { command: `rclone cat "benchs3:${BUCKET}/${largeKey}"`, env: rcloneEnv(s3) }, rounds);
+    const intake = await intakeOf(path.join(work, 'reference-platform'), large, { command: `rclone cat "benchs3:${BUCKET}/${largeKey}"`, env: rcloneEnv(s3) }, rounds);
     await rm(large);
     const [cat, read] = await medianOf(readRounds, () => rcloneCat(s3, largeKey), () => connectorRead(s3, largeKey), { a: seconds, b: seconds });
     rows.push({ name: `rclone cat ${largeMb} MB`, bytes: largeBytes, seconds: cat.seconds, peakRssMb: cat.peakRssMb, cpuSeconds: cat.cpuSeconds, note: 'one stream to /dev/null' });

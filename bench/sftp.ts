@@ -72,7 +72,7 @@ const connectorRead = async (t: Target, file: string) =>
 
 async function readMode(file: string): Promise<void> {
   const config = sftpConnector.configSchema.parse(connectionOf(JSON.parse(process.env.BENCH_SFTP_TARGET ?? '{}') as Target));
-  const connector = sftpConnector.create(config, { logger: silentLogger, baseDir: '.' });
+  const connector = await sftpConnector.create(config, { logger: silentLogger, baseDir: '.' });
   try {
     const nowhere = new Writable({ write: (_chunk, _encoding, done) => done() });
     await pipeline(await connector.open(file, { signal: new AbortController().signal }), nowhere);
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
     rows.push({ name: `rclone cat ${largeMb} MB`, bytes: largeBytes, seconds: cat.seconds, peakRssMb: cat.peakRssMb, cpuSeconds: cat.cpuSeconds, note: 'one stream to /dev/null' });
     rows.push({ name: `sftp connector read ${largeMb} MB`, bytes: largeBytes, seconds: read.seconds, peakRssMb: read.peakRssMb, cpuSeconds: read.cpuSeconds, note: `open() drained, process start included: ${ratio(read.seconds, cat.seconds)}` });
     const [copy, ours] = await bestOf(rounds, () => rcloneCopy(t, 'large', work), () => dataflowdRun(emulator, connectionOf(t), 'large'), { a: seconds, b: (f) => f.uploadSeconds });
-    const intake = await intakeOf(emulator, server.local(largeFile), { command: `rclone cat "benchsftp:${largeFile}"`, env: rcloneEnv(t) }, rounds);
+    const intake = await intakeOf(path.join(work, 'reference-platform'), server.local(largeFile), { command: `rclone cat "benchsftp:${largeFile}"`, env: rcloneEnv(t) }, rounds);
     rows.push(...runRows(`${largeMb} MB`, largeBytes, copy, ours, 'SFTP', intake));
 
     if (smallCount > 0) {

@@ -1,9 +1,9 @@
-#!/usr/bin/env -S node --initial-old-space-size=128
-// The heap flag: buffers that outlive two young-generation collections (a block waiting in a
-// stream while a chunk is sent) count against the old generation's limit, which V8 sets barely
-// above the ~31 MB a run keeps alive. Once a run fell into that, every ~20 MB of such buffers
-// forced a full collection: ~50 per GB, 2.5 s more CPU, and a 1 GB SFTP upload at 160-200 MB/s
-// instead of 280-320. A floor of 128 MB stops it. Dockerfile and `npm start` pass the same flag.
+#!/usr/bin/env node
+// No V8 heap flags (issue 20, measured 2026-12-07). The old-generation floor this line used to
+// set (--initial-old-space-size=128) let 100+ MB of garbage pile up before the first full
+// collection, and no longer bought speed: a 1 GB SFTP upload ran at 184-226 MB/s without it, 176
+// with it. A heap cap (--max-old-space-size=1536) keeps 10,000 small files at ~140 MB instead of
+// ~205, but costs a large upload 40-60% more CPU in collections. README "Scale and memory".
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';

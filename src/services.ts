@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { LoadedConfig, secretValues } from './config';
 import { dataDir } from './config/data-dir';
-import { Emulator, startEmulator } from './emulator';
+import type { Emulator } from './emulator';
 import type { Clock } from './lib/clock';
 import type { Logger } from './lib/logger';
 import { Redact, redactor } from './lib/redact';
@@ -61,6 +61,8 @@ export async function openServices(
   try {
     const p = config.daemon.platform;
     if (p.mode === 'embedded') {
+      // Loaded only in embedded mode: a process that talks to Adobe never needs it (~10 MB).
+      const { startEmulator } = await import('./emulator/index.js');
       emulator = await startEmulator({ dataDir: embeddedDataDir(config), datasets: emulatorDatasets(config), logger });
       platform = new PlatformClient({
         endpoint: emulator.url,

@@ -1,7 +1,8 @@
-import { BlobServiceClient } from '@azure/storage-blob';
+import type * as StorageBlob from '@azure/storage-blob';
 import { z } from 'zod';
 import { remotePathProblem } from '../../src/connector/paths';
 import { errorMessage } from '../../src/lib/errors';
+import { loadPackage } from '../../src/lib/load-package';
 
 /** Azure's container naming rules: 3–63 of a-z, 0-9 and single inner hyphens, or a system container. */
 const CONTAINER_NAME = /^(?:\$root|\$web|[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62})$/;
@@ -105,10 +106,11 @@ function isAccountUrl(value: string): boolean {
 }
 
 /** The SDK's own parser: it knows every form (account key, SAS, UseDevelopmentStorage=true). Its
- *  messages name the bad part ("Invalid AccountName in the provided Connection String"), never the value. */
+ *  messages name the bad part ("Invalid AccountName in the provided Connection String"), never the value.
+ *  The SDK (~20 MB) is loaded here only for a config that has a connection string. */
 function connectionStringProblem(connectionString: string): string | undefined {
   try {
-    BlobServiceClient.fromConnectionString(connectionString);
+    loadPackage<typeof StorageBlob>('@azure/storage-blob').BlobServiceClient.fromConnectionString(connectionString);
     return undefined;
   } catch (err) {
     return `not a usable connection string: ${errorMessage(err)}`;

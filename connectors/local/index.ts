@@ -1,20 +1,3 @@
-import * as nodePath from 'node:path';
-import type { ConnectorDefinition } from '../../src/connector/types';
-import { localConfigSchema } from './config';
-import { LocalConnector } from './local-connector';
-
+export { localConnector } from './definition';
 export { LocalConnector } from './local-connector';
 export { localConfigSchema, type LocalConfig } from './config';
-
-export const localConnector: ConnectorDefinition<typeof localConfigSchema> = {
-  type: 'local',
-  configSchema: localConfigSchema,
-  secretFields: [],
-  // mtimes come from fs.stat in nanoseconds and are kept to the millisecond; no content tag.
-  traits: () => ({ etagTracksContent: false, mtimePrecisionMs: 1 }),
-  create: (config, ctx) =>
-    new LocalConnector({
-      root: nodePath.resolve(ctx.baseDir, config.root),
-      logger: ctx.logger.child({ connector: 'local' }),
-    }),
-};

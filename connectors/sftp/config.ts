@@ -1,5 +1,7 @@
-import { ParsedKey, utils } from 'ssh2';
+import type * as Ssh2 from 'ssh2';
+import type { ParsedKey } from 'ssh2';
 import { z } from 'zod';
+import { loadPackage } from '../../src/lib/load-package';
 
 /*
  * Durations are written like everywhere else in dataflowd (`10s`, `1m30s`) and kept as strings:
@@ -78,10 +80,11 @@ export type SftpConfig = z.infer<typeof sftpConfigSchema>;
 /**
  * What is wrong with a private key that can be told cheaply: an unknown format, or an encrypted
  * key without passphrase. Decrypting is left to the connection (bcrypt takes most of a second),
- * so a wrong passphrase is reported when connecting. Never quotes the key.
+ * so a wrong passphrase is reported when connecting. Never quotes the key. ssh2 is loaded here only
+ * for a config that has a key.
  */
 function privateKeyProblem(key: string, passphrase: string | undefined): string | undefined {
-  const parsed = utils.parseKey(key);
+  const parsed = loadPackage<typeof Ssh2>('ssh2').utils.parseKey(key);
   if (!(parsed instanceof Error)) {
     // OpenSSH-format files come back as a list of (for now, always one) keys.
     const first: ParsedKey = Array.isArray(parsed) ? (parsed as ParsedKey[])[0] : parsed;

@@ -11,7 +11,7 @@ export async function checkConnections(config: LoadedConfig, yaml: ConfigYaml, s
   const failed = new Set<string>();
   await Promise.all(
     Object.keys(config.connections).map(async (name) => {
-      const { connection, connector } = openConnection(config.connections, name, { logger: silentLogger, baseDir: config.dir });
+      const { connection, connector } = await openConnection(config.connections, name, { logger: silentLogger, baseDir: config.dir });
       try {
         if (!connector.check) {
           lines.push(`connection ${name} (${connection.type}): no live check for this type`);

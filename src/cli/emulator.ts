@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { faultConfigSchema, startEmulator, type FaultConfigInput } from '../emulator';
+import type { FaultConfigInput } from '../emulator';
 import { errorMessage } from '../lib/errors';
 import { createLogger } from '../lib/logger';
 import { emulatorDatasets } from '../services';
@@ -28,6 +28,8 @@ export function registerEmulator(program: Command, deps: CliDeps): void {
       const config = opts.config ? await loadConfigOrExit(opts.config, deps) : undefined;
       const logger = createLogger();
       if (!config) logger.warn('no --config: serving no datasets');
+      // Loaded by this command only: every other command of the CLI starts without it.
+      const { startEmulator } = await import('../emulator/index.js');
       const emulator = await startEmulator({
         dataDir: path.resolve(opts.data),
         datasets: config ? emulatorDatasets(config) : [],
@@ -48,6 +50,7 @@ export function registerEmulator(program: Command, deps: CliDeps): void {
 /** The fault rules of --faults, or null (after saying why) when the file is unreadable or wrong. */
 async function loadFaults(file: string): Promise<FaultConfigInput | null> {
   try {
+    const { faultConfigSchema } = await import('../emulator/index.js');
     const parsed = faultConfigSchema.safeParse(parseYaml(await readFile(file, 'utf8')));
     if (parsed.success) return parsed.data;
     for (const issue of parsed.error.issues) process.stderr.write(`${file}: ${issue.path.join('.') || '(top)'}: ${issue.message}\n`);

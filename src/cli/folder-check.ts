@@ -22,7 +22,7 @@ export async function checkFolders(config: LoadedConfig, yaml: ConfigYaml, faile
 async function checkFolder(config: LoadedConfig, df: DataflowConfig, yaml: ConfigYaml, signal: AbortSignal): Promise<CheckReport> {
   const folder = normalizeRemotePath(df.source.path);
   const shown = `"${folder || '/'}" of connection ${df.source.connection}`;
-  const { connector } = openConnection(config.connections, df.source.connection, { logger: silentLogger, baseDir: config.dir });
+  const { connector } = await openConnection(config.connections, df.source.connection, { logger: silentLogger, baseDir: config.dir });
   try {
     let first: string | undefined;
     for await (const file of connector.list(folder, { recursive: false, signal })) {

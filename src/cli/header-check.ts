@@ -29,7 +29,7 @@ export async function checkCsvHeaders(config: LoadedConfig, signal: AbortSignal)
 }
 
 async function checkOne(config: LoadedConfig, df: DataflowConfig, signal: AbortSignal): Promise<HeaderCheck> {
-  const { connector } = openConnection(config.connections, df.source.connection, { logger: silentLogger, baseDir: config.dir });
+  const { connector } = await openConnection(config.connections, df.source.connection, { logger: silentLogger, baseDir: config.dir });
   const head = `dataflow ${df.name}`;
   try {
     const newest = await newestSelected(df, connector.list(normalizeRemotePath(df.source.path), { recursive: df.source.recursive, signal }));

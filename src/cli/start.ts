@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { formatProblem, loadConfig, parseDuration } from '../config';
 import { watchConfig } from '../config/watch-config';
-import { Daemon } from '../daemon';
+import type { Daemon } from '../daemon';
 import { systemClock } from '../lib/clock';
 import { errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
@@ -41,6 +41,8 @@ export function registerStart(program: Command, deps: CliDeps): void {
       process.on('SIGHUP', onHup);
       let daemon: Daemon;
       try {
+        // The daemon's HTTP server, metrics and scheduler are loaded by this command only.
+        const { Daemon } = await import('../daemon.js');
         daemon = await Daemon.start(config, { logger, clock: systemClock, shutdownTimeoutMs: parseDuration(opts.shutdownTimeout) });
       } catch (err) {
         logger.fatal({ err: errorMessage(err) }, 'dataflowd could not start');

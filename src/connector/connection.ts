@@ -14,7 +14,7 @@ export interface Connection {
   /** What the definition declares for these options; a live connector may know better (`traits()`). */
   readonly traits: ConnectorTraits;
   /** A new connector to this connection; the caller closes it. */
-  create(ctx: ConnectorContext): SourceConnector;
+  create(ctx: ConnectorContext): Promise<SourceConnector>;
 }
 
 /** Binds options its definition's schema produced to that definition. */
@@ -34,8 +34,8 @@ export type Connections = Readonly<Record<string, Connection>>;
  * connector. Every command and the runner call this, so that a connection is found, typed and
  * created the same way everywhere.
  */
-export function openConnection(connections: Connections, name: string, ctx: ConnectorContext): { connection: Connection; connector: SourceConnector } {
+export async function openConnection(connections: Connections, name: string, ctx: ConnectorContext): Promise<{ connection: Connection; connector: SourceConnector }> {
   const connection = Object.hasOwn(connections, name) ? connections[name] : undefined;
   if (connection === undefined) throw dataflowError('ERR_CONFIG_CONNECTION', 'config', `connection ${name} is not defined`);
-  return { connection, connector: connection.create(ctx) };
+  return { connection, connector: await connection.create(ctx) };
 }

@@ -64,5 +64,7 @@ export interface ConnectorDefinition<S extends z.ZodType = z.ZodType> {
   /** Keys of the config that hold secrets: redacted from logs and errors. */
   secretFields: readonly string[];
   traits(config: z.infer<S>): ConnectorTraits;
-  create(config: z.infer<S>, ctx: ConnectorContext): SourceConnector;
+  /** Async so that a definition can load its protocol's library (an SDK of tens of MB) only when
+   *  a connection of its type is opened, not in every process. */
+  create(config: z.infer<S>, ctx: ConnectorContext): Promise<SourceConnector>;
 }

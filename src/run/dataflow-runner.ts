@@ -242,7 +242,7 @@ export class DataflowRunner {
     const datasetId = opts.resolveDataset ? await this.datasetId(df.target.dataset, signal) : df.target.dataset;
     const prep = await this.prepPlan(df, signal, opts.notes);
     const notBefore = await this.notBefore(df, opts.fence);
-    const { connection, connector } = openConnection(config.connections, df.source.connection, { logger: this.deps.logger.child({ connection: df.source.connection }), baseDir: config.dir });
+    const { connection, connector } = await openConnection(config.connections, df.source.connection, { logger: this.deps.logger.child({ connection: df.source.connection }), baseDir: config.dir });
     const traits = connection.traits;
     const globs = compileGlobs({ include: df.source.include, exclude: df.source.exclude });
     const plan: RunPlan = {

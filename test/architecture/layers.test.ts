@@ -63,7 +63,8 @@ function targetNames(file: string): string[] {
 
 function resolveImport(from: string, spec: string): string | undefined {
   if (!spec.startsWith('.')) return undefined;
-  const base = path.resolve(path.dirname(from), spec);
+  // A dynamic import('./x.js') names the compiled file; its source is x.ts.
+  const base = path.resolve(path.dirname(from), spec.replace(/\.js$/, ''));
   return [`${base}.ts`, path.join(base, 'index.ts')].find((f) => existsSync(f));
 }
 

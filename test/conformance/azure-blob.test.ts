@@ -39,9 +39,9 @@ describe('azure-blob connector specifics', () => {
   const signal = new AbortController().signal;
   const opened: SourceConnector[] = [];
 
-  function connect(keys: Record<string, unknown>, logger = silentLogger): SourceConnector {
+  async function connect(keys: Record<string, unknown>, logger = silentLogger): Promise<SourceConnector> {
     const parsed = azureBlobConnector.configSchema.parse({ type: 'azure-blob', container: 'data', ...keys });
-    const connector = azureBlobConnector.create(parsed, { logger, baseDir: '/nonexistent' });
+    const connector = await azureBlobConnector.create(parsed, { logger, baseDir: '/nonexistent' });
     opened.push(connector);
     return connector;
   }
@@ -91,7 +91,7 @@ describe('azure-blob connector specifics', () => {
       ['account URL + container SAS', () => ({ accountUrl: azurite.accountUrl, sasToken: azurite.containerSas('data', 'rl') })],
     ];
     test.each(cases)('%s: check, list and read', async (_name, keys) => {
-      const connector = connect(keys());
+      const connector = await connect(keys());
       await expect(connector.check!({ signal })).resolves.toBeUndefined();
       expect(await paths(connector, 'in')).toEqual(['in/a.json', 'in/sub/b.json']);
       const chunks: Buffer[] = [];
@@ -101,7 +101,7 @@ describe('azure-blob connector specifics', () => {
 
     test('a wrong account key is an auth error that names the account, never the key', async () => {
       const wrongKey = Buffer.from('not the key of this account, but of the right length!!').toString('base64');
-      const connector = connect({ accountUrl: azurite.accountUrl, accountName: AZURITE_ACCOUNT, accountKey: wrongKey });
+      const connector = await connect({ accountUrl: azurite.accountUrl, accountName: AZURITE_ACCOUNT, accountKey: wrongKey });
       for (const err of [await failure(connector.check!({ signal })), await failure(paths(connector, 'in')), await failure(connector.open('in/a.json', { signal }))]) {
         expect(err.kind).toBe('auth');
         expect(err.message).toContain(`azure-blob://${AZURITE_ACCOUNT}/data/`);
@@ -112,14 +112,14 @@ describe('azure-blob connector specifics', () => {
     test('an expired SAS is an auth error, and its signature stays out of the message', async () => {
       const sas = azurite.accountSas('rl', new Date(Date.now() - 60_000));
       const sig = decodeURIComponent(/sig=([^&]+)/.exec(sas)![1]);
-      const err = await failure(connect({ accountUrl: azurite.accountUrl, sasToken: sas }).check!({ signal }));
+      const err = await failure((await connect({ accountUrl: azurite.accountUrl, sasToken: sas })).check!({ signal }));
       expect(err.kind).toBe('auth');
       expect(err.message).not.toContain(sig);
       expect(err.message).not.toContain(encodeURIComponent(sig));
     });
 
     test('a SAS without list permission fails check as a permission error', async () => {
-      const err = await failure(connect({ accountUrl: azurite.accountUrl, sasToken: azurite.accountSas('r') }).check!({ signal }));
+      const err = await failure((await connect({ accountUrl: azurite.accountUrl, sasToken: azurite.accountSas('r') })).check!({ signal }));
       expect(err.kind).toBe('permission');
       expect(err.message).toMatch(/AuthorizationPermissionMismatch/);
     });
@@ -130,7 +130,7 @@ describe('azure-blob connector specifics', () => {
       const saved = process.env.AZURE_TOKEN_CREDENTIALS;
       process.env.AZURE_TOKEN_CREDENTIALS = 'prod';
       try {
-        const connector = connect({ accountUrl: `https://127.0.0.1:${azurite.port}/${AZURITE_ACCOUNT}` });
+        const connector = await connect({ accountUrl: `https://127.0.0.1:${azurite.port}/${AZURITE_ACCOUNT}` });
         const err = await failure(connector.check!({ signal }));
         expect(err.kind).toBe('auth');
         expect(err.message).toMatch(/^checking azure-blob:\/\/devstoreaccount1\/data\/: no usable Azure credential \(DefaultAzureCredential/);
@@ -143,7 +143,7 @@ describe('azure-blob connector specifics', () => {
   });
 
   test('a missing container is not_found for check, list, stat and open', async () => {
-    const connector = connect({ container: 'no-such-container', connectionString: azurite.connectionString });
+    const connector = await connect({ container: 'no-such-container', connectionString: azurite.connectionString });
     for (const err of [
       await failure(connector.check!({ signal })),
       await failure(paths(connector, '')),
@@ -167,7 +167,7 @@ describe('azure-blob connector specifics', () => {
   });
 
   test('the prefix is a folder: siblings that share its first letters stay out', async () => {
-    const connector = connect({ prefix: 'in', connectionString: azurite.connectionString });
+    const connector = await connect({ prefix: 'in', connectionString: azurite.connectionString });
     expect(await paths(connector, '')).toEqual(['a.json', 'sub/b.json']);
     expect(await paths(connector, '/', false)).toEqual(['a.json']);
     expect(await connector.stat('a.json', { signal })).toMatchObject({ path: 'a.json', size: 8 });
@@ -181,7 +181,7 @@ describe('azure-blob connector specifics', () => {
     await azurite.putRawName('data', 'odd/%2E/dot.json', 'dot');
     await azurite.put('data', 'odd//double.json', 'double');
     const { logger, lines } = capturingLogger();
-    const connector = connect({ connectionString: azurite.connectionString }, logger);
+    const connector = await connect({ connectionString: azurite.connectionString }, logger);
     expect(await paths(connector, 'odd')).toEqual(['odd/ok.json']);
     expect(await paths(connector, 'odd', false)).toEqual(['odd/ok.json']);
     const skipped = lines().filter((l) => l.level === 40).map((l) => l.blob);
@@ -193,7 +193,7 @@ describe('azure-blob connector specifics', () => {
     await azurite.put('data', 'tiers/hot.json', 'hot');
     await azurite.put('data', 'tiers/archived.json', 'cold');
     await azurite.service.getContainerClient('data').getBlockBlobClient('tiers/archived.json').setAccessTier('Archive');
-    const connector = connect({ connectionString: azurite.connectionString });
+    const connector = await connect({ connectionString: azurite.connectionString });
     expect(await paths(connector, 'tiers')).toEqual(['tiers/hot.json']);
     const err = await failure(connector.open('tiers/archived.json', { signal }));
     expect(err.kind).toBe('unsupported');
@@ -203,7 +203,7 @@ describe('azure-blob connector specifics', () => {
   test('move replaces an existing target, and works with a SAS (the copy source carries it)', async () => {
     await azurite.put('data', 'mv/one.json', 'new');
     await azurite.put('data', 'mv/done/one.json', 'old');
-    const connector = connect({ accountUrl: azurite.accountUrl, sasToken: azurite.accountSas('rwdl') });
+    const connector = await connect({ accountUrl: azurite.accountUrl, sasToken: azurite.accountSas('rwdl') });
     await connector.move!('mv/one.json', 'mv/done/one.json', { signal });
     expect((await azurite.read('data', 'mv/done/one.json'))?.toString()).toBe('new');
     expect(await azurite.read('data', 'mv/one.json')).toBeUndefined();
@@ -214,7 +214,7 @@ describe('azure-blob connector specifics', () => {
     try {
       await doomed.createContainer('data');
       await doomed.put('data', 'big.bin', Buffer.alloc(64 << 20, 1));
-      const stream = await connect({ connectionString: doomed.connectionString }).open('big.bin', { signal });
+      const stream = await (await connect({ connectionString: doomed.connectionString })).open('big.bin', { signal });
       const failed = new Promise<unknown>((resolve) => stream.once('error', resolve));
       const closed = new Promise<void>((resolve) => stream.once('close', resolve));
       await new Promise((resolve) => stream.once('data', resolve));

@@ -4,6 +4,7 @@ import { symlink } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { Readable } from 'node:stream';
 import { ftpConnector, type FtpConfig } from '../../connectors/ftp';
+import { open } from '../../connectors/ftp/open';
 import { ftpPort, ftpTimeoutMs } from '../../connectors/ftp/config';
 import { ftpError, ftpErrorKind } from '../../connectors/ftp/errors';
 import { dateOnly, inferYear, ListingFormatError, parseMlsdListing, parseMlsxTime, parseUnixListing } from '../../connectors/ftp/ftp-listing';
@@ -26,7 +27,7 @@ function harness(start: () => Promise<FtpTestServer>, connection: (s: FtpTestSer
     async setup() {
       server = await start();
     },
-    create: async () => ftpConnector.create(config(), { logger: silentLogger, baseDir: '/nonexistent' }),
+    create: () => ftpConnector.create(config(), { logger: silentLogger, baseDir: '/nonexistent' }),
     // What the instance reports once it has logged in (the definition says 60 s for every server
     // until then): the suite then holds an MLSD server to whole seconds.
     traits: { etagTracksContent: false, mtimePrecisionMs: mlsd ? 1_000 : 60_000 },
@@ -72,9 +73,10 @@ async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** The connector itself, for the specifics (the suite goes through the definition). */
 function connect(server: FtpTestServer, extra: Record<string, unknown> = {}): SourceConnector {
   const config = ftpConnector.configSchema.parse({ type: 'ftp', host: server.host, port: server.port, username: server.username, password: server.password, ...extra });
-  return ftpConnector.create(config, { logger: silentLogger, baseDir: '/nonexistent' });
+  return open(config, { logger: silentLogger, baseDir: '/nonexistent' });
 }
 
 describe('ftp connector against vsftpd (LIST, TLS, sessions)', () => {

@@ -20,7 +20,7 @@ conformanceSuite('local', {
     await fsp.mkdir(root());
   },
   // A relative root, resolved against baseDir like any relative path in the config.
-  create: async () => localConnector.create(config, { logger: silentLogger, baseDir: base }),
+  create: () => localConnector.create(config, { logger: silentLogger, baseDir: base }),
   traits: localConnector.traits(config),
   capabilities: { remove: true, move: true, check: true },
   folders: 'real',
@@ -74,7 +74,7 @@ describe('local connector specifics', () => {
     await fsp.symlink(outside, nodePath.join(inbox, 'escape'));
     await fsp.symlink(inbox, nodePath.join(inbox, 'data', 'deep', 'loop'));
     await fsp.symlink(nodePath.join(inbox, 'nowhere'), nodePath.join(inbox, 'dangling.json'));
-    connector = localConnector.create({ type: 'local', root: inbox }, { logger: silentLogger, baseDir: '/nonexistent' });
+    connector = await localConnector.create({ type: 'local', root: inbox }, { logger: silentLogger, baseDir: '/nonexistent' });
   });
 
   afterAll(async () => {
@@ -123,7 +123,7 @@ describe('local connector specifics', () => {
   });
 
   test('a missing root is not_found for check and list', async () => {
-    const missing = localConnector.create({ type: 'local', root: 'absent' }, { logger: silentLogger, baseDir: dir });
+    const missing = await localConnector.create({ type: 'local', root: 'absent' }, { logger: silentLogger, baseDir: dir });
     expect(await kindOf(missing.check!({ signal }))).toBe('not_found');
     const files = missing.list('', { recursive: false, signal })[Symbol.asyncIterator]();
     expect(await kindOf(files.next())).toBe('not_found');

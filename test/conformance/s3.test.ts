@@ -31,14 +31,14 @@ function config(endpoint: string, extra: Record<string, unknown> = {}) {
   });
 }
 
-const create = (endpoint: string, extra: Record<string, unknown> = {}): SourceConnector =>
+const create = (endpoint: string, extra: Record<string, unknown> = {}): Promise<SourceConnector> =>
   s3Connector.create(config(endpoint, extra), { logger: silentLogger, baseDir: '/nonexistent' });
 
 conformanceSuite('s3', {
   async setup() {
     server = await startS3Server([BUCKET]);
   },
-  create: async () => create(server.endpoint),
+  create: () => create(server.endpoint),
   traits: { etagTracksContent: true, mtimePrecisionMs: 1000 },
   capabilities: { remove: true, move: true, check: true },
   folders: 'virtual',
@@ -88,7 +88,7 @@ describe('s3 connector specifics', () => {
     // Neighbours that share the prefix's characters but not its folder.
     await local.put('data', 'tenant/inbound-other/paged/x.txt', 'x');
     await local.put('data', 'outside.txt', 'x');
-    const connector = connect();
+    const connector = await connect();
     try {
       expect((await list(connector, 'paged', false)).map((f) => f.path)).toEqual(Array.from({ length: 10 }, (_, i) => `paged/f${i}.txt`));
       expect(await list(connector, 'paged', true)).toHaveLength(14);
@@ -100,7 +100,7 @@ describe('s3 connector specifics', () => {
 
   test('the etag is the unquoted MD5 of single-part content, and times are whole seconds', async () => {
     await local.put('data', key('etag/e.json'), '{"e":1}');
-    const connector = connect();
+    const connector = await connect();
     try {
       const [file] = await list(connector, 'etag');
       expect(file.etag).toBe(createHash('md5').update('{"e":1}').digest('hex'));
@@ -112,7 +112,7 @@ describe('s3 connector specifics', () => {
 
   test('without a prefix, paths are whole keys', async () => {
     await local.put('other', 'top/a.csv', 'a');
-    const connector = connect({ bucket: 'other', prefix: undefined });
+    const connector = await connect({ bucket: 'other', prefix: undefined });
     try {
       expect((await list(connector, '')).map((f) => f.path)).toEqual(['top/a.csv']);
       expect(await connector.stat('top/a.csv', { signal })).toMatchObject({ path: 'top/a.csv', size: 1 });
@@ -122,7 +122,7 @@ describe('s3 connector specifics', () => {
   });
 
   test('wrong credentials are auth errors for list and check', async () => {
-    const connector = connect({ accessKeyId: 'NOT-A-KEY', secretAccessKey: 'wrong-secret-value' });
+    const connector = await connect({ accessKeyId: 'NOT-A-KEY', secretAccessKey: 'wrong-secret-value' });
     try {
       expect(await kindOf(list(connector, ''))).toBe('auth');
       expect(await kindOf(connector.check!({ signal }))).toBe('auth');
@@ -135,7 +135,7 @@ describe('s3 connector specifics', () => {
   });
 
   test('a missing bucket is not_found for list, check and open', async () => {
-    const connector = connect({ bucket: 'no-such-bucket' });
+    const connector = await connect({ bucket: 'no-such-bucket' });
     try {
       expect(await kindOf(list(connector, 'x'))).toBe('not_found');
       expect(await kindOf(connector.check!({ signal }))).toBe('not_found');
@@ -148,7 +148,7 @@ describe('s3 connector specifics', () => {
   });
 
   test('a server that is not there is a transient error', async () => {
-    const connector = connect({ endpoint: 'http://127.0.0.1:1' });
+    const connector = await connect({ endpoint: 'http://127.0.0.1:1' });
     try {
       expect(await kindOf(connector.check!({ signal }))).toBe('transient');
       expect(await kindOf(connector.stat('a.json', { signal }))).toBe('transient');
@@ -162,7 +162,7 @@ describe('s3 connector specifics', () => {
     const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
     process.env.AWS_ACCESS_KEY_ID = S3RVER_KEY;
     process.env.AWS_SECRET_ACCESS_KEY = S3RVER_KEY;
-    const connector = connect({ accessKeyId: undefined, secretAccessKey: undefined });
+    const connector = await connect({ accessKeyId: undefined, secretAccessKey: undefined });
     try {
       expect((await list(connector, 'chain')).map((f) => f.path)).toEqual(['chain/c.json']);
     } finally {
@@ -192,7 +192,7 @@ describe('s3 connector specifics', () => {
     const doomed = await startS3Server(['d']);
     try {
       for (let i = 0; i < 10; i++) await doomed.put('d', key(`f${i}.txt`), `${i}`);
-      const connector = create(doomed.endpoint, { bucket: 'd' });
+      const connector = await create(doomed.endpoint, { bucket: 'd' });
       try {
         const files = connector.list('', { recursive: true, signal })[Symbol.asyncIterator]();
         expect((await files.next()).value).toMatchObject({ path: 'f0.txt' });
@@ -213,7 +213,7 @@ describe('s3 connector specifics', () => {
     const doomed = await startS3Server(['d']);
     try {
       await doomed.put('d', key('big.bin'), Buffer.alloc(64 * 1024 * 1024, 1));
-      const connector = create(doomed.endpoint, { bucket: 'd' });
+      const connector = await create(doomed.endpoint, { bucket: 'd' });
       try {
         const stream = await connector.open('big.bin', { signal });
         const failed = new Promise<unknown>((resolve) => stream.once('error', resolve));

@@ -23,7 +23,7 @@ const recording: ConnectorDefinition = {
   configSchema: z.strictObject({ type: z.literal('recording'), host: z.string(), port: z.int().default(2121) }),
   secretFields: [],
   traits: (o: { port: number }) => ({ etagTracksContent: false, mtimePrecisionMs: o.port }),
-  create(options) {
+  async create(options) {
     created.push(options);
     return { close: async () => undefined } as unknown as SourceConnector;
   },
@@ -41,7 +41,7 @@ describe('openConnection', () => {
     const config = await load();
     await mkdir(path.join(config.dir, 'inbox'), { recursive: true });
     await writeFile(path.join(config.dir, 'inbox', 'a.json'), '{}\n');
-    const { connection, connector } = openConnection(config.connections, 'inbox', { logger: silentLogger, baseDir: config.dir });
+    const { connection, connector } = await openConnection(config.connections, 'inbox', { logger: silentLogger, baseDir: config.dir });
     try {
       expect(connection).toMatchObject({ name: 'inbox', type: 'local' });
       const listed: RemoteFile[] = [];
@@ -55,7 +55,7 @@ describe('openConnection', () => {
   it("gives the connector its options with the schema's defaults, and the definition's traits for them", async () => {
     const config = await load();
     created.length = 0;
-    const { connection, connector } = openConnection(config.connections, 'net', { logger: silentLogger, baseDir: config.dir });
+    const { connection, connector } = await openConnection(config.connections, 'net', { logger: silentLogger, baseDir: config.dir });
     await connector.close();
     expect(created).toEqual([{ type: 'recording', host: 'example.test', port: 2121 }]);
     expect(connection.traits).toEqual({ etagTracksContent: false, mtimePrecisionMs: 2121 });
@@ -64,7 +64,7 @@ describe('openConnection', () => {
   it('refuses a connection the config does not define, inherited names included', async () => {
     const config = await load();
     for (const name of ['nope', 'toString', '__proto__']) {
-      expect(() => openConnection(config.connections, name, { logger: silentLogger, baseDir: config.dir })).toThrow(
+      await expect(openConnection(config.connections, name, { logger: silentLogger, baseDir: config.dir })).rejects.toThrow(
         expect.objectContaining({ code: 'ERR_CONFIG_CONNECTION', kind: 'config' }),
       );
     }

@@ -55,7 +55,7 @@ async function scanRecording(connector: SourceConnector) {
 }
 
 it('hands the taken files over a chunk at a time and keeps none of them', async () => {
-  const local = localConnector.create({ type: 'local', root: dir }, { logger: silentLogger, baseDir: dir });
+  const local = await localConnector.create({ type: 'local', root: dir }, { logger: silentLogger, baseDir: dir });
   const { runId, chunks, result } = await scanRecording(local);
   expect(chunks).toEqual([500, 500, 200]);
   expect(result).toMatchObject({ listed: FILES, taken: [] });
@@ -64,7 +64,7 @@ it('hands the taken files over a chunk at a time and keeps none of them', async 
 });
 
 it('a listing retried after a failure part-way takes each file once: those already recorded are in progress', async () => {
-  const local = localConnector.create({ type: 'local', root: dir }, { logger: silentLogger, baseDir: dir });
+  const local = await localConnector.create({ type: 'local', root: dir }, { logger: silentLogger, baseDir: dir });
   let failures = 0;
   // The real folder, with the connection dropping once after 700 files.
   const flaky: SourceConnector = Object.assign(Object.create(local) as SourceConnector, {
