@@ -114,7 +114,7 @@ export function runRows(label: string, bytes: number, copy: Measured, ours: RunF
           { name: '  CPU meanwhile', note: describeCpu(cpu.between(intake.piped.startedAt, intake.piped.endedAt)).replace('rclone', 'rclone and curl') },
         ]
       : []),
-    { name: `dataflowd run ${label}`, bytes, seconds: ours.run.seconds, peakRssMb: ours.run.peakRssMb, cpuSeconds: ours.run.cpuSeconds, note: `${ours.note}; whole run: ${ratio(ours.run.seconds, copy.seconds)}` },
+    { name: `dataflowd run ${label}`, bytes, seconds: ours.run.seconds, peakRssMb: ours.run.peakRssMb, cpuSeconds: ours.run.cpuSeconds, note: `${ours.note}; whole run: ${ratio(ours.run.seconds, copy.seconds)}, ${ratio(ours.run.seconds - ours.processingSeconds, copy.seconds)} without Platform's processing (issue 20's measure)` },
     { name: '  of which upload', bytes, seconds: ours.uploadSeconds, note: `${source} → Platform, batch created → COMPLETE: ${ratio(ours.uploadSeconds, copy.seconds)}${versus}` },
     { name: '  CPU in the upload', note: describeCpu(ours.uploadCpu) },
     { name: '  of which processing', bytes, seconds: ours.processingSeconds, note: "the emulator parsing and counting records (Platform's side)" },
