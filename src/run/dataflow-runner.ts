@@ -197,8 +197,10 @@ export class DataflowRunner {
     const id = newRunId(now);
     const error = describeHolder(holder);
     logger.info({ dataflow, holder: { processId: holder.processId, host: holder.host, pid: holder.pid } }, `not run: ${error}`);
-    await store.createRun({ id, dataflow, trigger, startedAt: now, owner: this.deps.leases.owner });
-    return store.finishRun(id, { status: 'skipped', finishedAt: now, error, errorKind: 'transient', errorCode: BUSY_CODE });
+    // Written already over: between a `running` record and its end, the holder's recovery would
+    // take it for an interrupted run and close it as failed (seen in test/e2e/replicas.test.ts).
+    const finished = { status: 'skipped' as const, finishedAt: now, error, errorKind: 'transient' as const, errorCode: BUSY_CODE };
+    return store.createRun({ id, dataflow, trigger, startedAt: now, owner: this.deps.leases.owner, finished });
   }
 
   /**

@@ -216,23 +216,32 @@ export class SqlStore extends NotificationOutbox implements Store {
     return this.guard('dataflowsToSettle', async () => (await this.db.all<{ dataflow: string }>(this.sql.dataflowsToSettle)).map((r) => r.dataflow).sort());
   }
 
-  async createRun(run: { id: string; dataflow: string; trigger: RunTrigger; startedAt: Date; owner?: LeaseOwner }, fence?: Fence): Promise<RunRecord> {
+  async createRun(run: { id: string; dataflow: string; trigger: RunTrigger; startedAt: Date; owner?: LeaseOwner; finished?: RunResult }, fence?: Fence): Promise<RunRecord> {
     const insert = async (tx: Db) => {
       const o = run.owner;
       await tx.run(this.sql.insertRun, [run.id, run.dataflow, run.trigger, run.startedAt.getTime(), o?.processId ?? null, o?.host ?? null, o?.pid ?? null]);
+      if (run.finished) {
+        const set = this.resultSet(run.finished);
+        await tx.run(`UPDATE runs SET ${set.sql} WHERE id = ?`, [...set.params, run.id]);
+      }
       return this.runById(tx, run.id);
     };
     return fence ? this.fenced('createRun', fence, insert) : this.guard('createRun', () => this.db.write(insert));
   }
 
-  async finishRun(id: string, result: RunResult, fence?: Fence, notify?: (run: RunRecord) => readonly NewNotification[]): Promise<RunRecord> {
+  /** The SET clause that records how a run ended. */
+  private resultSet(result: RunResult): ReturnType<typeof setClause> {
     const values = {
       ...result,
       finishedAt: result.finishedAt.getTime(),
       batchIds: result.batchIds && JSON.stringify(result.batchIds),
       error: this.redacted(result.error),
     };
-    const set = setClause(RUN_RESULT_COLUMNS, values);
+    return setClause(RUN_RESULT_COLUMNS, values);
+  }
+
+  async finishRun(id: string, result: RunResult, fence?: Fence, notify?: (run: RunRecord) => readonly NewNotification[]): Promise<RunRecord> {
+    const set = this.resultSet(result);
     const update = async (tx: Db) => {
       if ((await tx.run(`UPDATE runs SET ${set.sql} WHERE id = ?`, [...set.params, id])) === 0) throw storeNotFound('run', id);
       const run = await this.runById(tx, id);

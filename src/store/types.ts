@@ -310,7 +310,12 @@ export interface Store {
   dataflowsToSettle(): Promise<string[]>;
 
   /** A run record; `fence` for the run of a lease holder (a skipped tick writes none). */
-  createRun(run: { id: string; dataflow: string; trigger: RunTrigger; startedAt: Date; owner?: LeaseOwner }, fence?: Fence): Promise<RunRecord>;
+  /**
+   * With `finished`, the run is written already over, in one transaction: a run that never ran (a
+   * tick skipped because another process holds the dataflow) is never seen `running`, so the
+   * holder's recovery cannot take it for an interrupted run of its own dataflow.
+   */
+  createRun(run: { id: string; dataflow: string; trigger: RunTrigger; startedAt: Date; owner?: LeaseOwner; finished?: RunResult }, fence?: Fence): Promise<RunRecord>;
   /** `notify` answers the run's notifications from its final record: they enter the outbox in the same transaction. */
   finishRun(id: string, result: RunResult, fence?: Fence, notify?: (run: RunRecord) => readonly NewNotification[]): Promise<RunRecord>;
   getRun(id: string): Promise<RunRecord | undefined>;

@@ -100,6 +100,12 @@ describe('three replicas on one PostgreSQL', () => {
         const [a, b] = [runs[i - 1], runs[i]];
         // On failure, the two runs as the store has them: who ran each, when, and how it ended.
         const facts = (r: RunRecord) => `${r.id} ${r.status} ${r.errorCode ?? ''} by ${r.owner?.pid ?? '?'} ${r.startedAt.toISOString()} → ${r.finishedAt?.toISOString() ?? ''}`;
+        if (a.finishedAt !== null && a.finishedAt.getTime() > b.startedAt.getTime()) {
+          // And what each replica logged about the dataflow (this is how a skipped tick closed as interrupted was found).
+          for (const r of replicas) {
+            for (const l of r.lines.filter((x: LogLine) => JSON.stringify(x).includes(df))) process.stderr.write(`replica ${r.pid}: ${JSON.stringify(l).slice(0, 400)}\n`);
+          }
+        }
         expect({ df, overlap: a.finishedAt !== null && a.finishedAt.getTime() > b.startedAt.getTime() ? [facts(a), facts(b)] : null }).toEqual({ df, overlap: null });
       }
     }

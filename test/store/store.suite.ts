@@ -172,6 +172,21 @@ export function storeSuite(name: string, makeStore: MakeStore): void {
         await newRun();
         expect(await ctx.store.runningRuns(dataflow)).toEqual([left]);
       });
+
+      it('writes a run already over in one step, never seen running (a skipped tick)', async () => {
+        const dataflow = uid('df');
+        const at = new Date(Date.UTC(2026, 0, 2, 3, 4, 5));
+        const run = await ctx.store.createRun({
+          id: uid('run'),
+          dataflow,
+          trigger: 'schedule',
+          startedAt: at,
+          finished: { status: 'skipped', finishedAt: at, error: 'running in pid 1', errorKind: 'transient', errorCode: 'ERR_DATAFLOW_BUSY' },
+        });
+        expect(run).toMatchObject({ status: 'skipped', finishedAt: at, error: 'running in pid 1', errorCode: 'ERR_DATAFLOW_BUSY' });
+        expect(await ctx.store.getRun(run.id)).toEqual(run);
+        expect(await ctx.store.runningRuns(dataflow)).toEqual([]);
+      });
     });
 
     describe('batches', () => {
