@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { dataflowSchema } from '../src/config/dataflow-schema';
 import { buildPrepPlan } from '../src/prep/prep-plan';
-import { defaultParallelOptions } from '../src/prep/parallel-csv-stage';
+import { defaultParallelOptions } from '../src/prep/ordered-workers';
 import { prepareFile } from '../src/prep/prepare';
 import { batchPhases, measure, measureRun, printTable, Row, startEmulatorProcess, writeBenchConfig } from './harness';
 

@@ -5,7 +5,8 @@ import { CsvFatalError, CsvTokenizer } from './csv-tokenizer';
 import { recordTooLongReason } from './prep-errors';
 import { buildPrepPlan } from './prep-plan';
 import { RecordProcessor } from './record-processor';
-import type { BlockResult, CsvWorkerData, WorkerBlock, WorkerPiece } from './parallel-csv-stage';
+import { type PieceResult, transferable, type WorkerPiece } from './ordered-workers';
+import type { CsvWorkerData, WorkerBlock } from './parallel-csv-stage';
 
 /*
  * A worker thread of parallel-csv-stage.ts: pieces of one CSV file in, their XDM JSON Lines out.
@@ -24,7 +25,7 @@ const encoder = new TextEncoder();
 /** Output is encoded every 64 KiB: lines held for a whole piece outlive the young generation and cost the worker a third of its time in GC. */
 const PIECE_TEXT_CHARS = 64 * 1024;
 
-function convert(block: WorkerBlock): BlockResult {
+function convert(block: WorkerBlock & { seq: number }): PieceResult {
   if (block.oversized) {
     processor.unreadable({ rowNumber: 1, lineNumber: block.firstLine }, recordTooLongReason(plan.limits.recordChars));
     const rejected = processor.lastRejection!;
@@ -76,11 +77,10 @@ function convert(block: WorkerBlock): BlockResult {
   return { seq: block.seq, pieces, rows, records: processor.records - recordsBefore };
 }
 
-parentPort?.on('message', (block: WorkerBlock) => {
+parentPort?.on('message', (block: WorkerBlock & { seq: number }) => {
   try {
     const result = convert(block);
-    const transfer = result.pieces.filter((p): p is Uint8Array => p instanceof Uint8Array).map((p) => p.buffer as ArrayBuffer);
-    parentPort?.postMessage(result, transfer);
+    parentPort?.postMessage(result, transferable(result.pieces));
   } catch (err) {
     const fatal = err instanceof CsvFatalError;
     parentPort?.postMessage({ seq: block.seq, error: { message: (err as Error).message, line: fatal ? err.line : undefined, csv: fatal } });

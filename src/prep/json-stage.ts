@@ -1,7 +1,10 @@
 import { StringDecoder } from 'node:string_decoder';
 import { Transform, type TransformCallback } from 'node:stream';
 import { JsonDocumentSplitter } from './json-splitter';
+import type { ParallelOptions } from './ordered-workers';
+import { ParallelJsonLines } from './parallel-json-lines';
 import { recordTooLongReason } from './prep-errors';
+import type { PrepPlan } from './prep-plan';
 import type { RecordProcessor } from './record-processor';
 import { LineBatcher } from './stream-parts';
 
@@ -10,7 +13,8 @@ import { LineBatcher } from './stream-parts';
  * record: JSON Lines when it ends its first line, else one document — a top-level array or
  * objects one after another (pretty-printed, or on one line) — split into records. JSON Lines
  * that need no change pass through byte for byte, only counted (the fast path); everything
- * else goes record by record through the RecordProcessor. A record longer than
+ * else goes record by record through the RecordProcessor, on worker threads for JSON Lines given
+ * `workers` (parallel-json-lines.ts), on this thread otherwise. A record longer than
  * format.maxRecordSize is a rejected row, read past without being held (passed-through lines
  * are not held at all, and are Platform's to judge).
  */
@@ -43,11 +47,15 @@ export class JsonStage extends Transform {
   private line = 0;
   private lineHasContent = false;
   private splitter?: JsonDocumentSplitter;
+  /** JSON Lines to check, on worker threads. */
+  private parallel?: ParallelJsonLines;
 
   constructor(
     private readonly processor: RecordProcessor,
     private readonly fileName: string,
     private readonly maxRecordChars: number,
+    /** When JSON Lines that need parsing may go to worker threads. */
+    private readonly workers?: { opts: ParallelOptions; source: NonNullable<PrepPlan['source']> },
   ) {
     super();
     this.out = new LineBatcher((chunk) => this.push(chunk));
@@ -56,11 +64,15 @@ export class JsonStage extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     try {
       if (this.passThrough) return done(null, this.countLines(chunk));
+      if (this.parallel) {
+        this.parallel.add(chunk);
+        return this.parallel.whenRoom(done);
+      }
       if (this.layout === undefined) {
         this.held.push(chunk);
         const layout = this.detector.feed(this.detectDecoder.write(chunk));
         if (layout !== undefined) this.start(layout);
-        return done();
+        return this.parallel ? (this.parallel as ParallelJsonLines).whenRoom(done) : done();
       }
       this.text(this.decoder.write(chunk));
       done();
@@ -72,6 +84,7 @@ export class JsonStage extends Transform {
   override _flush(done: TransformCallback): void {
     try {
       if (this.layout === undefined) this.start(this.detector.feed(this.detectDecoder.end()) ?? this.detector.end());
+      if (this.parallel) return this.parallel.end(() => done());
       if (!this.passThrough) this.text(this.decoder.end());
       if (this.passThrough) {
         if (this.lineHasContent) this.processor.records++;
@@ -87,6 +100,16 @@ export class JsonStage extends Transform {
     }
   }
 
+  override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
+    this.parallel?.stop();
+    done(err);
+  }
+
+  /** The worker threads that checked the file (none: this thread did). */
+  get workerCount(): number | undefined {
+    return this.parallel?.workers;
+  }
+
   private start(layout: JsonLayout): void {
     this.layout = layout;
     this.passThrough = layout === 'lines' && !this.processor.parsesJson;
@@ -94,6 +117,12 @@ export class JsonStage extends Transform {
     this.held = [];
     if (this.passThrough) {
       for (const b of held) this.push(this.countLines(b));
+      return;
+    }
+    if (layout === 'lines' && this.workers) {
+      const { opts, source } = this.workers;
+      this.parallel = new ParallelJsonLines(this.processor, source, this.fileName, opts, this.maxRecordChars, (chunk) => this.push(chunk), (err) => this.destroy(err));
+      for (const b of held) this.parallel.add(b);
       return;
     }
     if (layout === 'document') {

@@ -1,23 +1,19 @@
-import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import path from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
-import { Worker } from 'node:worker_threads';
 import { CsvRecordScanner } from './csv-blocks';
 import { decoderFor, type Decoder, isBlankRecord } from './csv-stage';
 import { CsvFatalError, CsvTokenizer } from './csv-tokenizer';
+import { emitPieces, OrderedWorkers, type ParallelOptions, type PieceResult } from './ordered-workers';
 import { csvHeaderError, csvSyntaxError, recordTooLongReason, workerError } from './prep-errors';
 import type { CsvOptions, PrepPlan } from './prep-plan';
 import type { RecordProcessor } from './record-processor';
-import { rejectedRowLine, type RowError } from './row-errors';
 
 /*
  * CSV → XDM on several cores. The main thread reads the header itself (so the mapping report is
  * its own), then cuts the rest into pieces of about `blockBytes` at record ends (csv-blocks.ts)
- * and hands them to worker threads (csv-worker.ts), each converting pieces with its own copy of
- * the prep plan. Results are put back in file order; row numbers are made absolute and
- * rejected rows rendered here, so the output is byte for byte what CsvStage writes. At most two
- * pieces per worker are in flight: memory stays bounded whatever the file's size.
+ * and hands them to worker threads (csv-worker.ts, through ordered-workers.ts), each converting
+ * pieces with its own copy of the prep plan. Results are put back in file order; row numbers are
+ * made absolute and rejected rows rendered here, so the output is byte for byte what CsvStage
+ * writes.
  *
  * A record longer than format.maxRecordSize is not held here either: once the bytes since the
  * last record end pass the limit, they are dropped until the record ends, and the record goes
@@ -25,24 +21,6 @@ import { rejectedRowLine, type RowError } from './row-errors';
  * bytes, where CsvStage counts characters: a record of multi-byte text just under the limit in
  * characters but over it in bytes is rejected here and not there.
  */
-
-export interface ParallelOptions {
-  workers: number;
-  blockBytes: number;
-  /** Files smaller than this are converted on the main thread (starting workers costs ~50 ms). */
-  minBytes: number;
-}
-
-/** Asked once: a system call, and every file's preparation asks (14 ms per 1000 small files). */
-let coresAvailable: number | undefined;
-
-/** DATAFLOWD_PREP_WORKERS sets the number of worker threads (0: CSV stays on the main thread); by default one per core, up to 4, none on one core. */
-export function defaultParallelOptions(env: NodeJS.ProcessEnv = process.env): ParallelOptions {
-  const fromEnv = env.DATAFLOWD_PREP_WORKERS === undefined ? NaN : Number(env.DATAFLOWD_PREP_WORKERS);
-  const cores = (coresAvailable ??= availableParallelism());
-  const workers = Number.isInteger(fromEnv) && fromEnv >= 0 ? fromEnv : cores > 1 ? Math.min(cores, 4) : 0;
-  return { workers, blockBytes: 1024 * 1024, minBytes: 16 * 1024 * 1024 };
-}
 
 export interface CsvWorkerData {
   source: NonNullable<PrepPlan['source']>;
@@ -52,7 +30,6 @@ export interface CsvWorkerData {
 }
 
 export interface WorkerBlock {
-  seq: number;
   bytes: Uint8Array;
   /** The line the piece starts on. */
   firstLine: number;
@@ -60,24 +37,6 @@ export interface WorkerBlock {
   last: boolean;
   /** One record longer than the limit, its bytes dropped: rejected for its length. */
   oversized?: boolean;
-}
-
-/** Converted lines (UTF-8), or a rejected row whose rowNumber counts from the piece's start. */
-export type WorkerPiece = Uint8Array | RowError;
-
-export interface BlockResult {
-  seq: number;
-  pieces: WorkerPiece[];
-  /** Rows of the piece (blank lines are none). */
-  rows: number;
-  records: number;
-  error?: { message: string; line?: number; csv: boolean };
-}
-
-/** The worker's script: next to this file once built; from the build when run from the sources (tests). */
-function workerScript(): string {
-  const here = path.join(__dirname, 'csv-worker.js');
-  return existsSync(here) ? here : path.resolve(__dirname, '..', '..', 'dist', 'src', 'prep', 'csv-worker.js');
 }
 
 export class ParallelCsvStage extends Transform {
@@ -93,14 +52,8 @@ export class ParallelCsvStage extends Transform {
   private startLine = 1;
   /** Set while the bytes of a record longer than the limit go by: dropped, not held. */
   private discarding?: { firstLine: number };
-  private workers: Worker[] = [];
-  private busy: number[] = [];
-  private nextSeq = 0;
-  private nextOut = 0;
-  private readonly results = new Map<number, BlockResult>();
+  private pool?: OrderedWorkers<PieceResult>;
   private rowsBefore = 0;
-  private waiting?: TransformCallback;
-  private flushed?: TransformCallback;
 
   constructor(
     private readonly processor: RecordProcessor,
@@ -129,7 +82,7 @@ export class ParallelCsvStage extends Transform {
     try {
       if (this.header === undefined) this.readHeader(chunk);
       else this.addBytes(chunk, 0);
-      if (this.workers.length > 0 && this.inFlight() >= 2 * this.workers.length) this.waiting = done;
+      if (this.pool) this.pool.whenRoom(done);
       else done();
     } catch (err) {
       done(this.fileError(err));
@@ -143,7 +96,7 @@ export class ParallelCsvStage extends Transform {
         this.headerTokenizer.write(this.decoder.write(Buffer.concat(this.pending)));
         this.headerTokenizer.write(this.decoder.end());
         this.headerTokenizer.end();
-        this.finish(done);
+        done();
         return;
       }
       if (this.discarding) {
@@ -152,15 +105,15 @@ export class ParallelCsvStage extends Transform {
       } else if (this.pendingBytes > 0) {
         this.send(this.pendingBytes, this.scanner.lines, true);
       }
-      this.flushed = done;
-      this.drain();
+      if (this.pool) this.pool.whenDone(done);
+      else done();
     } catch (err) {
       done(this.fileError(err));
     }
   }
 
   override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
-    this.stopWorkers();
+    this.pool?.stop();
     done(err);
   }
 
@@ -226,7 +179,7 @@ export class ParallelCsvStage extends Transform {
 
   /** The record being dropped ended (its last line is `lines`): a piece that stands for it. */
   private sendOversized(lines: number): void {
-    const block: WorkerBlock = { seq: this.nextSeq++, bytes: new Uint8Array(0), firstLine: this.discarding!.firstLine, last: false, oversized: true };
+    const block: WorkerBlock = { bytes: new Uint8Array(0), firstLine: this.discarding!.firstLine, last: false, oversized: true };
     this.discarding = undefined;
     this.startLine = lines + 1;
     this.dispatch(block);
@@ -246,87 +199,25 @@ export class ParallelCsvStage extends Transform {
     }
     this.pendingBytes -= bytes;
     this.cut = { bytes: -1, lines };
-    const block: WorkerBlock = { seq: this.nextSeq++, bytes: piece, firstLine: this.startLine, last };
+    const block: WorkerBlock = { bytes: piece, firstLine: this.startLine, last };
     this.startLine = lines + 1;
     this.dispatch(block);
   }
 
-  /** To the least busy worker; the piece's buffer goes over with it. */
+  /** To the workers (started at the first piece); the piece's buffer goes over with it. */
   private dispatch(block: WorkerBlock): void {
-    if (this.workers.length === 0) this.startWorkers();
-    const w = this.busy.indexOf(Math.min(...this.busy));
-    this.busy[w]++;
-    this.workers[w].postMessage(block, [block.bytes.buffer as ArrayBuffer]);
+    this.pool ??= new OrderedWorkers<PieceResult>('csv-worker', { source: this.source, fileName: this.fileName, columns: this.header!, csv: this.csv } satisfies CsvWorkerData, this.opts.workers, this.fileName, {
+      result: (r) => this.emitResult(r),
+      fail: (err) => this.destroy(err),
+    });
+    this.pool.send(block, [block.bytes.buffer as ArrayBuffer]);
   }
 
-  private startWorkers(): void {
-    const workerData: CsvWorkerData = { source: this.source, fileName: this.fileName, columns: this.header!, csv: this.csv };
-    for (let i = 0; i < this.opts.workers; i++) {
-      const w = new Worker(workerScript(), { workerData });
-      w.on('message', (r: BlockResult) => this.received(i, r));
-      w.on('error', (err) => this.destroy(workerError(this.fileName, err.message, err)));
-      // A worker that stops on its own would leave its pieces unanswered, and the file waiting for ever.
-      w.on('exit', (code) => {
-        if (this.workers.includes(w)) this.destroy(workerError(this.fileName, `the worker thread stopped (exit code ${code})`));
-      });
-      this.workers.push(w);
-      this.busy.push(0);
-    }
-  }
-
-  private stopWorkers(): void {
-    for (const w of this.workers) void w.terminate();
-    this.workers = [];
-  }
-
-  private inFlight(): number {
-    return this.nextSeq - this.nextOut;
-  }
-
-  private received(worker: number, r: BlockResult): void {
-    this.busy[worker]--;
-    if (this.destroyed) return;
-    if (r.error) {
-      this.destroy(r.error.csv ? csvSyntaxError(this.fileName, r.error.message, r.error.line) : workerError(this.fileName, r.error.message));
-      return;
-    }
-    this.results.set(r.seq, r);
-    // Called from a worker's message, outside any stream callback: a throw here would take the process down.
-    try {
-      this.drain();
-    } catch (err) {
-      this.destroy(err as Error);
-    }
-  }
-
-  /** Emits the results that are next in file order; lets the writer go on once few are in flight. */
-  private drain(): void {
-    for (let r = this.results.get(this.nextOut); r !== undefined; r = this.results.get(this.nextOut)) {
-      this.results.delete(this.nextOut++);
-      for (const piece of r.pieces) {
-        if (piece instanceof Uint8Array) {
-          this.push(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
-          continue;
-        }
-        const e: RowError = { ...piece, rowNumber: piece.rowNumber + this.rowsBefore };
-        this.processor.errors.add(e);
-        this.push(Buffer.from(`${rejectedRowLine(e)}\n`));
-      }
-      this.rowsBefore += r.rows;
-      this.processor.records += r.records;
-    }
-    if (this.waiting && this.inFlight() < 2 * this.workers.length) {
-      const go = this.waiting;
-      this.waiting = undefined;
-      go();
-    }
-    if (this.flushed && this.inFlight() === 0) this.finish(this.flushed);
-  }
-
-  private finish(done: TransformCallback): void {
-    this.flushed = undefined;
-    this.stopWorkers();
-    done();
+  /** A piece's result, in file order. */
+  private emitResult(r: PieceResult): void {
+    if (r.error) throw r.error.csv ? csvSyntaxError(this.fileName, r.error.message, r.error.line) : workerError(this.fileName, r.error.message);
+    emitPieces(r, this.processor, (chunk) => this.push(chunk), this.rowsBefore);
+    this.rowsBefore += r.rows;
   }
 
   private fileError(err: unknown): Error {

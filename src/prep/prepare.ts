@@ -5,7 +5,8 @@ import { JsonStage } from './json-stage';
 import type { MappingReport } from './mapping';
 import { prepareParquet } from './parquet-file';
 import type { CsvOptions, PrepPlan } from './prep-plan';
-import { defaultParallelOptions, ParallelCsvStage, type ParallelOptions } from './parallel-csv-stage';
+import { defaultParallelOptions, type ParallelOptions } from './ordered-workers';
+import { ParallelCsvStage } from './parallel-csv-stage';
 import { cuttable } from './csv-blocks';
 import { RecordProcessor } from './record-processor';
 import type { RowError } from './row-errors';
@@ -24,7 +25,7 @@ export interface PrepStats {
   mapping?: MappingReport;
   /** Parquet: the first rows as read (Parquet is sent as it is). */
   firstRecords?: unknown[];
-  /** CSV: the worker threads that converted it (none: the main thread did). */
+  /** The worker threads that converted it (none: the main thread did). */
   workers?: number;
 }
 
@@ -46,7 +47,7 @@ export interface PreparedFile {
 export interface PrepareOptions {
   /** Called with each chunk's size as the source is read. */
   onBytes?: (n: number) => void;
-  /** When and how CSV goes to worker threads (default: parallel-csv-stage.ts defaultParallelOptions). */
+  /** When and how CSV and JSON Lines go to worker threads (default: ordered-workers.ts defaultParallelOptions). */
   parallel?: ParallelOptions;
 }
 
@@ -78,11 +79,14 @@ export async function prepareFile(source: Readable, file: { path: string; size: 
   let jsonStage: JsonStage | undefined;
   const csv = prep.csv ?? DEFAULT_CSV;
   const parallel = opts.parallel ?? defaultParallelOptions();
-  // Large CSV files convert on worker threads, which check UTF-8 piece by piece themselves.
-  const workers = prep.format === 'csv' && prep.source !== undefined && parallel.workers > 0 && file.size >= parallel.minBytes && cuttable(csv);
+  // Large files convert on worker threads, which check UTF-8 piece by piece themselves: CSV that
+  // can be cut by bytes, JSON Lines that need parsing (JsonStage knows the layout only later).
+  const large = prep.source !== undefined && parallel.workers > 0 && file.size >= parallel.minBytes;
+  const workers = large && (prep.format === 'csv' ? cuttable(csv) : processor.parsesJson);
   // Only parsed records are checked for broken UTF-8; pass-through bytes are Platform's to judge.
   const parsed = prep.format === 'csv' ? nodeEncoding(csv.encoding) === 'utf8' : processor.parsesJson;
-  const utf8 = parsed && !workers ? new Utf8Watch() : undefined;
+  // (JSON keeps the watch: a JSON document stays on this thread, known only once the layout is.)
+  const utf8 = parsed && !(workers && prep.format === 'csv') ? new Utf8Watch() : undefined;
   if (utf8) {
     stages.push(utf8);
     processor.invalidUtf8 = () => utf8.invalid;
@@ -90,7 +94,7 @@ export async function prepareFile(source: Readable, file: { path: string; size: 
   if (prep.format === 'csv') {
     stages.push(workers ? new ParallelCsvStage(processor, csv, prep.source!, file.path, parallel, prep.limits.recordChars) : new CsvStage(processor, csv, file.path, prep.limits.recordChars));
   } else {
-    jsonStage = new JsonStage(processor, file.path, prep.limits.recordChars);
+    jsonStage = new JsonStage(processor, file.path, prep.limits.recordChars, workers ? { opts: parallel, source: prep.source! } : undefined);
     stages.push(jsonStage);
   }
   const watch = new OutputWatch();
@@ -103,13 +107,14 @@ export async function prepareFile(source: Readable, file: { path: string; size: 
 
   const hasOutput = await Promise.race([watch.firstOutput, failed]);
   const passThrough = jsonStage?.passThrough === true && !decompress.gzip;
+  const workerCount = () => (prep.format === 'csv' ? (workers ? parallel.workers : undefined) : jsonStage?.workerCount);
   const stats = (): PrepStats => ({
     records: processor.records,
     bytesRead: counter.bytes,
     failed: processor.failed,
     rowErrors: processor.errors.kept,
     mapping: processor.mappingReport,
-    ...(workers ? { workers: parallel.workers } : {}),
+    ...(workerCount() ? { workers: workerCount() } : {}),
   });
   if (!hasOutput) {
     body.resume();

@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { dataflowSchema } from '../../src/config/dataflow-schema';
 import type { DataflowConfig, JsonSchema } from '../../src/config';
 import { buildPrepPlan, type PrepInputs, type PrepPlan } from '../../src/prep/prep-plan';
-import type { ParallelOptions } from '../../src/prep/parallel-csv-stage';
+import type { ParallelOptions } from '../../src/prep/ordered-workers';
 import { prepareFile, type PrepStats } from '../../src/prep/prepare';
 import { REJECTED_ROW_PREFIX } from '../../src/prep/row-errors';
 

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import type { ParallelOptions } from '../../src/prep/parallel-csv-stage';
+import type { ParallelOptions } from '../../src/prep/ordered-workers';
 import type { PrepPlan } from '../../src/prep/prep-plan';
 import { prepareFile } from '../../src/prep/prepare';
 import { plan, PRODUCT_SCHEMA } from './prep-harness';
@@ -65,7 +65,20 @@ interface Format {
 
 const FORMATS: Format[] = [
   { name: 'JSON Lines passed through', file: 'f.json', content: Buffer.from(JSONL), plan: () => plan({ format: { type: 'json' } }) },
-  { name: 'JSON Lines parsed and checked', file: 'f.json', content: Buffer.from(JSONL), plan: () => plan({ format: { type: 'json' } }, { datasetSchema: PEOPLE }) },
+  {
+    name: 'JSON Lines parsed and checked',
+    file: 'f.json',
+    content: Buffer.from(JSONL),
+    plan: () => plan({ format: { type: 'json' } }, { datasetSchema: PEOPLE }),
+    parallel: { workers: 0, blockBytes: 1 << 20, minBytes: 0 },
+  },
+  {
+    name: 'JSON Lines checked on worker threads',
+    file: 'f.json',
+    content: Buffer.from(JSONL),
+    plan: () => plan({ format: { type: 'json' } }, { datasetSchema: PEOPLE }),
+    parallel: { workers: 2, blockBytes: 8192, minBytes: 0 },
+  },
   { name: 'a JSON array', file: 'f.json', content: Buffer.from(`[\n${JSONL.trim().split('\n').join(',\n')}\n]\n`), plan: () => plan({ format: { type: 'json' } }) },
   {
     name: 'CSV on the main thread',
