@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { workerError } from './prep-errors';
 import type { RecordProcessor } from './record-processor';
 import { rejectedRowLine, type RowError } from './row-errors';
@@ -74,6 +74,7 @@ export class OrderedWorkers<R extends PieceResult> {
     private readonly count: number,
     private readonly fileName: string,
     private readonly on: OrderedWorkersEvents<R>,
+    private readonly resourceLimits?: ResourceLimits,
   ) {}
 
   /** Sends a piece (numbered here) to the least busy worker; its buffers go over with it. */
@@ -104,7 +105,7 @@ export class OrderedWorkers<R extends PieceResult> {
 
   private start(): void {
     for (let i = 0; i < this.count; i++) {
-      const w = new Worker(workerScript(this.script), { workerData: this.workerData });
+      const w = new Worker(workerScript(this.script), { workerData: this.workerData, resourceLimits: this.resourceLimits });
       w.on('message', (r: R) => this.received(i, r));
       w.on('error', (err) => this.fail(workerError(this.fileName, err.message, err)));
       // A worker that stops on its own would leave its pieces unanswered, and the file waiting for ever.

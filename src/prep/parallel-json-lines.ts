@@ -39,6 +39,13 @@ export interface JsonLinesResult extends PieceResult {
 
 const NEWLINE = 0x0a;
 
+/**
+ * A worker's young generation, capped: with V8's default, a 300 MB file checked on 2 workers
+ * peaked at 314–320 MB of RSS, against 204–222 MB capped, for 0–8% less CPU. CSV workers keep
+ * the default: the same cap cost them a third more CPU (their rows leave more garbage).
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4 };
+
 export class ParallelJsonLines {
   private readonly pool: OrderedWorkers<JsonLinesResult>;
   /** Bytes not yet sent, and the offset just past the last line end among them (-1: none). */
@@ -68,7 +75,7 @@ export class ParallelJsonLines {
         this.linesBefore += r.lines;
       },
       fail,
-    });
+    }, WORKER_LIMITS);
   }
 
   get workers(): number {
