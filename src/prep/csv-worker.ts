@@ -5,7 +5,7 @@ import { CsvFatalError, CsvTokenizer } from './csv-tokenizer';
 import { recordTooLongReason } from './prep-errors';
 import { buildPrepPlan } from './prep-plan';
 import { RecordProcessor } from './record-processor';
-import { type PieceResult, transferable, type WorkerPiece } from './ordered-workers';
+import { PieceOutput, type PieceResult, transferable } from './ordered-workers';
 import type { CsvWorkerData, WorkerBlock } from './parallel-csv-stage';
 
 /*
@@ -20,10 +20,6 @@ const plan = buildPrepPlan(data.source.df, data.source.inputs);
 const processor = new RecordProcessor(plan, data.fileName);
 processor.setHeader(data.columns);
 const encoding = nodeEncoding(data.csv.encoding) ?? 'utf8';
-const encoder = new TextEncoder();
-
-/** Output is encoded every 64 KiB: lines held for a whole piece outlive the young generation and cost the worker a third of its time in GC. */
-const PIECE_TEXT_CHARS = 64 * 1024;
 
 function convert(block: WorkerBlock & { seq: number }): PieceResult {
   if (block.oversized) {
@@ -32,32 +28,12 @@ function convert(block: WorkerBlock & { seq: number }): PieceResult {
     processor.lastRejection = undefined;
     return { seq: block.seq, pieces: [rejected], rows: 1, records: 1 };
   }
-  const pieces: WorkerPiece[] = [];
-  let lines: string[] = [];
-  let chars = 0;
-  const flush = () => {
-    if (lines.length === 0) return;
-    lines.push('');
-    pieces.push(encoder.encode(lines.join('\n')));
-    lines = [];
-    chars = 0;
-  };
+  const out = new PieceOutput(processor);
   const valid = encoding !== 'utf8' || isUtf8(block.bytes);
   processor.invalidUtf8 = () => !valid;
   const recordsBefore = processor.records;
   let rows = 0;
-  const take = (line: string) => {
-    const rejected = processor.lastRejection;
-    if (rejected === undefined) {
-      lines.push(line);
-      chars += line.length;
-      if (chars >= PIECE_TEXT_CHARS) flush();
-      return;
-    }
-    processor.lastRejection = undefined;
-    flush();
-    pieces.push(rejected);
-  };
+  const take = (line: string) => out.take(line);
   const tokenizer = new CsvTokenizer(
     data.csv,
     {
@@ -73,8 +49,7 @@ function convert(block: WorkerBlock & { seq: number }): PieceResult {
   tokenizer.write(decoder.write(Buffer.from(block.bytes.buffer, block.bytes.byteOffset, block.bytes.byteLength)));
   tokenizer.write(decoder.end());
   if (block.last) tokenizer.end();
-  flush();
-  return { seq: block.seq, pieces, rows, records: processor.records - recordsBefore };
+  return { seq: block.seq, pieces: out.finish(), rows, records: processor.records - recordsBefore };
 }
 
 parentPort?.on('message', (block: WorkerBlock & { seq: number }) => {

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { parentPort, workerData } from 'node:worker_threads';
-import { type PieceResult, transferable, type WorkerPiece } from './ordered-workers';
+import { PieceOutput, type PieceResult, transferable } from './ordered-workers';
 import { recordTooLongReason } from './prep-errors';
 import { buildPrepPlan } from './prep-plan';
 import type { JsonLinesBlock, JsonLinesResult, JsonLinesWorkerData } from './parallel-json-lines';
@@ -17,10 +17,6 @@ const data = workerData as JsonLinesWorkerData;
 const plan = buildPrepPlan(data.source.df, data.source.inputs);
 const processor = new RecordProcessor(plan, data.fileName);
 const maxChars = plan.limits.recordChars;
-const encoder = new TextEncoder();
-
-/** Output is encoded every 64 KiB, as csv-worker.ts does (lines held longer cost the worker its time in GC). */
-const PIECE_TEXT_CHARS = 64 * 1024;
 
 function convert(block: JsonLinesBlock & { seq: number }): JsonLinesResult {
   if (block.oversized) {
@@ -29,16 +25,7 @@ function convert(block: JsonLinesBlock & { seq: number }): JsonLinesResult {
     processor.lastRejection = undefined;
     return { seq: block.seq, pieces: [rejected], rows: 1, records: 1, lines: 1 };
   }
-  const pieces: WorkerPiece[] = [];
-  let out: string[] = [];
-  let chars = 0;
-  const flush = () => {
-    if (out.length === 0) return;
-    out.push('');
-    pieces.push(encoder.encode(out.join('\n')));
-    out = [];
-    chars = 0;
-  };
+  const out = new PieceOutput(processor);
   const bytes = Buffer.from(block.bytes.buffer, block.bytes.byteOffset, block.bytes.byteLength);
   const valid = isUtf8(bytes);
   processor.invalidUtf8 = () => !valid;
@@ -47,24 +34,11 @@ function convert(block: JsonLinesBlock & { seq: number }): JsonLinesResult {
   let lines = 0;
   const line = (raw: string) => {
     lines++;
-    let converted: string;
-    if (raw.length > maxChars) converted = processor.unreadable({ rowNumber: ++rows, lineNumber: lines }, recordTooLongReason(maxChars));
-    else {
-      let text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-      if (block.first && lines === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      if (text.trim() === '') return;
-      converted = processor.jsonRecord(text, { rowNumber: ++rows, lineNumber: lines });
-    }
-    const rejected = processor.lastRejection;
-    if (rejected === undefined) {
-      out.push(converted);
-      chars += converted.length;
-      if (chars >= PIECE_TEXT_CHARS) flush();
-      return;
-    }
-    processor.lastRejection = undefined;
-    flush();
-    pieces.push(rejected);
+    if (raw.length > maxChars) return out.take(processor.unreadable({ rowNumber: ++rows, lineNumber: lines }, recordTooLongReason(maxChars)));
+    let text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (block.first && lines === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    if (text.trim() === '') return;
+    out.take(processor.jsonRecord(text, { rowNumber: ++rows, lineNumber: lines }));
   };
   const text = bytes.toString('utf8');
   let start = 0;
@@ -73,8 +47,7 @@ function convert(block: JsonLinesBlock & { seq: number }): JsonLinesResult {
     start = nl + 1;
   }
   if (block.last) line(text.slice(start));
-  flush();
-  return { seq: block.seq, pieces, rows, records: processor.records - recordsBefore, lines };
+  return { seq: block.seq, pieces: out.finish(), rows, records: processor.records - recordsBefore, lines };
 }
 
 parentPort?.on('message', (block: JsonLinesBlock & { seq: number }) => {

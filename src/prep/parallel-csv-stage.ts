@@ -2,7 +2,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { CsvRecordScanner } from './csv-blocks';
 import { decoderFor, type Decoder, isBlankRecord } from './csv-stage';
 import { CsvFatalError, CsvTokenizer } from './csv-tokenizer';
-import { emitPieces, OrderedWorkers, type ParallelOptions, type PieceResult } from './ordered-workers';
+import { emitPieces, OrderedWorkers, type ParallelOptions, type PieceResult, takeFront } from './ordered-workers';
 import { csvHeaderError, csvSyntaxError, recordTooLongReason, workerError } from './prep-errors';
 import type { CsvOptions, PrepPlan } from './prep-plan';
 import type { RecordProcessor } from './record-processor';
@@ -187,16 +187,7 @@ export class ParallelCsvStage extends Transform {
 
   /** Sends the first `bytes` pending bytes as a piece (copied once, into a buffer the worker takes over). */
   private send(bytes: number, lines: number, last: boolean): void {
-    const piece = new Uint8Array(bytes);
-    let at = 0;
-    while (at < bytes) {
-      const head = this.pending[0];
-      const n = Math.min(head.length, bytes - at);
-      piece.set(head.subarray(0, n), at);
-      at += n;
-      if (n === head.length) this.pending.shift();
-      else this.pending[0] = head.subarray(n);
-    }
+    const piece = takeFront(this.pending, bytes);
     this.pendingBytes -= bytes;
     this.cut = { bytes: -1, lines };
     const block: WorkerBlock = { bytes: piece, firstLine: this.startLine, last };

@@ -1,4 +1,4 @@
-import { emitPieces, OrderedWorkers, type ParallelOptions, type PieceResult } from './ordered-workers';
+import { emitPieces, OrderedWorkers, type ParallelOptions, type PieceResult, takeFront } from './ordered-workers';
 import { workerError } from './prep-errors';
 import type { PrepPlan } from './prep-plan';
 import type { RecordProcessor } from './record-processor';
@@ -120,16 +120,7 @@ export class ParallelJsonLines {
 
   /** Sends the first `bytes` pending bytes as a piece (copied once, into a buffer the worker takes over). */
   private send(bytes: number, last: boolean): void {
-    const piece = new Uint8Array(bytes);
-    let at = 0;
-    while (at < bytes) {
-      const head = this.pending[0];
-      const n = Math.min(head.length, bytes - at);
-      piece.set(head.subarray(0, n), at);
-      at += n;
-      if (n === head.length) this.pending.shift();
-      else this.pending[0] = head.subarray(n);
-    }
+    const piece = takeFront(this.pending, bytes);
     this.pendingBytes -= bytes;
     this.cut = -1;
     this.dispatch({ bytes: piece, first: this.sent === 0, last });

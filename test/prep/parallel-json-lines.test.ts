@@ -1,4 +1,4 @@
-import { plan, prep } from './prep-harness';
+import { PEOPLE_SCHEMA, plan, prep } from './prep-harness';
 
 /*
  * JSON Lines checked on worker threads must write byte for byte what the main thread writes,
@@ -7,23 +7,9 @@ import { plan, prep } from './prep-harness';
  * fed in chunks of several sizes.
  */
 
-const PEOPLE = {
-  $schema: 'http://json-schema.org/draft-06/schema#',
-  type: 'object',
-  required: ['id', '_acme'],
-  additionalProperties: false,
-  properties: {
-    id: { type: 'string' },
-    points: { type: 'integer' },
-    note: { type: 'string' },
-    joined: { type: 'string', format: 'date-time' },
-    _acme: { type: 'object', properties: { tier: { type: 'string' } }, required: ['tier'] },
-  },
-};
-
-const checked = (format: Record<string, unknown> = {}) => plan({ format: { type: 'json', ...format } }, { datasetSchema: PEOPLE });
-const renamed = () => plan({ format: { type: 'json' }, target: { dataset: 'ds', tenant: { from: '_tmd' } } }, { tenantTo: '_acme', datasetSchema: PEOPLE });
-const mapped = () => plan({ format: { type: 'json' }, mapping: { auto: false, fields: [{ source: 'user.id', target: 'id' }, { source: 'tier', target: '_acme.tier' }] } }, { datasetSchema: PEOPLE });
+const checked = (format: Record<string, unknown> = {}) => plan({ format: { type: 'json', ...format } }, { datasetSchema: PEOPLE_SCHEMA });
+const renamed = () => plan({ format: { type: 'json' }, target: { dataset: 'ds', tenant: { from: '_tmd' } } }, { tenantTo: '_acme', datasetSchema: PEOPLE_SCHEMA });
+const mapped = () => plan({ format: { type: 'json' }, mapping: { auto: false, fields: [{ source: 'user.id', target: 'id' }, { source: 'tier', target: '_acme.tier' }] } }, { datasetSchema: PEOPLE_SCHEMA });
 
 const ok = (id: string) => `{"id":"${id}","points":1,"_acme":{"tier":"gold"}}`;
 const long = (n: number) => 'x'.repeat(n);

@@ -63,6 +63,20 @@ function parsed(line: string): Record<string, unknown>[] {
 
 export const gzip = (s: string | Buffer): Buffer => gzipSync(s);
 
+/** The people schema of the JSON tests: a tenant namespace, a required field, a date-time, nothing else allowed. */
+export const PEOPLE_SCHEMA: JsonSchema = {
+  $schema: 'http://json-schema.org/draft-06/schema#',
+  type: 'object',
+  required: ['id', '_acme'],
+  additionalProperties: false,
+  properties: {
+    id: { type: 'string' },
+    points: { type: 'integer' },
+    joined: { type: 'string', format: 'date-time' },
+    _acme: { type: 'object', properties: { tier: { type: 'string' } }, required: ['tier'] },
+  },
+};
+
 /** The products schema of the tests: a tenant namespace, nested fields, every type. */
 export const PRODUCT_SCHEMA: JsonSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',

@@ -1,17 +1,4 @@
-import { gzip, plan, prep } from './prep-harness';
-
-const PEOPLE = {
-  $schema: 'http://json-schema.org/draft-06/schema#',
-  type: 'object',
-  required: ['id', '_acme'],
-  additionalProperties: false,
-  properties: {
-    id: { type: 'string' },
-    points: { type: 'integer' },
-    joined: { type: 'string', format: 'date-time' },
-    _acme: { type: 'object', properties: { tier: { type: 'string' } }, required: ['tier'] },
-  },
-};
+import { gzip, PEOPLE_SCHEMA, plan, prep } from './prep-harness';
 
 const lines = (...records: unknown[]) => records.map((r) => JSON.stringify(r)).join('\n') + '\n';
 
@@ -45,7 +32,7 @@ describe('JSON → JSON Lines', () => {
   });
 
   it('renames the tenant key keeping the record text, and validates after the rename', async () => {
-    const p = plan({ format: { type: 'json' }, target: { dataset: 'ds', tenant: { from: '_tmd' } } }, { tenantTo: '_acme', datasetSchema: PEOPLE });
+    const p = plan({ format: { type: 'json' }, target: { dataset: 'ds', tenant: { from: '_tmd' } } }, { tenantTo: '_acme', datasetSchema: PEOPLE_SCHEMA });
     const text = '{"id":"a","points":1.0,"_tmd":{"tier":"gold","nested":{"_tmd":1}}}\n{"id":"b","_tmd":{"tier":"x"},"_acme":{"tier":"y"}}\n{"id":"c","points":"7","_tmd":{"tier":"s"}}\n';
     const out = await prep(text, p, 'p.json');
     expect(out.text.split('\n')[0]).toBe('{"id":"a","points":1.0,"_acme":{"tier":"gold","nested":{"_tmd":1}}}');
@@ -58,7 +45,7 @@ describe('JSON → JSON Lines', () => {
   });
 
   it('rejects a line that is not JSON when records are parsed, and reads on', async () => {
-    const p = plan({ format: { type: 'json' } }, { datasetSchema: PEOPLE });
+    const p = plan({ format: { type: 'json' } }, { datasetSchema: PEOPLE_SCHEMA });
     const out = await prep('{"id":"a","_acme":{"tier":"g"}}\n{"id": oops}\n{"id":"c","_acme":{"tier":"g"}}\n', p);
     expect(out.records.map((r) => r.id)).toEqual(['a', 'c']);
     expect(out.stats.rowErrors).toEqual([expect.objectContaining({ rowNumber: 2, lineNumber: 2, code: '1401', message: 'the record is not valid JSON (unexpected "o")' })]);
@@ -95,13 +82,13 @@ describe('JSON → JSON Lines', () => {
     const big = JSON.stringify({ id: 'big', _acme: { tier: 'x'.repeat(1024 * 1024) } });
     const through = await prep(`${big}\n{"id":"small"}\n`, plan({ format: { type: 'json' } }), 'b.json', 4096);
     expect(through.stats.records).toBe(2);
-    const parsed = await prep(`${big}\n`, plan({ format: { type: 'json' } }, { datasetSchema: PEOPLE }), 'b.json', 4096);
+    const parsed = await prep(`${big}\n`, plan({ format: { type: 'json' } }, { datasetSchema: PEOPLE_SCHEMA }), 'b.json', 4096);
     expect(parsed.records[0]).toMatchObject({ id: 'big' });
   });
 
   it('rejects a record with invalid UTF-8 when records are parsed', async () => {
     const bytes = Buffer.concat([Buffer.from('{"id":"a","_acme":{"tier":"'), Buffer.from([0xff]), Buffer.from('"}}\n{"id":"b","_acme":{"tier":"ok"}}\n')]);
-    const out = await prep(bytes, plan({ format: { type: 'json' } }, { datasetSchema: PEOPLE }));
+    const out = await prep(bytes, plan({ format: { type: 'json' } }, { datasetSchema: PEOPLE_SCHEMA }));
     expect(out.records.map((r) => r.id)).toEqual(['b']);
     expect(out.stats.rowErrors[0]).toMatchObject({ rowNumber: 1, code: '1401', message: 'the record holds bytes that are not valid UTF-8' });
   });
