@@ -33,15 +33,14 @@ function convert(block: WorkerBlock & { seq: number }): PieceResult {
   processor.invalidUtf8 = () => !valid;
   const recordsBefore = processor.records;
   let rows = 0;
-  const take = (line: string) => out.take(line);
   const tokenizer = new CsvTokenizer(
     data.csv,
     {
       record: (fields, line) => {
         if (isBlankRecord(fields)) return;
-        take(processor.csvRow(fields, { rowNumber: ++rows, lineNumber: line }));
+        out.take(processor.csvRow(fields, { rowNumber: ++rows, lineNumber: line }));
       },
-      badRecord: (message, line) => take(processor.unreadable({ rowNumber: ++rows, lineNumber: line }, message)),
+      badRecord: (message, line) => out.take(processor.unreadable({ rowNumber: ++rows, lineNumber: line }, message)),
     },
     { firstLine: block.firstLine, atFileStart: false, maxRecordChars: plan.limits.recordChars },
   );

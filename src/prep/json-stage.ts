@@ -66,13 +66,13 @@ export class JsonStage extends Transform {
       if (this.passThrough) return done(null, this.countLines(chunk));
       if (this.parallel) {
         this.parallel.add(chunk);
-        return this.parallel.whenRoom(done);
+        return this.whenRoom(done);
       }
       if (this.layout === undefined) {
         this.held.push(chunk);
         const layout = this.detector.feed(this.detectDecoder.write(chunk));
         if (layout !== undefined) this.start(layout);
-        return this.parallel ? (this.parallel as ParallelJsonLines).whenRoom(done) : done();
+        return this.whenRoom(done);
       }
       this.text(this.decoder.write(chunk));
       done();
@@ -103,6 +103,12 @@ export class JsonStage extends Transform {
   override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
     this.parallel?.stop();
     done(err);
+  }
+
+  /** Lets the writer go on: at once, or once the worker threads have room for more. */
+  private whenRoom(done: TransformCallback): void {
+    if (this.parallel) this.parallel.whenRoom(done);
+    else done();
   }
 
   /** The worker threads that checked the file (none: this thread did). */

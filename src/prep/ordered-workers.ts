@@ -45,8 +45,9 @@ export interface PieceResult {
   error?: { message: string; line?: number; csv?: boolean };
 }
 
-/** A worker's script: next to this file once built; from the build when run from the sources (tests). */
+/** A worker's script (a name, or a path): next to this file once built; from the build when run from the sources (tests). */
 function workerScript(name: string): string {
+  if (path.isAbsolute(name)) return name;
   const here = path.join(__dirname, `${name}.js`);
   return existsSync(here) ? here : path.resolve(__dirname, '..', '..', 'dist', 'src', 'prep', `${name}.js`);
 }
