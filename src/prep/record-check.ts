@@ -30,13 +30,22 @@ export interface RecordProblem {
 
 export type RecordCheck = (record: unknown) => RecordProblem | undefined;
 
-const compiled = new WeakMap<object, RecordCheck>();
+/**
+ * Compiled checks by the schema's text. A run in aep mode fetches its dataset's schema from the
+ * Registry, a new object every time: compiled per object, a daemon of 50 dataflows compiled 50
+ * schemas a poll (~90 ms each, most of it a new Ajv), for the same few schemas. The oldest
+ * entry goes once MAX_COMPILED are held.
+ */
+const compiled = new Map<string, RecordCheck>();
+const MAX_COMPILED = 64;
 
 export function recordCheck(schema: object, name: string): RecordCheck {
-  let check = compiled.get(schema);
+  const text = JSON.stringify(schema);
+  let check = compiled.get(text);
   if (!check) {
     check = compile(schema as Record<string, unknown>, name);
-    compiled.set(schema, check);
+    if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value as string);
+    compiled.set(text, check);
   }
   return check;
 }
