@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type Ajv from 'ajv';
 import type { ErrorObject, FormatDefinition, ValidateFunction } from 'ajv';
 import { fullFormats } from 'ajv-formats/dist/formats';
@@ -31,7 +32,7 @@ export interface RecordProblem {
 export type RecordCheck = (record: unknown) => RecordProblem | undefined;
 
 /**
- * Compiled checks by the schema's text. A run in aep mode fetches its dataset's schema from the
+ * Compiled checks by a digest of the schema's text (XDM schemas run to hundreds of KB). A run in aep mode fetches its dataset's schema from the
  * Registry, a new object every time: compiled per object, a daemon of 50 dataflows compiled 50
  * schemas a poll (~90 ms each, most of it a new Ajv), for the same few schemas. The oldest
  * entry goes once MAX_COMPILED are held.
@@ -40,7 +41,7 @@ const compiled = new Map<string, RecordCheck>();
 const MAX_COMPILED = 64;
 
 export function recordCheck(schema: object, name: string): RecordCheck {
-  const text = JSON.stringify(schema);
+  const text = createHash('sha256').update(JSON.stringify(schema)).digest('base64');
   let check = compiled.get(text);
   if (!check) {
     check = compile(schema as Record<string, unknown>, name);
